@@ -1,0 +1,5 @@
+//! The product's rules, free of Telegram and SQL.
+
+pub mod audit;
+pub mod checklist;
+pub mod report;
