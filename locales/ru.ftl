@@ -1,0 +1,184 @@
+# Russian strings of the bot. Texts are HTML for Telegram: arguments arrive
+# already escaped; keep tags balanced on every line.
+
+## Counts
+
+questions-count = { $count } { $count ->
+    [one] вопрос
+    [few] вопроса
+   *[many] вопросов
+}
+sections-count = { $count } { $count ->
+    [one] разделе
+   *[other] разделах
+}
+minutes-count = { $count } { $count ->
+    [one] минута
+    [few] минуты
+   *[many] минут
+}
+
+## /start
+
+start-greeting =
+    👋 Здравствуйте, { $name }!
+
+    <b>{ $title }</b>
+    <i>{ $subtitle }</i>
+
+    { $intro }
+
+    ⏱ Около { $minutes }: { $questions } в { $sections }. Вопросы приходят по одному, отвечать — кнопками. Ответы сохраняются после каждого нажатия: можно прерваться и продолжить позже, даже с другого устройства.
+start-legend-title = <b>Как отвечать</b>
+start-priority-title = <b>Приоритет</b> — его нужно оценить после «Нет» (и можно после «Не применимо»):
+start-choose = Выберите аудит:
+start-in-progress =
+    У вас есть незавершённый аудит «{ $title }»: отвечено { $answered } из { $total }.
+
+    Продолжить с того же места или начать заново?
+start-no-checklists = Нет ни одного аудит-листа. Обратитесь к администратору бота.
+
+## Buttons
+
+btn-start = ▶️ Начать аудит
+btn-start-named = ▶️ { $title }
+btn-continue = ▶️ Продолжить ({ $answered } из { $total })
+btn-restart = 🔄 Начать заново
+btn-restart-confirm = Да, начать заново
+btn-restart-cancel = Нет, продолжить
+btn-yes = ✅ Да
+btn-no = ❌ Нет
+btn-na = ➖ Не применимо
+btn-back = ⬅️ Назад
+btn-low = 🟢 Низкий
+btn-medium = 🟡 Средний
+btn-high = 🔴 Высокий
+btn-skip = Пропустить
+btn-jump = ⏭ К первому без ответа
+btn-finish = 🏁 Завершить и получить итоги
+
+## Answers and priorities, as words
+
+answer-yes = Да
+answer-no = Нет
+answer-na = Не применимо
+priority-low = Низкий
+priority-medium = Средний
+priority-high = Высокий
+icon-yes = ✅
+icon-no = ❌
+icon-na = ➖
+icon-low = 🟢
+icon-medium = 🟡
+icon-high = 🔴
+
+## The audit card
+
+card-section = 📋 <b>{ $title }</b>
+card-position = Раздел { $section }/{ $sections } · Вопрос { $index }/{ $total }
+card-bar = { $bar } { $percent }%
+card-current-answer = Ваш ответ: { $answer }
+card-current-answer-priority = Ваш ответ: { $answer } · { $priority }
+card-ask-priority-no = ❌ <b>Нет.</b> Насколько это важно для удержания клиентов?
+card-ask-priority-na = ➖ <b>Не применимо.</b> Если здесь всё же есть что улучшить — оцените приоритет, если нет — нажмите «Пропустить».
+card-priority-line = { $icon } <b>{ $name }</b> — { $description }
+card-finished = ✅ <b>Аудит завершён.</b> Отвечено { $answered } из { $total }. Итоги — ниже.
+card-abandoned = Этот аудит прерван и сохранён. Новый аудит — в карточке ниже.
+
+## Notices on button presses (at most 200 characters)
+
+ack-answer = Записано: { $answer }
+ack-answer-priority = Записано: { $answer } · { $priority }
+ack-skip = Записано: Не применимо · без приоритета
+ack-back = Предыдущий вопрос
+ack-undo = Ответ отменён — выберите заново
+ack-jump = Первый вопрос без ответа
+ack-finished = Аудит завершён! Отправляю итоги…
+ack-started = Аудит начат. Первый вопрос ниже.
+ack-continue = Продолжаем
+ack-restart-cancelled = Продолжаем текущий аудит
+notice-stale = Эта кнопка уже нажата или устарела — ничего не изменено. Актуальный вопрос: /continue
+notice-not-yours = Это не ваш аудит. Свой можно начать командой /start
+notice-unknown-button = Не понимаю эту кнопку — ничего не изменено. Актуальный вопрос: /continue
+notice-closed = Этот аудит уже завершён. Итоги: /summary, новый аудит: /start
+notice-no-audit = Сейчас нет начатого аудита. Начать: /start
+notice-priority-required = После «Нет» нужно выбрать приоритет
+notice-at-first = Это первый вопрос
+notice-nothing-unanswered = Все вопросы уже отвечены
+notice-incomplete = Ещё не на все вопросы есть ответ
+notice-not-awaiting-priority = Сначала ответьте на вопрос
+notice-error = Не получилось сохранить — попробуйте ещё раз через минуту
+
+## Messages
+
+restart-confirm =
+    Начать аудит «{ $title }» заново?
+
+    Текущий аудит (отвечено { $answered } из { $total }) сохранится как прерванный, продолжить его будет нельзя.
+no-audit = Сейчас нет начатого аудита. Отправьте /start, чтобы начать.
+checklist-gone = Аудит-лист этого аудита больше недоступен. Отправьте /start, чтобы начать новый.
+error-internal = ⚠️ Что-то пошло не так, ничего не изменено. Попробуйте ещё раз через минуту.
+not-in-audit-text = Я понимаю кнопки и команды. Начать аудит: /start, справка: /help
+
+## /progress
+
+progress-title = 📈 <b>Прогресс: { $answered } из { $total }</b>
+progress-section = { $icon } { $number }. { $title } — { $answered }/{ $total }
+
+## /help
+
+help =
+    <b>Как проходит аудит</b>
+    Бот задаёт вопросы по одному. На каждый ответьте кнопкой:
+    ✅ <b>Да</b> — { $yes }
+    ❌ <b>Нет</b> — { $no }
+    ➖ <b>Не применимо</b> — { $na }
+
+    После «Нет» выберите приоритет, после «Не применимо» — приоритет или «Пропустить»:
+    🟢 <b>Низкий</b> — { $low }
+    🟡 <b>Средний</b> — { $medium }
+    🔴 <b>Высокий</b> — { $high }
+
+    «⬅️ Назад» возвращает к предыдущему вопросу, ответ можно изменить. Каждое нажатие сразу сохраняется: можно закрыть Telegram и продолжить позже, с любого устройства.
+
+    <b>Команды</b>
+    /start — начать аудит или продолжить начатый
+    /continue — показать текущий вопрос
+    /progress — прогресс по разделам
+    /summary — итоги (промежуточные, если аудит не закончен)
+    /restart — начать аудит заново
+    /help — эта справка
+
+## Command menu (at most 256 characters each)
+
+cmd-start = Начать или продолжить аудит
+cmd-continue = Показать текущий вопрос
+cmd-progress = Прогресс по разделам
+cmd-summary = Итоги и план действий
+cmd-restart = Начать аудит заново
+cmd-help = Как отвечать и что умеет бот
+
+## Summary
+
+summary-title-final = 📊 <b>Итоги аудита «{ $title }»</b>
+summary-title-interim = 📊 <b>Промежуточные итоги аудита «{ $title }»</b>
+summary-interim-note = <i>Отвечено { $answered } из { $total }. Итоги учитывают только отвеченные вопросы.</i>
+summary-overall = <b>Общий балл: { $percent }%</b> — «Да» в { $yes } из { $applicable } применимых ответов
+summary-overall-none = <b>Общий балл:</b> пока нет применимых ответов
+summary-sections-title = <b>Баллы по разделам</b>
+summary-section = { $bar } { $percent }% · { $title }
+summary-section-none = { $bar } — · { $title }
+summary-top-title = 🎯 <b>Топ-3 проблемные зоны</b>
+summary-zone = { $number }. <b>{ $title }</b>
+summary-zone-priority = Приоритет: { $icon } { $priority }
+summary-zone-solution = Предлагаемое решение:
+summary-zone-action = • { $action }
+summary-problems-title = 🛠 <b>Проблемы по приоритету</b>
+summary-priority-group = { $icon } <b>{ $priority }</b>
+summary-problem = • <b>{ $question }</b>
+summary-problem-na = • <b>{ $question }</b> <i>(не применимо, но есть что улучшить)</i>
+summary-problem-action = → { $action }
+summary-no-problems = Проблем не найдено — отличный результат!
+summary-strengths-title = 💪 <b>Сильные стороны</b>
+summary-strength = • { $title }
+summary-footer = Новый аудит: /start · Справка: /help

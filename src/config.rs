@@ -1,0 +1,162 @@
+//! Configuration from the environment (and `.env`), checked in one place.
+
+use std::fmt;
+use std::path::PathBuf;
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://churn-audit.db";
+pub const DEFAULT_CHECKLISTS_DIR: &str = "questions";
+
+/// The bot token. Its `Debug` and `Display` never show it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token(String);
+
+impl Token {
+    /// A token as @BotFather gives it: `<bot id>:<secret>`.
+    pub fn parse(raw: &str) -> Result<Self, ConfigError> {
+        let raw = raw.trim();
+        let (id, secret) = raw.split_once(':').ok_or(ConfigError::MalformedToken)?;
+        let id_ok = !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit());
+        let secret_ok = secret.len() >= 20
+            && secret
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        if id_ok && secret_ok {
+            Ok(Self(raw.to_string()))
+        } else {
+            Err(ConfigError::MalformedToken)
+        }
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Token(<hidden>)")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub token: Token,
+    pub database_url: String,
+    pub checklists_dir: PathBuf,
+    /// Another Bot API server (a local one, or a fake one in tests).
+    pub api_url: Option<url::Url>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error(
+        "TELOXIDE_TOKEN is not set. Get a token from @BotFather in Telegram and put it in .env \
+         (TELOXIDE_TOKEN=123456:ABC...) or in the environment"
+    )]
+    MissingToken,
+    #[error(
+        "TELOXIDE_TOKEN does not look like a bot token (expected <digits>:<at least 20 letters, \
+         digits, _ or ->, as @BotFather gives it)"
+    )]
+    MalformedToken,
+    #[error("TELOXIDE_API_URL is not a valid URL: {0}")]
+    BadApiUrl(String),
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|key| std::env::var(key).ok())
+    }
+
+    /// Builds the config from any source of variables; empty means unset.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |key: &str| lookup(key).filter(|v| !v.trim().is_empty());
+        let token = Token::parse(&get("TELOXIDE_TOKEN").ok_or(ConfigError::MissingToken)?)?;
+        let api_url = get("TELOXIDE_API_URL")
+            .map(|raw| {
+                url::Url::parse(raw.trim()).map_err(|e| ConfigError::BadApiUrl(e.to_string()))
+            })
+            .transpose()?;
+        Ok(Self {
+            token,
+            database_url: get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string()),
+            checklists_dir: PathBuf::from(
+                get("CHECKLISTS_DIR").unwrap_or_else(|| DEFAULT_CHECKLISTS_DIR.to_string()),
+            ),
+            api_url,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    const TOKEN: &str = "123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_apply_when_only_the_token_is_set() {
+        let c = config(&[("TELOXIDE_TOKEN", TOKEN)]).expect("valid");
+        assert_eq!(c.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(c.checklists_dir, PathBuf::from("questions"));
+        assert_eq!(c.api_url, None);
+        assert_eq!(c.token.expose(), TOKEN);
+    }
+
+    #[test]
+    fn a_missing_or_empty_token_says_what_to_set() {
+        for vars in [&[][..], &[("TELOXIDE_TOKEN", "  ")][..]] {
+            let err = config(vars).expect_err("no token");
+            assert_eq!(err, ConfigError::MissingToken);
+            assert!(err.to_string().contains("@BotFather") && err.to_string().contains(".env"));
+        }
+    }
+
+    #[test]
+    fn a_malformed_token_is_refused_without_echoing_it() {
+        for bad in [
+            "hello",
+            "123456",
+            ":AAHdqTcvCH1vGWJxfSeofSAs0K5",
+            "12a:AAHdqTcvCH1vGWJxfSeofSAs0K5",
+            "1:short",
+        ] {
+            let err = config(&[("TELOXIDE_TOKEN", bad)]).expect_err(bad);
+            assert_eq!(err, ConfigError::MalformedToken);
+            assert!(!err.to_string().contains(bad));
+        }
+    }
+
+    #[test]
+    fn the_token_never_shows_in_debug_output() {
+        let c = config(&[("TELOXIDE_TOKEN", TOKEN)]).expect("valid");
+        assert!(!format!("{c:?}").contains("AAHdq"));
+    }
+
+    #[test]
+    fn overrides_are_read() {
+        let c = config(&[
+            ("TELOXIDE_TOKEN", TOKEN),
+            ("DATABASE_URL", "sqlite:///tmp/x.db"),
+            ("CHECKLISTS_DIR", "/srv/lists"),
+            ("TELOXIDE_API_URL", "http://127.0.0.1:8081/"),
+        ])
+        .expect("valid");
+        assert_eq!(c.database_url, "sqlite:///tmp/x.db");
+        assert_eq!(c.checklists_dir, PathBuf::from("/srv/lists"));
+        assert_eq!(c.api_url.map(|u| u.port()), Some(Some(8081)));
+        assert!(matches!(
+            config(&[("TELOXIDE_TOKEN", TOKEN), ("TELOXIDE_API_URL", "not a url")]),
+            Err(ConfigError::BadApiUrl(_))
+        ));
+    }
+}

@@ -1,0 +1,202 @@
+//! Use-cases of the audit: start, resume, answer, go back, finish. Each reads
+//! the audit from storage, applies the domain rules, and writes the result
+//! back before anything is shown to the user.
+
+use std::sync::Arc;
+
+use crate::domain::audit::{Audit, AuditError, Change, Command, Status};
+use crate::domain::checklist::Checklist;
+use crate::domain::report::Report;
+use crate::storage::{AuditRecord, Card, Position, Storage, StorageError, UserInfo};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The press was made on an older state of the audit.
+    #[error("stale request")]
+    Stale,
+    /// The audit belongs to someone else.
+    #[error("not the owner of this audit")]
+    NotYours,
+    #[error("no such audit")]
+    NoAudit,
+    #[error("no such checklist: {0}")]
+    UnknownChecklist(String),
+    #[error(transparent)]
+    Rule(#[from] AuditError),
+    #[error(transparent)]
+    Storage(StorageError),
+}
+
+impl From<StorageError> for ServiceError {
+    fn from(e: StorageError) -> Self {
+        match e {
+            StorageError::Stale => ServiceError::Stale,
+            other => ServiceError::Storage(other),
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, ServiceError>;
+
+/// An audit as the dialogue needs it: its row, its checklist and its state.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub record: AuditRecord,
+    pub checklist: Arc<Checklist>,
+    pub audit: Audit,
+}
+
+impl Session {
+    pub fn report(&self) -> Report {
+        Report::new(&self.checklist, &self.audit)
+    }
+}
+
+pub struct Service {
+    storage: Storage,
+    checklists: Vec<Arc<Checklist>>,
+}
+
+impl Service {
+    pub fn new(storage: Storage, checklists: Vec<Checklist>) -> Self {
+        Self {
+            storage,
+            checklists: checklists.into_iter().map(Arc::new).collect(),
+        }
+    }
+
+    pub fn storage(&self) -> &Storage {
+        &self.storage
+    }
+
+    pub fn checklists(&self) -> &[Arc<Checklist>] {
+        &self.checklists
+    }
+
+    pub fn checklist(&self, id: &str) -> Option<&Arc<Checklist>> {
+        self.checklists.iter().find(|c| c.id == id)
+    }
+
+    pub async fn touch_user(&self, user: &UserInfo) -> Result<()> {
+        Ok(self.storage.upsert_user(user).await?)
+    }
+
+    /// Starts a new audit of a checklist; one in progress becomes abandoned.
+    pub async fn start(
+        &self,
+        user: &UserInfo,
+        chat_id: i64,
+        checklist_id: &str,
+    ) -> Result<Session> {
+        let checklist = self
+            .checklist(checklist_id)
+            .ok_or_else(|| ServiceError::UnknownChecklist(checklist_id.to_string()))?
+            .clone();
+        let audit = Audit::new(&checklist);
+        self.storage.upsert_user(user).await?;
+        let record = self
+            .storage
+            .create_audit(
+                user.id,
+                chat_id,
+                &checklist.id,
+                checklist.version,
+                audit.current_question_id(),
+            )
+            .await?;
+        Ok(Session {
+            record,
+            checklist,
+            audit,
+        })
+    }
+
+    /// The user's audit in progress.
+    pub async fn open(&self, user_id: i64) -> Result<Option<Session>> {
+        match self.storage.open_audit(user_id).await? {
+            Some(record) => Ok(Some(self.load(record).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The audit in progress, else the last finished one.
+    pub async fn latest(&self, user_id: i64) -> Result<Option<Session>> {
+        match self.storage.latest_audit(user_id).await? {
+            Some(record) => Ok(Some(self.load(record).await?)),
+            None => Ok(None),
+        }
+    }
+
+    pub async fn session(&self, audit_id: i64) -> Result<Session> {
+        let record = self
+            .storage
+            .audit(audit_id)
+            .await?
+            .ok_or(ServiceError::NoAudit)?;
+        self.load(record).await
+    }
+
+    async fn load(&self, record: AuditRecord) -> Result<Session> {
+        let checklist = self
+            .checklist(&record.checklist_id)
+            .ok_or_else(|| ServiceError::UnknownChecklist(record.checklist_id.clone()))?
+            .clone();
+        let responses = self.storage.responses(record.id).await?;
+        let audit = Audit::restore(
+            &checklist,
+            responses,
+            record.current_question_id.as_deref(),
+            record.status,
+        );
+        Ok(Session {
+            record,
+            checklist,
+            audit,
+        })
+    }
+
+    /// Applies a press made by `user_id` on revision `revision` of an audit.
+    /// Nothing is written unless the press fits the audit as it is now.
+    pub async fn apply(
+        &self,
+        user_id: i64,
+        audit_id: i64,
+        revision: i64,
+        command: Command,
+    ) -> Result<(Session, Change)> {
+        let mut session = self.session(audit_id).await?;
+        if session.record.user_id != user_id {
+            return Err(ServiceError::NotYours);
+        }
+        if session.record.status != Status::InProgress {
+            return Err(AuditError::Closed.into());
+        }
+        if session.record.revision != revision {
+            return Err(ServiceError::Stale);
+        }
+        let change = session.audit.apply(command)?;
+        let status = session.audit.status();
+        let current = (status == Status::InProgress).then(|| session.audit.current_question_id());
+        let new_revision = self
+            .storage
+            .save(
+                audit_id,
+                revision,
+                &change,
+                Position {
+                    current_question_id: current,
+                    status,
+                },
+            )
+            .await?;
+        session.record.revision = new_revision;
+        session.record.status = status;
+        session.record.current_question_id = current.map(str::to_string);
+        Ok((session, change))
+    }
+
+    /// Records the message that is now the audit's card; returns the old one.
+    pub async fn set_card(&self, audit_id: i64, card: Card) -> Result<Option<Card>> {
+        Ok(self.storage.set_card(audit_id, card).await?)
+    }
+}

@@ -1,0 +1,227 @@
+//! Callback data of every inline button: compact ASCII, at most 64 bytes,
+//! carrying the audit id and revision a press was made on so that stale and
+//! doubled presses can be told apart from fresh ones.
+
+use crate::domain::audit::{Answer, Command, Priority};
+
+/// Telegram's limit on callback data, in bytes.
+pub const MAX_LEN: usize = 64;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallbackData {
+    /// Start a new audit of this checklist.
+    StartNew { checklist: String },
+    /// Show the card of the audit in progress.
+    Continue,
+    /// Ask to confirm starting over.
+    RestartAsk,
+    /// Abandon this audit and start its checklist again.
+    RestartConfirm { audit_id: i64 },
+    /// A press on the audit card.
+    Step {
+        audit_id: i64,
+        revision: i64,
+        action: Action,
+    },
+}
+
+/// What a press on the audit card asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Answer(Answer),
+    Priority(Priority),
+    SkipPriority,
+    Back,
+    Jump,
+    Finish,
+}
+
+impl Action {
+    const ALL: [Action; 9] = [
+        Action::Answer(Answer::Yes),
+        Action::Answer(Answer::No),
+        Action::Answer(Answer::NotApplicable),
+        Action::Priority(Priority::Low),
+        Action::Priority(Priority::Medium),
+        Action::Priority(Priority::High),
+        Action::SkipPriority,
+        Action::Back,
+        Action::Jump,
+    ];
+
+    fn code(self) -> &'static str {
+        match self {
+            Action::Answer(Answer::Yes) => "y",
+            Action::Answer(Answer::No) => "n",
+            Action::Answer(Answer::NotApplicable) => "x",
+            Action::Priority(Priority::Low) => "l",
+            Action::Priority(Priority::Medium) => "m",
+            Action::Priority(Priority::High) => "h",
+            Action::SkipPriority => "s",
+            Action::Back => "b",
+            Action::Jump => "j",
+            Action::Finish => "f",
+        }
+    }
+
+    fn from_code(code: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .chain([Action::Finish])
+            .find(|a| a.code() == code)
+    }
+
+    pub fn command(self) -> Command {
+        match self {
+            Action::Answer(a) => Command::Answer(a),
+            Action::Priority(p) => Command::Priority(p),
+            Action::SkipPriority => Command::SkipPriority,
+            Action::Back => Command::Back,
+            Action::Jump => Command::JumpToUnanswered,
+            Action::Finish => Command::Finish,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unrecognised callback data")]
+pub struct ParseError;
+
+impl CallbackData {
+    pub fn encode(&self) -> String {
+        match self {
+            CallbackData::StartNew { checklist } => format!("new:{checklist}"),
+            CallbackData::Continue => "cont".to_string(),
+            CallbackData::RestartAsk => "rst".to_string(),
+            CallbackData::RestartConfirm { audit_id } => format!("rst:{audit_id}"),
+            CallbackData::Step {
+                audit_id,
+                revision,
+                action,
+            } => format!("s:{audit_id}:{revision}:{}", action.code()),
+        }
+    }
+
+    pub fn parse(data: &str) -> Result<Self, ParseError> {
+        if data.is_empty() || data.len() > MAX_LEN {
+            return Err(ParseError);
+        }
+        let mut parts = data.split(':');
+        let head = parts.next().ok_or(ParseError)?;
+        let fields: Vec<&str> = parts.collect();
+        let parsed = match (head, fields.as_slice()) {
+            ("new", [checklist]) if is_checklist_id(checklist) => CallbackData::StartNew {
+                checklist: checklist.to_string(),
+            },
+            ("cont", []) => CallbackData::Continue,
+            ("rst", []) => CallbackData::RestartAsk,
+            ("rst", [audit]) => CallbackData::RestartConfirm {
+                audit_id: number(audit)?,
+            },
+            ("s", [audit, revision, code]) => CallbackData::Step {
+                audit_id: number(audit)?,
+                revision: number(revision)?,
+                action: Action::from_code(code).ok_or(ParseError)?,
+            },
+            _ => return Err(ParseError),
+        };
+        Ok(parsed)
+    }
+}
+
+/// A non-negative decimal without sign or leading zeros, as `encode` writes it.
+fn number(s: &str) -> Result<i64, ParseError> {
+    let canonical =
+        !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && (s == "0" || !s.starts_with('0'));
+    if !canonical {
+        return Err(ParseError);
+    }
+    s.parse().map_err(|_| ParseError)
+}
+
+fn is_checklist_id(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn every_kind(audit_id: i64, revision: i64) -> Vec<CallbackData> {
+        let mut all = vec![
+            CallbackData::StartNew {
+                checklist: "churn_audit".into(),
+            },
+            CallbackData::Continue,
+            CallbackData::RestartAsk,
+            CallbackData::RestartConfirm { audit_id },
+        ];
+        all.extend(
+            Action::ALL
+                .into_iter()
+                .chain([Action::Finish])
+                .map(|action| CallbackData::Step {
+                    audit_id,
+                    revision,
+                    action,
+                }),
+        );
+        all
+    }
+
+    #[test]
+    fn every_value_round_trips() {
+        for data in every_kind(42, 7).into_iter().chain(every_kind(0, 0)) {
+            assert_eq!(
+                CallbackData::parse(&data.encode()),
+                Ok(data.clone()),
+                "{data:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_value_fits_64_bytes_even_with_the_largest_ids() {
+        let longest_checklist = CallbackData::StartNew {
+            checklist: "a".repeat(48),
+        };
+        for data in every_kind(i64::MAX, i64::MAX)
+            .into_iter()
+            .chain([longest_checklist])
+        {
+            let encoded = data.encode();
+            assert!(
+                encoded.len() <= MAX_LEN,
+                "{encoded} is {} bytes",
+                encoded.len()
+            );
+            assert!(encoded.is_ascii());
+        }
+    }
+
+    #[test]
+    fn garbage_is_rejected() {
+        for bad in [
+            "",
+            "s",
+            "s:1:2",
+            "s:1:2:q",
+            "s:1:2:y:extra",
+            "s:-1:2:y",
+            "s:01:2:y",
+            "s:1:+2:y",
+            "s:99999999999999999999:1:y",
+            "new:",
+            "new:Churn",
+            "new:чек",
+            "rst:x",
+            "cont:1",
+            "hello",
+            &"s:1:1:y".repeat(10),
+        ] {
+            assert_eq!(CallbackData::parse(bad), Err(ParseError), "{bad:?}");
+        }
+    }
+}

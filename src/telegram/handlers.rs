@@ -1,0 +1,383 @@
+//! Endpoints of the handler tree: extract → call the service → render → send.
+
+use std::sync::Arc;
+
+use teloxide::prelude::*;
+use teloxide::types::{ChatId, InlineKeyboardMarkup, MessageId, ParseMode, User};
+
+use super::callback::{Action, CallbackData};
+use super::render;
+use super::{Cmd, HandlerResult};
+use crate::domain::audit::{AuditError, Change, Status};
+use crate::i18n::I18n;
+use crate::service::{Service, ServiceError, Session};
+use crate::storage::{Card, UserInfo};
+
+fn user_info(user: &User) -> UserInfo {
+    UserInfo {
+        id: user.id.0 as i64,
+        first_name: user.first_name.clone(),
+        username: user.username.clone(),
+    }
+}
+
+async fn send_html(
+    bot: &Bot,
+    chat: ChatId,
+    text: String,
+) -> Result<Message, teloxide::RequestError> {
+    bot.send_message(chat, text)
+        .parse_mode(ParseMode::Html)
+        .await
+}
+
+async fn send_with_keyboard(
+    bot: &Bot,
+    chat: ChatId,
+    (text, keyboard): (String, InlineKeyboardMarkup),
+) -> Result<Message, teloxide::RequestError> {
+    bot.send_message(chat, text)
+        .parse_mode(ParseMode::Html)
+        .reply_markup(keyboard)
+        .await
+}
+
+/// Takes the buttons off a message; failures (already gone, not modified)
+/// do not matter to the dialogue.
+async fn strip_buttons(bot: &Bot, chat: ChatId, message: MessageId) {
+    if let Err(e) = bot.edit_message_reply_markup(chat, message).await {
+        log::debug!("could not take buttons off message {}: {e}", message.0);
+    }
+}
+
+/// Sends the audit card as a fresh message; the previous card loses its
+/// buttons so only one live card exists.
+async fn send_card(
+    bot: &Bot,
+    service: &Service,
+    i18n: &I18n,
+    session: &Session,
+    chat: ChatId,
+) -> HandlerResult {
+    let sent = send_with_keyboard(bot, chat, render::card(i18n, session)).await?;
+    let card = Card {
+        chat_id: chat.0,
+        message_id: sent.id.0,
+    };
+    if let Some(old) = service.set_card(session.record.id, card).await? {
+        if old != card {
+            strip_buttons(bot, ChatId(old.chat_id), MessageId(old.message_id)).await;
+        }
+    }
+    Ok(())
+}
+
+async fn send_summary(bot: &Bot, i18n: &I18n, session: &Session, chat: ChatId) -> HandlerResult {
+    let text = render::summary(i18n, &session.checklist, &session.report());
+    for part in render::split_message(&text, render::MAX_MESSAGE_CHARS) {
+        send_html(bot, chat, part).await?;
+    }
+    Ok(())
+}
+
+async fn send_start(
+    bot: &Bot,
+    service: &Service,
+    i18n: &I18n,
+    user: &User,
+    chat: ChatId,
+) -> HandlerResult {
+    let checklists = service.checklists();
+    let text = match checklists {
+        [] => {
+            return send_html(bot, chat, i18n.t("start-no-checklists"))
+                .await
+                .map(drop)
+                .map_err(Into::into)
+        }
+        [only] => render::greeting(i18n, &user.first_name, only),
+        _ => i18n.t("start-choose"),
+    };
+    send_with_keyboard(bot, chat, (text, render::start_keyboard(i18n, checklists))).await?;
+    Ok(())
+}
+
+pub(super) async fn on_command(
+    bot: Bot,
+    msg: Message,
+    cmd: Cmd,
+    service: Arc<Service>,
+    i18n: Arc<I18n>,
+) -> HandlerResult {
+    let Some(user) = msg.from.as_ref().filter(|u| !u.is_bot) else {
+        return Ok(());
+    };
+    let chat = msg.chat.id;
+    let info = user_info(user);
+    service.touch_user(&info).await?;
+    let open = service.open(info.id).await;
+    let open = match open {
+        Ok(open) => open,
+        Err(ServiceError::UnknownChecklist(id)) => {
+            log::warn!(
+                "audit of user {} refers to checklist {id}, which is not loaded",
+                info.id
+            );
+            send_html(&bot, chat, i18n.t("checklist-gone")).await?;
+            return Ok(());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    match (cmd, open) {
+        (Cmd::Start, Some(session)) => {
+            send_with_keyboard(&bot, chat, render::in_progress(&i18n, &session)).await?;
+        }
+        (Cmd::Start | Cmd::Restart, None) => send_start(&bot, &service, &i18n, user, chat).await?,
+        (Cmd::Restart, Some(session)) => {
+            send_with_keyboard(&bot, chat, render::restart_confirm(&i18n, &session)).await?;
+        }
+        (Cmd::Continue, Some(session)) => send_card(&bot, &service, &i18n, &session, chat).await?,
+        (Cmd::Progress, Some(session)) => {
+            send_html(&bot, chat, render::progress(&i18n, &session)).await?;
+        }
+        (Cmd::Continue | Cmd::Progress, None) => {
+            send_html(&bot, chat, i18n.t("no-audit")).await?;
+        }
+        (Cmd::Summary, open) => {
+            let latest = match open {
+                Some(session) => Some(session),
+                None => service.latest(info.id).await?,
+            };
+            match latest {
+                Some(session) => send_summary(&bot, &i18n, &session, chat).await?,
+                None => {
+                    send_html(&bot, chat, i18n.t("no-audit")).await?;
+                }
+            }
+        }
+        (Cmd::Help, open) => {
+            let checklist = open
+                .map(|s| s.checklist)
+                .or_else(|| service.checklists().first().cloned());
+            match checklist {
+                Some(checklist) => send_html(&bot, chat, render::help(&i18n, &checklist)).await?,
+                None => send_html(&bot, chat, i18n.t("start-no-checklists")).await?,
+            };
+        }
+    }
+    Ok(())
+}
+
+/// Any other message: in a private chat during an audit, the card comes
+/// again as a fresh message (the user may be on another device, or the card
+/// scrolled away); otherwise a hint. Groups only hear commands.
+pub(super) async fn on_message(
+    bot: Bot,
+    msg: Message,
+    service: Arc<Service>,
+    i18n: Arc<I18n>,
+) -> HandlerResult {
+    let Some(user) = msg.from.as_ref().filter(|u| !u.is_bot) else {
+        return Ok(());
+    };
+    if !msg.chat.is_private() {
+        return Ok(());
+    }
+    match service.open(user.id.0 as i64).await {
+        Ok(Some(session)) => send_card(&bot, &service, &i18n, &session, msg.chat.id).await?,
+        Ok(None) => {
+            send_html(&bot, msg.chat.id, i18n.t("not-in-audit-text")).await?;
+        }
+        Err(ServiceError::UnknownChecklist(_)) => {
+            send_html(&bot, msg.chat.id, i18n.t("checklist-gone")).await?;
+        }
+        Err(e) => return Err(e.into()),
+    }
+    Ok(())
+}
+
+/// The notice for a press the audit refused; nothing was changed.
+fn refusal(i18n: &I18n, error: &ServiceError) -> String {
+    match error {
+        ServiceError::Stale => i18n.t("notice-stale"),
+        ServiceError::NotYours => i18n.t("notice-not-yours"),
+        ServiceError::NoAudit | ServiceError::UnknownChecklist(_) => {
+            i18n.t("notice-unknown-button")
+        }
+        ServiceError::Rule(rule) => match rule {
+            AuditError::Closed => i18n.t("notice-closed"),
+            AuditError::NotAwaitingPriority => i18n.t("notice-not-awaiting-priority"),
+            AuditError::PriorityRequired => i18n.t("notice-priority-required"),
+            AuditError::AtFirstQuestion => i18n.t("notice-at-first"),
+            AuditError::NothingUnanswered => i18n.t("notice-nothing-unanswered"),
+            AuditError::Incomplete(_) => i18n.t("notice-incomplete"),
+        },
+        ServiceError::Storage(_) => i18n.t("notice-error"),
+    }
+}
+
+/// The notice confirming an applied press.
+fn acknowledgement(i18n: &I18n, action: Action, change: &Change, session: &Session) -> String {
+    if session.audit.status() == Status::Finished {
+        return i18n.t("ack-finished");
+    }
+    match (action, &change.response) {
+        (Action::Back, Some((_, None))) => i18n.t("ack-undo"),
+        (Action::Back, _) => i18n.t("ack-back"),
+        (Action::Jump, _) => i18n.t("ack-jump"),
+        (_, Some((_, Some(response)))) => render::ack_response(i18n, response),
+        _ => i18n.t("ack-continue"),
+    }
+}
+
+pub(super) async fn on_callback(
+    bot: Bot,
+    q: CallbackQuery,
+    service: Arc<Service>,
+    i18n: Arc<I18n>,
+) -> HandlerResult {
+    let pressed = q.message.as_ref().map(|m| (m.chat().id, m.id()));
+    let data = q.data.as_deref().map(CallbackData::parse);
+    let user = user_info(&q.from);
+    let notice = |text: String| bot.answer_callback_query(q.id.clone()).text(text);
+
+    let Some(Ok(data)) = data else {
+        notice(i18n.t("notice-unknown-button")).await?;
+        return Ok(());
+    };
+    let chat = pressed.map(|(chat, _)| chat).unwrap_or(ChatId(user.id));
+    match data {
+        CallbackData::Step {
+            audit_id,
+            revision,
+            action,
+        } => {
+            let (session, change) = match service
+                .apply(user.id, audit_id, revision, action.command())
+                .await
+            {
+                Ok(applied) => applied,
+                Err(e) => {
+                    if let ServiceError::Storage(cause) = &e {
+                        log::error!("saving a press of user {} failed: {cause}", user.id);
+                    }
+                    notice(refusal(&i18n, &e)).await?;
+                    return Ok(());
+                }
+            };
+            // The press is committed: only now is it acknowledged.
+            notice(acknowledgement(&i18n, action, &change, &session)).await?;
+            show_card_in_place(&bot, &service, &i18n, &session, pressed, chat).await?;
+            if session.audit.status() == Status::Finished {
+                send_summary(&bot, &i18n, &session, ChatId(session.record.chat_id)).await?;
+            }
+        }
+        CallbackData::StartNew { checklist } => {
+            if service.open(user.id).await.ok().flatten().is_some() {
+                notice(i18n.t("notice-stale")).await?;
+                return Ok(());
+            }
+            let session = match service.start(&user, chat.0, &checklist).await {
+                Ok(session) => session,
+                Err(e) => {
+                    notice(refusal(&i18n, &e)).await?;
+                    return Ok(());
+                }
+            };
+            notice(i18n.t("ack-started")).await?;
+            if let Some((chat, message)) = pressed {
+                strip_buttons(&bot, chat, message).await;
+            }
+            send_card(&bot, &service, &i18n, &session, chat).await?;
+        }
+        CallbackData::Continue => match service.open(user.id).await? {
+            Some(session) => {
+                notice(i18n.t("ack-continue")).await?;
+                if let Some((chat, message)) = pressed {
+                    strip_buttons(&bot, chat, message).await;
+                }
+                send_card(&bot, &service, &i18n, &session, chat).await?;
+            }
+            None => {
+                notice(i18n.t("notice-no-audit")).await?;
+            }
+        },
+        CallbackData::RestartAsk => match service.open(user.id).await? {
+            Some(session) => {
+                bot.answer_callback_query(q.id.clone()).await?;
+                let confirm = render::restart_confirm(&i18n, &session);
+                match pressed {
+                    Some((chat, message)) => {
+                        let (text, keyboard) = confirm;
+                        bot.edit_message_text(chat, message, text)
+                            .parse_mode(ParseMode::Html)
+                            .reply_markup(keyboard)
+                            .await?;
+                    }
+                    None => {
+                        send_with_keyboard(&bot, chat, confirm).await?;
+                    }
+                }
+            }
+            None => {
+                notice(i18n.t("notice-no-audit")).await?;
+            }
+        },
+        CallbackData::RestartConfirm { audit_id } => {
+            let open = service.open(user.id).await?;
+            let Some(old) = open.filter(|s| s.record.id == audit_id) else {
+                notice(i18n.t("notice-stale")).await?;
+                return Ok(());
+            };
+            let session = service
+                .start(&user, chat.0, &old.record.checklist_id)
+                .await?;
+            notice(i18n.t("ack-started")).await?;
+            if let Some((chat, message)) = pressed {
+                strip_buttons(&bot, chat, message).await;
+            }
+            if let Some(card) = old.record.card {
+                strip_buttons(&bot, ChatId(card.chat_id), MessageId(card.message_id)).await;
+            }
+            send_card(&bot, &service, &i18n, &session, chat).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Edits the pressed card in place so the buttons stay under the thumb; if
+/// that fails (the message was deleted, or is too old to edit) the card is
+/// sent anew.
+async fn show_card_in_place(
+    bot: &Bot,
+    service: &Service,
+    i18n: &I18n,
+    session: &Session,
+    pressed: Option<(ChatId, MessageId)>,
+    chat: ChatId,
+) -> HandlerResult {
+    if let Some((chat, message)) = pressed {
+        let (text, keyboard) = render::card(i18n, session);
+        let edited = bot
+            .edit_message_text(chat, message, text)
+            .parse_mode(ParseMode::Html)
+            .reply_markup(keyboard)
+            .await;
+        match edited {
+            Ok(_) => {
+                let card = Card {
+                    chat_id: chat.0,
+                    message_id: message.0,
+                };
+                if session.record.card != Some(card) {
+                    if let Some(old) = service.set_card(session.record.id, card).await? {
+                        strip_buttons(bot, ChatId(old.chat_id), MessageId(old.message_id)).await;
+                    }
+                }
+                return Ok(());
+            }
+            Err(e) => log::info!("editing the card failed ({e}); sending it anew"),
+        }
+    }
+    send_card(bot, service, i18n, session, chat).await
+}
