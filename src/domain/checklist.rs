@@ -536,11 +536,18 @@ action = "Сделать 3"
     fn the_shipped_checklist_loads_with_39_questions_in_6_sections() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("questions");
         let all = load_dir(&dir).expect("questions/ loads");
-        let churn = all.iter().find(|c| c.id == "churn_audit").expect("churn_audit");
+        let churn = all
+            .iter()
+            .find(|c| c.id == "churn_audit")
+            .expect("churn_audit");
         assert_eq!(churn.sections.len(), 6);
         assert_eq!(churn.question_count(), 39);
         assert_eq!(
-            churn.sections.iter().map(|s| s.questions.len()).collect::<Vec<_>>(),
+            churn
+                .sections
+                .iter()
+                .map(|s| s.questions.len())
+                .collect::<Vec<_>>(),
             [6, 7, 6, 7, 6, 7]
         );
         for section in &churn.sections {

@@ -102,12 +102,12 @@ async fn send_start(
     Ok(())
 }
 
-pub(super) async fn on_command(
-    bot: Bot,
-    msg: Message,
+async fn handle_command(
+    bot: &Bot,
+    msg: &Message,
     cmd: Cmd,
-    service: Arc<Service>,
-    i18n: Arc<I18n>,
+    service: &Service,
+    i18n: &I18n,
 ) -> HandlerResult {
     let Some(user) = msg.from.as_ref().filter(|u| !u.is_bot) else {
         return Ok(());
@@ -123,25 +123,25 @@ pub(super) async fn on_command(
                 "audit of user {} refers to checklist {id}, which is not loaded",
                 info.id
             );
-            send_html(&bot, chat, i18n.t("checklist-gone")).await?;
+            send_html(bot, chat, i18n.t("checklist-gone")).await?;
             return Ok(());
         }
         Err(e) => return Err(e.into()),
     };
     match (cmd, open) {
         (Cmd::Start, Some(session)) => {
-            send_with_keyboard(&bot, chat, render::in_progress(&i18n, &session)).await?;
+            send_with_keyboard(bot, chat, render::in_progress(i18n, &session)).await?;
         }
-        (Cmd::Start | Cmd::Restart, None) => send_start(&bot, &service, &i18n, user, chat).await?,
+        (Cmd::Start | Cmd::Restart, None) => send_start(bot, service, i18n, user, chat).await?,
         (Cmd::Restart, Some(session)) => {
-            send_with_keyboard(&bot, chat, render::restart_confirm(&i18n, &session)).await?;
+            send_with_keyboard(bot, chat, render::restart_confirm(i18n, &session)).await?;
         }
-        (Cmd::Continue, Some(session)) => send_card(&bot, &service, &i18n, &session, chat).await?,
+        (Cmd::Continue, Some(session)) => send_card(bot, service, i18n, &session, chat).await?,
         (Cmd::Progress, Some(session)) => {
-            send_html(&bot, chat, render::progress(&i18n, &session)).await?;
+            send_html(bot, chat, render::progress(i18n, &session)).await?;
         }
         (Cmd::Continue | Cmd::Progress, None) => {
-            send_html(&bot, chat, i18n.t("no-audit")).await?;
+            send_html(bot, chat, i18n.t("no-audit")).await?;
         }
         (Cmd::Summary, open) => {
             let latest = match open {
@@ -149,9 +149,9 @@ pub(super) async fn on_command(
                 None => service.latest(info.id).await?,
             };
             match latest {
-                Some(session) => send_summary(&bot, &i18n, &session, chat).await?,
+                Some(session) => send_summary(bot, i18n, &session, chat).await?,
                 None => {
-                    send_html(&bot, chat, i18n.t("no-audit")).await?;
+                    send_html(bot, chat, i18n.t("no-audit")).await?;
                 }
             }
         }
@@ -160,8 +160,8 @@ pub(super) async fn on_command(
                 .map(|s| s.checklist)
                 .or_else(|| service.checklists().first().cloned());
             match checklist {
-                Some(checklist) => send_html(&bot, chat, render::help(&i18n, &checklist)).await?,
-                None => send_html(&bot, chat, i18n.t("start-no-checklists")).await?,
+                Some(checklist) => send_html(bot, chat, render::help(i18n, &checklist)).await?,
+                None => send_html(bot, chat, i18n.t("start-no-checklists")).await?,
             };
         }
     }
@@ -230,11 +230,45 @@ fn acknowledgement(i18n: &I18n, action: Action, change: &Change, session: &Sessi
     }
 }
 
+/// Every callback query gets an answer, or its button keeps spinning: when
+/// handling fails, the press is answered with an error notice (a second
+/// answer to an already answered query fails harmlessly).
 pub(super) async fn on_callback(
     bot: Bot,
     q: CallbackQuery,
     service: Arc<Service>,
     i18n: Arc<I18n>,
+) -> HandlerResult {
+    let result = handle_callback(&bot, &q, &service, &i18n).await;
+    if result.is_err() {
+        let _ = bot
+            .answer_callback_query(q.id.clone())
+            .text(i18n.t("notice-error"))
+            .await;
+    }
+    result
+}
+
+/// A command or message that failed gets a short apology instead of silence.
+pub(super) async fn on_command(
+    bot: Bot,
+    msg: Message,
+    cmd: Cmd,
+    service: Arc<Service>,
+    i18n: Arc<I18n>,
+) -> HandlerResult {
+    let result = handle_command(&bot, &msg, cmd, &service, &i18n).await;
+    if result.is_err() {
+        let _ = send_html(&bot, msg.chat.id, i18n.t("error-internal")).await;
+    }
+    result
+}
+
+async fn handle_callback(
+    bot: &Bot,
+    q: &CallbackQuery,
+    service: &Service,
+    i18n: &I18n,
 ) -> HandlerResult {
     let pressed = q.message.as_ref().map(|m| (m.chat().id, m.id()));
     let data = q.data.as_deref().map(CallbackData::parse);
@@ -261,15 +295,15 @@ pub(super) async fn on_callback(
                     if let ServiceError::Storage(cause) = &e {
                         log::error!("saving a press of user {} failed: {cause}", user.id);
                     }
-                    notice(refusal(&i18n, &e)).await?;
+                    notice(refusal(i18n, &e)).await?;
                     return Ok(());
                 }
             };
             // The press is committed: only now is it acknowledged.
-            notice(acknowledgement(&i18n, action, &change, &session)).await?;
-            show_card_in_place(&bot, &service, &i18n, &session, pressed, chat).await?;
+            notice(acknowledgement(i18n, action, &change, &session)).await?;
+            show_card_in_place(bot, service, i18n, &session, pressed, chat).await?;
             if session.audit.status() == Status::Finished {
-                send_summary(&bot, &i18n, &session, ChatId(session.record.chat_id)).await?;
+                send_summary(bot, i18n, &session, ChatId(session.record.chat_id)).await?;
             }
         }
         CallbackData::StartNew { checklist } => {
@@ -280,23 +314,23 @@ pub(super) async fn on_callback(
             let session = match service.start(&user, chat.0, &checklist).await {
                 Ok(session) => session,
                 Err(e) => {
-                    notice(refusal(&i18n, &e)).await?;
+                    notice(refusal(i18n, &e)).await?;
                     return Ok(());
                 }
             };
             notice(i18n.t("ack-started")).await?;
             if let Some((chat, message)) = pressed {
-                strip_buttons(&bot, chat, message).await;
+                strip_buttons(bot, chat, message).await;
             }
-            send_card(&bot, &service, &i18n, &session, chat).await?;
+            send_card(bot, service, i18n, &session, chat).await?;
         }
         CallbackData::Continue => match service.open(user.id).await? {
             Some(session) => {
                 notice(i18n.t("ack-continue")).await?;
                 if let Some((chat, message)) = pressed {
-                    strip_buttons(&bot, chat, message).await;
+                    strip_buttons(bot, chat, message).await;
                 }
-                send_card(&bot, &service, &i18n, &session, chat).await?;
+                send_card(bot, service, i18n, &session, chat).await?;
             }
             None => {
                 notice(i18n.t("notice-no-audit")).await?;
@@ -305,7 +339,7 @@ pub(super) async fn on_callback(
         CallbackData::RestartAsk => match service.open(user.id).await? {
             Some(session) => {
                 bot.answer_callback_query(q.id.clone()).await?;
-                let confirm = render::restart_confirm(&i18n, &session);
+                let confirm = render::restart_confirm(i18n, &session);
                 match pressed {
                     Some((chat, message)) => {
                         let (text, keyboard) = confirm;
@@ -315,7 +349,7 @@ pub(super) async fn on_callback(
                             .await?;
                     }
                     None => {
-                        send_with_keyboard(&bot, chat, confirm).await?;
+                        send_with_keyboard(bot, chat, confirm).await?;
                     }
                 }
             }
@@ -334,12 +368,12 @@ pub(super) async fn on_callback(
                 .await?;
             notice(i18n.t("ack-started")).await?;
             if let Some((chat, message)) = pressed {
-                strip_buttons(&bot, chat, message).await;
+                strip_buttons(bot, chat, message).await;
             }
             if let Some(card) = old.record.card {
-                strip_buttons(&bot, ChatId(card.chat_id), MessageId(card.message_id)).await;
+                strip_buttons(bot, ChatId(card.chat_id), MessageId(card.message_id)).await;
             }
-            send_card(&bot, &service, &i18n, &session, chat).await?;
+            send_card(bot, service, i18n, &session, chat).await?;
         }
     }
     Ok(())
