@@ -55,10 +55,15 @@ pub fn bot(config: &Config) -> Bot {
 
 /// Waits until the Bot API answers, retrying with a growing pause, so an
 /// outage at start is ridden out instead of exiting in a restart loop.
-async fn wait_for_api(bot: &Bot) -> Option<()> {
+/// Returns `None` if asked to stop first.
+async fn wait_for_api(bot: &Bot, stop: &Stop) -> Option<()> {
     let mut pause = Duration::from_secs(1);
     loop {
-        match bot.get_me().await {
+        let answer = tokio::select! {
+            answer = bot.get_me() => answer,
+            _ = stop.requested() => return None,
+        };
+        match answer {
             Ok(me) => {
                 log::info!("connected to Telegram as @{}", me.username());
                 return Some(());
@@ -70,7 +75,7 @@ async fn wait_for_api(bot: &Bot) -> Option<()> {
                 );
                 tokio::select! {
                     _ = tokio::time::sleep(pause) => {}
-                    _ = shutdown_signal() => return None,
+                    _ = stop.requested() => return None,
                 }
                 pause = (pause * 2).min(Duration::from_secs(60));
             }
@@ -78,51 +83,76 @@ async fn wait_for_api(bot: &Bot) -> Option<()> {
     }
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
+/// Set once Ctrl-C or SIGTERM arrives. Listening starts when it is made, so
+/// a signal during start-up is never met by the default action (death).
+#[derive(Clone)]
+struct Stop(tokio::sync::watch::Receiver<bool>);
+
+impl Stop {
+    fn listen() -> anyhow::Result<Self> {
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        #[cfg(unix)]
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .context("listening for SIGTERM")?;
+        tokio::spawn(async move {
+            #[cfg(unix)]
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
             }
-            Err(e) => {
-                log::warn!("cannot listen for SIGTERM: {e}");
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
+            #[cfg(not(unix))]
+            let _ = tokio::signal::ctrl_c().await;
+            log::info!("shutting down: finishing the updates in flight");
+            let _ = tx.send(true);
+        });
+        Ok(Self(rx))
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+
+    async fn requested(&self) {
+        let mut rx = self.0.clone();
+        // An error means the listener is gone; then nothing will ever stop us
+        // by signal, so wait forever.
+        if rx.wait_for(|stopped| *stopped).await.is_err() {
+            std::future::pending::<()>().await;
+        }
     }
 }
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
+    let stop = Stop::listen()?;
     let (service, i18n) = prepare(&config).await?;
     let service = Arc::new(service);
     let bot = bot(&config);
-    if wait_for_api(&bot).await.is_none() {
-        log::info!("stopped before Telegram was reachable");
+    let started = async {
+        wait_for_api(&bot, &stop).await?;
+        tokio::select! {
+            set = bot.set_my_commands(telegram::command_menu(&i18n)) => {
+                if let Err(e) = set {
+                    log::warn!("could not set the command menu: {e}");
+                }
+                Some(())
+            }
+            _ = stop.requested() => None,
+        }
+    };
+    if started.await.is_none() {
+        log::info!("stopped before the bot started");
         service.storage().close().await;
         return Ok(());
-    }
-    if let Err(e) = bot.set_my_commands(telegram::command_menu(&i18n)).await {
-        log::warn!("could not set the command menu: {e}");
     }
     let mut dispatcher = Dispatcher::builder(bot, telegram::schema())
         .dependencies(telegram::dependencies(service.clone(), i18n))
         .build();
     let token = dispatcher.shutdown_token();
     tokio::spawn(async move {
-        shutdown_signal().await;
-        log::info!("shutting down: finishing the updates in flight");
-        if let Ok(done) = token.shutdown() {
-            done.await;
+        stop.requested().await;
+        // Until the dispatcher is running it refuses to shut down; it will
+        // be within moments of being built.
+        loop {
+            match token.shutdown() {
+                Ok(done) => return done.await,
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
         }
     });
     dispatcher.dispatch().await;

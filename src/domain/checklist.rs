@@ -221,6 +221,10 @@ struct RawQuestion {
 /// exports, and a short bound keeps them readable.
 const MAX_ID_LEN: usize = 48;
 
+/// Longest checklist id: it travels in callback data (at most 64 bytes) with
+/// a user id.
+pub const MAX_CHECKLIST_ID_LEN: usize = 32;
+
 struct Validator<'a> {
     origin: &'a str,
     source: &'a str,
@@ -249,6 +253,11 @@ impl Validator<'_> {
         value: &Spanned<String>,
         dotted: bool,
     ) -> Result<String, ChecklistError> {
+        let max = if dotted {
+            MAX_ID_LEN
+        } else {
+            MAX_CHECKLIST_ID_LEN
+        };
         let id = value.get_ref();
         let part_ok = |p: &str| {
             !p.is_empty()
@@ -260,7 +269,7 @@ impl Validator<'_> {
         } else {
             part_ok(id)
         };
-        if !ok || id.len() > MAX_ID_LEN {
+        if !ok || id.len() > max {
             let allowed = if dotted {
                 "a-z, 0-9, _ and ."
             } else {
@@ -268,7 +277,7 @@ impl Validator<'_> {
             };
             return Err(self.err(
                 value,
-                format!("`{field}` \"{id}\" must be 1-{MAX_ID_LEN} characters of {allowed}"),
+                format!("`{field}` \"{id}\" must be 1-{max} characters of {allowed}"),
             ));
         }
         Ok(id.clone())

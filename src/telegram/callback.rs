@@ -9,12 +9,12 @@ pub const MAX_LEN: usize = 64;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CallbackData {
-    /// Start a new audit of this checklist.
-    StartNew { checklist: String },
-    /// Show the card of the audit in progress.
-    Continue,
-    /// Ask to confirm starting over.
-    RestartAsk,
+    /// Start a new audit of this checklist; offered to `user` only.
+    StartNew { checklist: String, user: i64 },
+    /// Show the card of `user`'s audit in progress.
+    Continue { user: i64 },
+    /// Ask `user` to confirm starting over.
+    RestartAsk { user: i64 },
     /// Abandon this audit and start its checklist again.
     RestartConfirm { audit_id: i64 },
     /// A press on the audit card.
@@ -90,9 +90,9 @@ pub struct ParseError;
 impl CallbackData {
     pub fn encode(&self) -> String {
         match self {
-            CallbackData::StartNew { checklist } => format!("new:{checklist}"),
-            CallbackData::Continue => "cont".to_string(),
-            CallbackData::RestartAsk => "rst".to_string(),
+            CallbackData::StartNew { checklist, user } => format!("new:{checklist}:{user}"),
+            CallbackData::Continue { user } => format!("cont:{user}"),
+            CallbackData::RestartAsk { user } => format!("ask:{user}"),
             CallbackData::RestartConfirm { audit_id } => format!("rst:{audit_id}"),
             CallbackData::Step {
                 audit_id,
@@ -110,11 +110,16 @@ impl CallbackData {
         let head = parts.next().ok_or(ParseError)?;
         let fields: Vec<&str> = parts.collect();
         let parsed = match (head, fields.as_slice()) {
-            ("new", [checklist]) if is_checklist_id(checklist) => CallbackData::StartNew {
+            ("new", [checklist, user]) if is_checklist_id(checklist) => CallbackData::StartNew {
                 checklist: checklist.to_string(),
+                user: number(user)?,
             },
-            ("cont", []) => CallbackData::Continue,
-            ("rst", []) => CallbackData::RestartAsk,
+            ("cont", [user]) => CallbackData::Continue {
+                user: number(user)?,
+            },
+            ("ask", [user]) => CallbackData::RestartAsk {
+                user: number(user)?,
+            },
             ("rst", [audit]) => CallbackData::RestartConfirm {
                 audit_id: number(audit)?,
             },
@@ -153,9 +158,10 @@ mod tests {
         let mut all = vec![
             CallbackData::StartNew {
                 checklist: "churn_audit".into(),
+                user: audit_id,
             },
-            CallbackData::Continue,
-            CallbackData::RestartAsk,
+            CallbackData::Continue { user: audit_id },
+            CallbackData::RestartAsk { user: audit_id },
             CallbackData::RestartConfirm { audit_id },
         ];
         all.extend(
@@ -185,7 +191,8 @@ mod tests {
     #[test]
     fn every_value_fits_64_bytes_even_with_the_largest_ids() {
         let longest_checklist = CallbackData::StartNew {
-            checklist: "a".repeat(48),
+            checklist: "a".repeat(crate::domain::checklist::MAX_CHECKLIST_ID_LEN),
+            user: i64::MAX,
         };
         for data in every_kind(i64::MAX, i64::MAX)
             .into_iter()
@@ -214,10 +221,13 @@ mod tests {
             "s:1:+2:y",
             "s:99999999999999999999:1:y",
             "new:",
-            "new:Churn",
-            "new:чек",
+            "new:churn",
+            "new:Churn:1",
+            "new:чек:1",
             "rst:x",
-            "cont:1",
+            "cont",
+            "cont:1:2",
+            "ask",
             "hello",
             &"s:1:1:y".repeat(10),
         ] {

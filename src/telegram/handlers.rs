@@ -98,7 +98,15 @@ async fn send_start(
         [only] => render::greeting(i18n, &user.first_name, only),
         _ => i18n.t("start-choose"),
     };
-    send_with_keyboard(bot, chat, (text, render::start_keyboard(i18n, checklists))).await?;
+    send_with_keyboard(
+        bot,
+        chat,
+        (
+            text,
+            render::start_keyboard(i18n, checklists, user.id.0 as i64),
+        ),
+    )
+    .await?;
     Ok(())
 }
 
@@ -303,10 +311,19 @@ async fn handle_callback(
             notice(acknowledgement(i18n, action, &change, &session)).await?;
             show_card_in_place(bot, service, i18n, &session, pressed, chat).await?;
             if session.audit.status() == Status::Finished {
-                send_summary(bot, i18n, &session, ChatId(session.record.chat_id)).await?;
+                // To where the last answer was given: an audit started in a
+                // group and finished in private keeps its results private.
+                send_summary(bot, i18n, &session, chat).await?;
             }
         }
-        CallbackData::StartNew { checklist } => {
+        CallbackData::StartNew { user: owner, .. }
+        | CallbackData::Continue { user: owner }
+        | CallbackData::RestartAsk { user: owner }
+            if owner != user.id =>
+        {
+            notice(i18n.t("notice-not-yours")).await?;
+        }
+        CallbackData::StartNew { checklist, .. } => {
             if service.open(user.id).await.ok().flatten().is_some() {
                 notice(i18n.t("notice-stale")).await?;
                 return Ok(());
@@ -324,7 +341,7 @@ async fn handle_callback(
             }
             send_card(bot, service, i18n, &session, chat).await?;
         }
-        CallbackData::Continue => match service.open(user.id).await? {
+        CallbackData::Continue { .. } => match service.open(user.id).await? {
             Some(session) => {
                 notice(i18n.t("ack-continue")).await?;
                 if let Some((chat, message)) = pressed {
@@ -336,7 +353,7 @@ async fn handle_callback(
                 notice(i18n.t("notice-no-audit")).await?;
             }
         },
-        CallbackData::RestartAsk => match service.open(user.id).await? {
+        CallbackData::RestartAsk { .. } => match service.open(user.id).await? {
             Some(session) => {
                 bot.answer_callback_query(q.id.clone()).await?;
                 let confirm = render::restart_confirm(i18n, &session);
@@ -360,7 +377,13 @@ async fn handle_callback(
         CallbackData::RestartConfirm { audit_id } => {
             let open = service.open(user.id).await?;
             let Some(old) = open.filter(|s| s.record.id == audit_id) else {
-                notice(i18n.t("notice-stale")).await?;
+                let owner = service.storage().audit(audit_id).await?.map(|a| a.user_id);
+                let key = if owner.is_some_and(|owner| owner != user.id) {
+                    "notice-not-yours"
+                } else {
+                    "notice-stale"
+                };
+                notice(i18n.t(key)).await?;
                 return Ok(());
             };
             let session = service

@@ -152,6 +152,7 @@ fn priority_lines(i18n: &I18n, checklist: &Checklist) -> Vec<String> {
 pub fn start_keyboard(
     i18n: &I18n,
     checklists: &[std::sync::Arc<Checklist>],
+    user: i64,
 ) -> InlineKeyboardMarkup {
     let single = checklists.len() == 1;
     InlineKeyboardMarkup::new(checklists.iter().map(|c| {
@@ -164,6 +165,7 @@ pub fn start_keyboard(
             label,
             CallbackData::StartNew {
                 checklist: c.id.clone(),
+                user,
             },
         )]
     }))
@@ -184,9 +186,16 @@ pub fn in_progress(i18n: &I18n, session: &Session) -> (String, InlineKeyboardMar
     let keyboard = InlineKeyboardMarkup::new([
         vec![button(
             i18n.t_args("btn-continue", &counts),
-            CallbackData::Continue,
+            CallbackData::Continue {
+                user: session.record.user_id,
+            },
         )],
-        vec![button(i18n.t("btn-restart"), CallbackData::RestartAsk)],
+        vec![button(
+            i18n.t("btn-restart"),
+            CallbackData::RestartAsk {
+                user: session.record.user_id,
+            },
+        )],
     ]);
     (text, keyboard)
 }
@@ -208,7 +217,12 @@ pub fn restart_confirm(i18n: &I18n, session: &Session) -> (String, InlineKeyboar
                 audit_id: session.record.id,
             },
         )],
-        vec![button(i18n.t("btn-restart-cancel"), CallbackData::Continue)],
+        vec![button(
+            i18n.t("btn-restart-cancel"),
+            CallbackData::Continue {
+                user: session.record.user_id,
+            },
+        )],
     ]);
     (text, keyboard)
 }

@@ -1,2 +1,5 @@
+mod dialogue;
+mod e2e;
 mod fake_api;
 mod fake_api_selftest;
+mod helpers;
