@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use teloxide::adaptors::throttle::{Limits, Throttle};
 use teloxide::prelude::*;
 
 use crate::config::Config;
@@ -12,6 +13,7 @@ use crate::i18n::I18n;
 use crate::service::Service;
 use crate::storage::Storage;
 use crate::telegram;
+use crate::telegram::api::Api;
 
 /// Everything the bot needs before it talks to Telegram. Fails with a
 /// readable message on a bad database or checklist.
@@ -56,7 +58,7 @@ pub fn bot(config: &Config) -> Bot {
 /// Waits until the Bot API answers, retrying with a growing pause, so an
 /// outage at start is ridden out instead of exiting in a restart loop.
 /// Returns `None` if asked to stop first.
-async fn wait_for_api(bot: &Bot, stop: &Stop) -> Option<()> {
+async fn wait_for_api<B: Api>(bot: &B, stop: &Stop) -> Option<()> {
     let mut pause = Duration::from_secs(1);
     loop {
         let answer = tokio::select! {
@@ -122,7 +124,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let stop = Stop::listen()?;
     let (service, i18n) = prepare(&config).await?;
     let service = Arc::new(service);
-    let bot = bot(&config);
+    // Throttle keeps the bot within Telegram's limits (per chat, per group,
+    // overall) and waits out a 429's retry_after before retrying.
+    let bot = bot(&config).throttle(Limits::default());
     let started = async {
         wait_for_api(&bot, &stop).await?;
         tokio::select! {
@@ -140,7 +144,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         service.storage().close().await;
         return Ok(());
     }
-    let mut dispatcher = Dispatcher::builder(bot, telegram::schema())
+    let mut dispatcher = Dispatcher::builder(bot, telegram::schema::<Throttle<Bot>>())
         .dependencies(telegram::dependencies(service.clone(), i18n))
         .build();
     let token = dispatcher.shutdown_token();

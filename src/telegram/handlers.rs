@@ -3,8 +3,10 @@
 use std::sync::Arc;
 
 use teloxide::prelude::*;
-use teloxide::types::{ChatId, InlineKeyboardMarkup, MessageId, ParseMode, User};
+use teloxide::types::{ChatId, InlineKeyboardMarkup, MessageId, User};
+use teloxide::RequestError;
 
+use super::api::{self, strip_buttons, Api};
 use super::callback::{Action, CallbackData};
 use super::render;
 use super::{Cmd, HandlerResult};
@@ -21,39 +23,22 @@ fn user_info(user: &User) -> UserInfo {
     }
 }
 
-async fn send_html(
-    bot: &Bot,
-    chat: ChatId,
-    text: String,
-) -> Result<Message, teloxide::RequestError> {
-    bot.send_message(chat, text)
-        .parse_mode(ParseMode::Html)
-        .await
+async fn send_html<B: Api>(bot: &B, chat: ChatId, text: String) -> Result<Message, RequestError> {
+    api::send_html(bot, chat, &text).await
 }
 
-async fn send_with_keyboard(
-    bot: &Bot,
+async fn send_with_keyboard<B: Api>(
+    bot: &B,
     chat: ChatId,
     (text, keyboard): (String, InlineKeyboardMarkup),
-) -> Result<Message, teloxide::RequestError> {
-    bot.send_message(chat, text)
-        .parse_mode(ParseMode::Html)
-        .reply_markup(keyboard)
-        .await
-}
-
-/// Takes the buttons off a message; failures (already gone, not modified)
-/// do not matter to the dialogue.
-async fn strip_buttons(bot: &Bot, chat: ChatId, message: MessageId) {
-    if let Err(e) = bot.edit_message_reply_markup(chat, message).await {
-        log::debug!("could not take buttons off message {}: {e}", message.0);
-    }
+) -> Result<Message, RequestError> {
+    api::send_with_keyboard(bot, chat, &text, &keyboard).await
 }
 
 /// Sends the audit card as a fresh message; the previous card loses its
 /// buttons so only one live card exists.
-async fn send_card(
-    bot: &Bot,
+async fn send_card<B: Api>(
+    bot: &B,
     service: &Service,
     i18n: &I18n,
     session: &Session,
@@ -72,7 +57,12 @@ async fn send_card(
     Ok(())
 }
 
-async fn send_summary(bot: &Bot, i18n: &I18n, session: &Session, chat: ChatId) -> HandlerResult {
+async fn send_summary<B: Api>(
+    bot: &B,
+    i18n: &I18n,
+    session: &Session,
+    chat: ChatId,
+) -> HandlerResult {
     let text = render::summary(i18n, &session.checklist, &session.report());
     for part in render::split_message(&text, render::MAX_MESSAGE_CHARS) {
         send_html(bot, chat, part).await?;
@@ -80,8 +70,8 @@ async fn send_summary(bot: &Bot, i18n: &I18n, session: &Session, chat: ChatId) -
     Ok(())
 }
 
-async fn send_start(
-    bot: &Bot,
+async fn send_start<B: Api>(
+    bot: &B,
     service: &Service,
     i18n: &I18n,
     user: &User,
@@ -110,8 +100,8 @@ async fn send_start(
     Ok(())
 }
 
-async fn handle_command(
-    bot: &Bot,
+async fn handle_command<B: Api>(
+    bot: &B,
     msg: &Message,
     cmd: Cmd,
     service: &Service,
@@ -179,8 +169,8 @@ async fn handle_command(
 /// Any other message: in a private chat during an audit, the card comes
 /// again as a fresh message (the user may be on another device, or the card
 /// scrolled away); otherwise a hint. Groups only hear commands.
-pub(super) async fn on_message(
-    bot: Bot,
+pub(super) async fn on_message<B: Api>(
+    bot: B,
     msg: Message,
     service: Arc<Service>,
     i18n: Arc<I18n>,
@@ -241,25 +231,22 @@ fn acknowledgement(i18n: &I18n, action: Action, change: &Change, session: &Sessi
 /// Every callback query gets an answer, or its button keeps spinning: when
 /// handling fails, the press is answered with an error notice (a second
 /// answer to an already answered query fails harmlessly).
-pub(super) async fn on_callback(
-    bot: Bot,
+pub(super) async fn on_callback<B: Api>(
+    bot: B,
     q: CallbackQuery,
     service: Arc<Service>,
     i18n: Arc<I18n>,
 ) -> HandlerResult {
     let result = handle_callback(&bot, &q, &service, &i18n).await;
     if result.is_err() {
-        let _ = bot
-            .answer_callback_query(q.id.clone())
-            .text(i18n.t("notice-error"))
-            .await;
+        let _ = api::answer(&bot, &q, Some(&i18n.t("notice-error"))).await;
     }
     result
 }
 
 /// A command or message that failed gets a short apology instead of silence.
-pub(super) async fn on_command(
-    bot: Bot,
+pub(super) async fn on_command<B: Api>(
+    bot: B,
     msg: Message,
     cmd: Cmd,
     service: Arc<Service>,
@@ -272,8 +259,8 @@ pub(super) async fn on_command(
     result
 }
 
-async fn handle_callback(
-    bot: &Bot,
+async fn handle_callback<B: Api>(
+    bot: &B,
     q: &CallbackQuery,
     service: &Service,
     i18n: &I18n,
@@ -281,7 +268,7 @@ async fn handle_callback(
     let pressed = q.message.as_ref().map(|m| (m.chat().id, m.id()));
     let data = q.data.as_deref().map(CallbackData::parse);
     let user = user_info(&q.from);
-    let notice = |text: String| bot.answer_callback_query(q.id.clone()).text(text);
+    let notice = |text: String| async move { api::answer(bot, q, Some(&text)).await };
 
     let Some(Ok(data)) = data else {
         notice(i18n.t("notice-unknown-button")).await?;
@@ -355,15 +342,12 @@ async fn handle_callback(
         },
         CallbackData::RestartAsk { .. } => match service.open(user.id).await? {
             Some(session) => {
-                bot.answer_callback_query(q.id.clone()).await?;
+                api::answer(bot, q, None).await?;
                 let confirm = render::restart_confirm(i18n, &session);
                 match pressed {
                     Some((chat, message)) => {
                         let (text, keyboard) = confirm;
-                        bot.edit_message_text(chat, message, text)
-                            .parse_mode(ParseMode::Html)
-                            .reply_markup(keyboard)
-                            .await?;
+                        api::edit_with_keyboard(bot, chat, message, &text, &keyboard).await?;
                     }
                     None => {
                         send_with_keyboard(bot, chat, confirm).await?;
@@ -405,8 +389,8 @@ async fn handle_callback(
 /// Edits the pressed card in place so the buttons stay under the thumb; if
 /// that fails (the message was deleted, or is too old to edit) the card is
 /// sent anew.
-async fn show_card_in_place(
-    bot: &Bot,
+async fn show_card_in_place<B: Api>(
+    bot: &B,
     service: &Service,
     i18n: &I18n,
     session: &Session,
@@ -415,11 +399,7 @@ async fn show_card_in_place(
 ) -> HandlerResult {
     if let Some((chat, message)) = pressed {
         let (text, keyboard) = render::card(i18n, session);
-        let edited = bot
-            .edit_message_text(chat, message, text)
-            .parse_mode(ParseMode::Html)
-            .reply_markup(keyboard)
-            .await;
+        let edited = api::edit_with_keyboard(bot, chat, message, &text, &keyboard).await;
         match edited {
             Ok(_) => {
                 let card = Card {

@@ -1,6 +1,7 @@
 //! The Telegram adapter: the handler tree, commands and the dialogue. It
 //! extracts what an update says, calls the service, renders, and sends.
 
+pub mod api;
 pub mod callback;
 mod handlers;
 pub mod render;
@@ -45,13 +46,15 @@ pub fn command_menu(i18n: &I18n) -> Vec<BotCommand> {
 }
 
 /// The whole handler tree; `main` and the tests dispatch through it. It
-/// needs `Arc<Service>` and `Arc<I18n>` as dependencies.
-pub fn schema() -> UpdateHandler<HandlerError> {
+/// needs `Arc<Service>` and `Arc<I18n>` as dependencies, and the Bot API
+/// client `B` the dispatcher runs with (`Throttle<Bot>` in production, a
+/// plain `Bot` in tests).
+pub fn schema<B: api::Api>() -> UpdateHandler<HandlerError> {
     let commands = Update::filter_message()
         .filter_command::<Cmd>()
-        .endpoint(handlers::on_command);
-    let messages = Update::filter_message().endpoint(handlers::on_message);
-    let callbacks = Update::filter_callback_query().endpoint(handlers::on_callback);
+        .endpoint(handlers::on_command::<B>);
+    let messages = Update::filter_message().endpoint(handlers::on_message::<B>);
+    let callbacks = Update::filter_callback_query().endpoint(handlers::on_callback::<B>);
     dptree::entry()
         .branch(commands)
         .branch(messages)

@@ -347,7 +347,10 @@ async fn service_on(path: &Path) -> Arc<Service> {
 fn mock_bot(service: &Arc<Service>) -> Bot {
     let i18n = Arc::new(I18n::new("ru").expect("the ru locale"));
     // Any update will do: every dispatch sets its own.
-    let mut bot = Bot::new(MockMessageText::new().text("/help"), telegram::schema());
+    let mut bot = Bot::new(
+        MockMessageText::new().text("/help"),
+        telegram::schema::<teloxide::Bot>(),
+    );
     bot.dependencies(telegram::dependencies(service.clone(), i18n));
     bot
 }

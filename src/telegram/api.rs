@@ -1,0 +1,197 @@
+//! The few Bot API calls the dialogue makes, each retried when the failure
+//! is transient (network, timeouts, 5xx). Flood control (429) is waited out
+//! by teloxide's `Throttle` adaptor in production, which also keeps the bot
+//! inside Telegram's rate limits.
+
+use std::future::{Future, IntoFuture};
+use std::time::Duration;
+
+use teloxide::prelude::*;
+use teloxide::types::{ChatId, InlineKeyboardMarkup, MessageId, ParseMode};
+use teloxide::{ApiError, RequestError};
+
+/// A Bot API client the handlers can use: the plain `Bot` in tests,
+/// `Throttle<Bot>` in production.
+pub trait Api: Requester<Err = RequestError> + Clone + Send + Sync + 'static {}
+
+impl<T> Api for T where T: Requester<Err = RequestError> + Clone + Send + Sync + 'static {}
+
+/// How many times a call is made at most.
+const ATTEMPTS: u32 = 3;
+const FIRST_PAUSE: Duration = Duration::from_millis(500);
+
+/// Worth another try: the request may not have reached Telegram, or
+/// Telegram failed on its side.
+pub fn is_transient(error: &RequestError) -> bool {
+    match error {
+        RequestError::Network(_) | RequestError::Io(_) | RequestError::InvalidJson { .. } => true,
+        RequestError::Api(ApiError::Unknown(description)) => {
+            let d = description.to_ascii_lowercase();
+            [
+                "internal server error",
+                "bad gateway",
+                "service unavailable",
+                "gateway timeout",
+            ]
+            .iter()
+            .any(|s| d.contains(s))
+        }
+        _ => false,
+    }
+}
+
+/// Runs `call` until it succeeds, fails for good, or runs out of attempts,
+/// pausing longer after each transient failure.
+pub async fn retrying<T, F, Fut>(what: &str, mut call: F) -> Result<T, RequestError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, RequestError>>,
+{
+    let mut pause = FIRST_PAUSE;
+    let mut attempt = 1;
+    loop {
+        match call().await {
+            Err(e) if attempt < ATTEMPTS && is_transient(&e) => {
+                log::warn!(
+                    "{what} failed ({e}); retry {attempt} in {} ms",
+                    pause.as_millis()
+                );
+                tokio::time::sleep(pause).await;
+                pause *= 2;
+                attempt += 1;
+            }
+            result => return result,
+        }
+    }
+}
+
+pub async fn send_html<B: Api>(bot: &B, chat: ChatId, text: &str) -> Result<Message, RequestError> {
+    retrying("sendMessage", || {
+        bot.send_message(chat, text)
+            .parse_mode(ParseMode::Html)
+            .into_future()
+    })
+    .await
+}
+
+pub async fn send_with_keyboard<B: Api>(
+    bot: &B,
+    chat: ChatId,
+    text: &str,
+    keyboard: &InlineKeyboardMarkup,
+) -> Result<Message, RequestError> {
+    retrying("sendMessage", || {
+        bot.send_message(chat, text)
+            .parse_mode(ParseMode::Html)
+            .reply_markup(keyboard.clone())
+            .into_future()
+    })
+    .await
+}
+
+pub async fn edit_with_keyboard<B: Api>(
+    bot: &B,
+    chat: ChatId,
+    message: MessageId,
+    text: &str,
+    keyboard: &InlineKeyboardMarkup,
+) -> Result<Message, RequestError> {
+    retrying("editMessageText", || {
+        bot.edit_message_text(chat, message, text)
+            .parse_mode(ParseMode::Html)
+            .reply_markup(keyboard.clone())
+            .into_future()
+    })
+    .await
+}
+
+/// Takes the buttons off a message; failures (already gone, not modified)
+/// do not matter to the dialogue.
+pub async fn strip_buttons<B: Api>(bot: &B, chat: ChatId, message: MessageId) {
+    let result = retrying("editMessageReplyMarkup", || {
+        bot.edit_message_reply_markup(chat, message).into_future()
+    })
+    .await;
+    if let Err(e) = result {
+        log::debug!("could not take buttons off message {}: {e}", message.0);
+    }
+}
+
+/// Answers a callback query, with a notice when `text` is given.
+pub async fn answer<B: Api>(
+    bot: &B,
+    query: &CallbackQuery,
+    text: Option<&str>,
+) -> Result<(), RequestError> {
+    retrying("answerCallbackQuery", || {
+        let request = bot.answer_callback_query(query.id.clone());
+        match text {
+            Some(text) => request.text(text).into_future(),
+            None => request.into_future(),
+        }
+    })
+    .await
+    .map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    fn server_error() -> RequestError {
+        RequestError::Api(ApiError::Unknown("Internal Server Error".into()))
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn transient_failures_are_retried_until_success() {
+        let calls = AtomicU32::new(0);
+        let result = retrying("test", || async {
+            match calls.fetch_add(1, Ordering::SeqCst) {
+                0 | 1 => Err(server_error()),
+                _ => Ok(7),
+            }
+        })
+        .await;
+        assert_eq!(result.ok(), Some(7));
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retries_stop_after_the_last_attempt() {
+        let calls = AtomicU32::new(0);
+        let result: Result<(), _> = retrying("test", || async {
+            calls.fetch_add(1, Ordering::SeqCst);
+            Err(server_error())
+        })
+        .await;
+        assert!(result.is_err());
+        assert_eq!(calls.load(Ordering::SeqCst), ATTEMPTS);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_final_error_is_not_retried() {
+        let calls = AtomicU32::new(0);
+        let result: Result<(), _> = retrying("test", || async {
+            calls.fetch_add(1, Ordering::SeqCst);
+            Err(RequestError::Api(ApiError::MessageNotModified))
+        })
+        .await;
+        assert!(result.is_err());
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn only_network_and_server_side_failures_are_transient() {
+        assert!(is_transient(&server_error()));
+        assert!(is_transient(&RequestError::Api(ApiError::Unknown(
+            "Bad Gateway".into()
+        ))));
+        assert!(!is_transient(&RequestError::Api(
+            ApiError::MessageToEditNotFound
+        )));
+        assert!(!is_transient(&RequestError::RetryAfter(
+            teloxide::types::Seconds::from_seconds(3)
+        )));
+    }
+}
