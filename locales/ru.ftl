@@ -147,7 +147,21 @@ help =
     /progress — прогресс по разделам
     /summary — итоги (промежуточные, если аудит не закончен)
     /restart — начать аудит заново
+    /delete_my_data — удалить все ваши данные
     /help — эта справка
+
+## /delete_my_data
+
+delete-confirm =
+    🗑 <b>Удалить все ваши данные?</b>
+
+    Будут удалены все ваши аудиты и ответы, включая незавершённый аудит. Отменить удаление нельзя.
+btn-delete-confirm = 🗑 Да, удалить всё
+btn-delete-cancel = Нет, оставить
+delete-done = 🗑 Готово: удалено аудитов — { $audits }, ответов — { $answers }. Бот больше ничего о вас не хранит. Начать заново: /start
+delete-cancelled = Ничего не удалено.
+ack-deleted = Данные удалены
+ack-delete-cancelled = Ничего не удалено
 
 ## Command menu (at most 256 characters each)
 
@@ -157,6 +171,7 @@ cmd-progress = Прогресс по разделам
 cmd-summary = Итоги и план действий
 cmd-restart = Начать аудит заново
 cmd-help = Как отвечать и что умеет бот
+cmd-delete-my-data = Удалить все мои данные
 
 ## Summary
 

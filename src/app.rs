@@ -146,6 +146,11 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     }
     let mut dispatcher = Dispatcher::builder(bot, telegram::schema::<Throttle<Bot>>())
         .dependencies(telegram::dependencies(service.clone(), i18n))
+        // Edited messages, channel posts, membership changes: nothing to do.
+        // Logged without their content, which may be private.
+        .default_handler(|update| async move {
+            log::debug!("ignored update {}", update.id.0);
+        })
         .build();
     let token = dispatcher.shutdown_token();
     tokio::spawn(async move {

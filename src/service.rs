@@ -195,6 +195,11 @@ impl Service {
         Ok((session, change))
     }
 
+    /// Deletes all of a user's audits and answers; returns the counts.
+    pub async fn delete_user_data(&self, user_id: i64) -> Result<(u64, u64)> {
+        Ok(self.storage.delete_user_data(user_id).await?)
+    }
+
     /// Records the message that is now the audit's card; returns the old one.
     pub async fn set_card(&self, audit_id: i64, card: Card) -> Result<Option<Card>> {
         Ok(self.storage.set_card(audit_id, card).await?)

@@ -302,6 +302,30 @@ impl Storage {
         Ok(old)
     }
 
+    /// Deletes everything stored about a user: answers, audits and the user
+    /// row. Returns how many audits and answers were deleted.
+    pub async fn delete_user_data(&self, user_id: i64) -> Result<(u64, u64)> {
+        let mut tx = self.pool.begin().await?;
+        let answers = sqlx::query(
+            "DELETE FROM answers WHERE audit_id IN (SELECT id FROM audits WHERE user_id = ?1)",
+        )
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let audits = sqlx::query("DELETE FROM audits WHERE user_id = ?1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        sqlx::query("DELETE FROM users WHERE id = ?1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok((audits, answers))
+    }
+
     /// Counts of audits by status, for the operator's log line at start.
     pub async fn audit_counts(&self) -> Result<Vec<(Status, i64)>> {
         let rows =

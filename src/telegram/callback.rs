@@ -17,6 +17,10 @@ pub enum CallbackData {
     RestartAsk { user: i64 },
     /// Abandon this audit and start its checklist again.
     RestartConfirm { audit_id: i64 },
+    /// `user` confirms deleting all their data.
+    DeleteConfirm { user: i64 },
+    /// `user` keeps their data after all.
+    DeleteCancel { user: i64 },
     /// A press on the audit card.
     Step {
         audit_id: i64,
@@ -94,6 +98,8 @@ impl CallbackData {
             CallbackData::Continue { user } => format!("cont:{user}"),
             CallbackData::RestartAsk { user } => format!("ask:{user}"),
             CallbackData::RestartConfirm { audit_id } => format!("rst:{audit_id}"),
+            CallbackData::DeleteConfirm { user } => format!("del:{user}"),
+            CallbackData::DeleteCancel { user } => format!("keep:{user}"),
             CallbackData::Step {
                 audit_id,
                 revision,
@@ -122,6 +128,12 @@ impl CallbackData {
             },
             ("rst", [audit]) => CallbackData::RestartConfirm {
                 audit_id: number(audit)?,
+            },
+            ("del", [user]) => CallbackData::DeleteConfirm {
+                user: number(user)?,
+            },
+            ("keep", [user]) => CallbackData::DeleteCancel {
+                user: number(user)?,
             },
             ("s", [audit, revision, code]) => CallbackData::Step {
                 audit_id: number(audit)?,
@@ -163,6 +175,8 @@ mod tests {
             CallbackData::Continue { user: audit_id },
             CallbackData::RestartAsk { user: audit_id },
             CallbackData::RestartConfirm { audit_id },
+            CallbackData::DeleteConfirm { user: audit_id },
+            CallbackData::DeleteCancel { user: audit_id },
         ];
         all.extend(
             Action::ALL
@@ -228,6 +242,9 @@ mod tests {
             "cont",
             "cont:1:2",
             "ask",
+            "del",
+            "del:1:2",
+            "keep:-1",
             "hello",
             &"s:1:1:y".repeat(10),
         ] {

@@ -11,7 +11,7 @@ use super::callback::{Action, CallbackData};
 use super::render;
 use super::{Cmd, HandlerResult};
 use crate::domain::audit::{AuditError, Change, Status};
-use crate::i18n::I18n;
+use crate::i18n::{n, I18n};
 use crate::service::{Service, ServiceError, Session};
 use crate::storage::{Card, UserInfo};
 
@@ -152,6 +152,9 @@ async fn handle_command<B: Api>(
                     send_html(bot, chat, i18n.t("no-audit")).await?;
                 }
             }
+        }
+        (Cmd::DeleteMyData, _) => {
+            send_with_keyboard(bot, chat, render::delete_confirm(i18n, info.id)).await?;
         }
         (Cmd::Help, open) => {
             let checklist = open
@@ -306,6 +309,8 @@ async fn handle_callback<B: Api>(
         CallbackData::StartNew { user: owner, .. }
         | CallbackData::Continue { user: owner }
         | CallbackData::RestartAsk { user: owner }
+        | CallbackData::DeleteConfirm { user: owner }
+        | CallbackData::DeleteCancel { user: owner }
             if owner != user.id =>
         {
             notice(i18n.t("notice-not-yours")).await?;
@@ -358,6 +363,29 @@ async fn handle_callback<B: Api>(
                 notice(i18n.t("notice-no-audit")).await?;
             }
         },
+        CallbackData::DeleteConfirm { .. } => {
+            let card = service
+                .open(user.id)
+                .await
+                .ok()
+                .flatten()
+                .and_then(|s| s.record.card);
+            let (audits, answers) = service.delete_user_data(user.id).await?;
+            log::info!("deleted the data of user {}: {audits} audits", user.id);
+            notice(i18n.t("ack-deleted")).await?;
+            if let Some(card) = card {
+                strip_buttons(bot, ChatId(card.chat_id), MessageId(card.message_id)).await;
+            }
+            let done = i18n.t_args(
+                "delete-done",
+                &[n("audits", audits as i64), n("answers", answers as i64)],
+            );
+            replace_message(bot, pressed, chat, done).await?;
+        }
+        CallbackData::DeleteCancel { .. } => {
+            notice(i18n.t("ack-delete-cancelled")).await?;
+            replace_message(bot, pressed, chat, i18n.t("delete-cancelled")).await?;
+        }
         CallbackData::RestartConfirm { audit_id } => {
             let open = service.open(user.id).await?;
             let Some(old) = open.filter(|s| s.record.id == audit_id) else {
@@ -383,6 +411,27 @@ async fn handle_callback<B: Api>(
             send_card(bot, service, i18n, &session, chat).await?;
         }
     }
+    Ok(())
+}
+
+/// Turns the pressed message into a plain text without buttons, or sends
+/// the text if the message can't be edited.
+async fn replace_message<B: Api>(
+    bot: &B,
+    pressed: Option<(ChatId, MessageId)>,
+    chat: ChatId,
+    text: String,
+) -> HandlerResult {
+    let empty = InlineKeyboardMarkup::new(Vec::<Vec<_>>::new());
+    if let Some((chat, message)) = pressed {
+        if api::edit_with_keyboard(bot, chat, message, &text, &empty)
+            .await
+            .is_ok()
+        {
+            return Ok(());
+        }
+    }
+    send_html(bot, chat, text).await?;
     Ok(())
 }
 

@@ -28,6 +28,7 @@ pub enum Cmd {
     Summary,
     Restart,
     Help,
+    DeleteMyData,
 }
 
 /// The command menu Telegram shows, in the locale's words.
@@ -39,6 +40,7 @@ pub fn command_menu(i18n: &I18n) -> Vec<BotCommand> {
         ("summary", "cmd-summary"),
         ("restart", "cmd-restart"),
         ("help", "cmd-help"),
+        ("delete_my_data", "cmd-delete-my-data"),
     ]
     .into_iter()
     .map(|(command, key)| BotCommand::new(command, i18n.t(key)))

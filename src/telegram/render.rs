@@ -227,6 +227,21 @@ pub fn restart_confirm(i18n: &I18n, session: &Session) -> (String, InlineKeyboar
     (text, keyboard)
 }
 
+/// The question before deleting a user's data.
+pub fn delete_confirm(i18n: &I18n, user: i64) -> (String, InlineKeyboardMarkup) {
+    let keyboard = InlineKeyboardMarkup::new([
+        vec![button(
+            i18n.t("btn-delete-confirm"),
+            CallbackData::DeleteConfirm { user },
+        )],
+        vec![button(
+            i18n.t("btn-delete-cancel"),
+            CallbackData::DeleteCancel { user },
+        )],
+    ]);
+    (i18n.t("delete-confirm"), keyboard)
+}
+
 /// The live audit card: where the owner is, the question, and the buttons
 /// for what the question waits for. A closed audit gets a card without
 /// buttons.

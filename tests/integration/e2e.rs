@@ -1009,7 +1009,15 @@ async fn set_my_commands_registers_the_menu() {
     let names: Vec<&str> = commands.iter().map(|(c, _)| c.as_str()).collect();
     assert_eq!(
         names,
-        ["start", "continue", "progress", "summary", "restart", "help"]
+        [
+            "start",
+            "continue",
+            "progress",
+            "summary",
+            "restart",
+            "help",
+            "delete_my_data"
+        ]
     );
     for (command, description) in &commands {
         assert!(

@@ -3,3 +3,4 @@ mod e2e;
 mod fake_api;
 mod fake_api_selftest;
 mod helpers;
+mod privacy;
