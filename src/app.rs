@@ -8,9 +8,10 @@ use teloxide::adaptors::throttle::{Limits, Throttle};
 use teloxide::prelude::*;
 
 use crate::config::Config;
+use crate::domain::audit::Status;
 use crate::domain::checklist;
 use crate::i18n::I18n;
-use crate::service::Service;
+use crate::service::{AuditOverview, Service};
 use crate::storage::Storage;
 use crate::telegram;
 use crate::telegram::api::Api;
@@ -45,6 +46,82 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(Service, Arc<I18n>)> {
     }
     let i18n = I18n::new("ru").context("loading the Russian locale")?;
     Ok((Service::new(storage, checklists), Arc::new(i18n)))
+}
+
+/// The operator's overview: who finished, who is in the middle, as text for
+/// a terminal. Needs no token: it only reads the database.
+pub async fn stats(database_url: &str, checklists_dir: &std::path::Path) -> anyhow::Result<String> {
+    let checklists = checklist::load_dir(checklists_dir)
+        .with_context(|| format!("loading checklists from {}", checklists_dir.display()))?;
+    let storage = Storage::connect(database_url)
+        .await
+        .with_context(|| format!("opening the database {database_url}"))?;
+    let service = Service::new(storage, checklists);
+    let overview = service.overview().await.context("reading the audits")?;
+    service.storage().close().await;
+    Ok(render_stats(&overview))
+}
+
+fn render_stats(overview: &[AuditOverview]) -> String {
+    let date = |secs: i64| {
+        chrono::DateTime::from_timestamp(secs, 0)
+            .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
+            .unwrap_or_default()
+    };
+    let who = |o: &AuditOverview| {
+        let handle = o
+            .user
+            .username
+            .as_deref()
+            .map(|u| format!(" @{u}"))
+            .unwrap_or_default();
+        format!("{}{handle} (id {})", o.user.first_name, o.user.id)
+    };
+    let finished: Vec<_> = overview
+        .iter()
+        .filter(|o| o.record.status == Status::Finished)
+        .collect();
+    let open: Vec<_> = overview
+        .iter()
+        .filter(|o| o.record.status == Status::InProgress)
+        .collect();
+    let mut out = format!(
+        "Finished audits: {}
+",
+        finished.len()
+    );
+    for o in &finished {
+        let score = o
+            .score
+            .map(|s| format!("{s}%"))
+            .unwrap_or_else(|| "-".into());
+        out.push_str(&format!(
+            "  {}  {}  {} v{}  score {score}
+",
+            date(o.record.finished_at.unwrap_or(o.record.updated_at)),
+            who(o),
+            o.record.checklist_id,
+            o.record.checklist_version,
+        ));
+    }
+    out.push_str(&format!(
+        "In progress: {}
+",
+        open.len()
+    ));
+    for o in &open {
+        out.push_str(&format!(
+            "  {}  {}  {} v{}  {}/{} answered
+",
+            date(o.record.updated_at),
+            who(o),
+            o.record.checklist_id,
+            o.record.checklist_version,
+            o.answered,
+            o.total,
+        ));
+    }
+    out
 }
 
 pub fn bot(config: &Config) -> Bot {

@@ -63,6 +63,15 @@ pub enum ConfigError {
     BadApiUrl(String),
 }
 
+/// Where the data is: all the `stats` command needs (no token).
+pub fn data_from_env() -> (String, PathBuf) {
+    let get = |key: &str| std::env::var(key).ok().filter(|v| !v.trim().is_empty());
+    (
+        get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string()),
+        PathBuf::from(get("CHECKLISTS_DIR").unwrap_or_else(|| DEFAULT_CHECKLISTS_DIR.to_string())),
+    )
+}
+
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|key| std::env::var(key).ok())

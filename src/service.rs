@@ -52,6 +52,17 @@ impl Session {
     }
 }
 
+/// One line of the operator's overview.
+#[derive(Debug, Clone)]
+pub struct AuditOverview {
+    pub record: AuditRecord,
+    pub user: UserInfo,
+    pub answered: usize,
+    /// 0 when the audit's checklist is no longer loaded.
+    pub total: usize,
+    pub score: Option<u32>,
+}
+
 pub struct Service {
     storage: Storage,
     checklists: Vec<Arc<Checklist>>,
@@ -198,6 +209,30 @@ impl Service {
     /// Deletes all of a user's audits and answers; returns the counts.
     pub async fn delete_user_data(&self, user_id: i64) -> Result<(u64, u64)> {
         Ok(self.storage.delete_user_data(user_id).await?)
+    }
+
+    /// Who is auditing and who finished, for the operator: every audit that
+    /// is not abandoned, newest activity first.
+    pub async fn overview(&self) -> Result<Vec<AuditOverview>> {
+        let mut out = Vec::new();
+        for (record, user) in self.storage.audits_with_users().await? {
+            let (answered, total, score) = match self.checklist(&record.checklist_id) {
+                Some(checklist) => {
+                    let session = self.load(record.clone()).await?;
+                    let report = Report::new(checklist, &session.audit);
+                    (report.answered, report.total, report.overall.percent())
+                }
+                None => (0, 0, None),
+            };
+            out.push(AuditOverview {
+                record,
+                user,
+                answered,
+                total,
+                score,
+            });
+        }
+        Ok(out)
     }
 
     /// Records the message that is now the audit's card; returns the old one.

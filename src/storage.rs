@@ -326,6 +326,33 @@ impl Storage {
         Ok((audits, answers))
     }
 
+    /// Every audit that is not abandoned, with its user, newest first: what
+    /// the operator's `stats` command lists.
+    pub async fn audits_with_users(&self) -> Result<Vec<(AuditRecord, UserInfo)>> {
+        let columns = AUDIT_COLUMNS
+            .split(", ")
+            .map(|c| format!("a.{}", c.trim()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let rows = sqlx::query(&format!(
+            "SELECT {columns}, u.first_name, u.username FROM audits a JOIN users u ON u.id = a.user_id
+             WHERE a.status != 'abandoned' ORDER BY a.updated_at DESC, a.id DESC"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let audit = audit_from_row(r)?;
+                let user = UserInfo {
+                    id: audit.user_id,
+                    first_name: r.try_get("first_name")?,
+                    username: r.try_get("username")?,
+                };
+                Ok((audit, user))
+            })
+            .collect()
+    }
+
     /// Counts of audits by status, for the operator's log line at start.
     pub async fn audit_counts(&self) -> Result<Vec<(Status, i64)>> {
         let rows =
