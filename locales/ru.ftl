@@ -108,6 +108,7 @@ notice-nothing-unanswered = Все вопросы уже отвечены
 notice-incomplete = Ещё не на все вопросы есть ответ
 notice-not-awaiting-priority = Сначала ответьте на вопрос
 notice-error = Не получилось сохранить — попробуйте ещё раз через минуту
+notice-failed = Что-то пошло не так. Актуальный вопрос: /continue
 
 ## Messages
 

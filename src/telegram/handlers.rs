@@ -242,7 +242,7 @@ pub(super) async fn on_callback<B: Api>(
 ) -> HandlerResult {
     let result = handle_callback(&bot, &q, &service, &i18n).await;
     if result.is_err() {
-        let _ = api::answer(&bot, &q, Some(&i18n.t("notice-error"))).await;
+        let _ = api::answer(&bot, &q, Some(&i18n.t("notice-failed"))).await;
     }
     result
 }
@@ -297,8 +297,11 @@ async fn handle_callback<B: Api>(
                     return Ok(());
                 }
             };
-            // The press is committed: only now is it acknowledged.
-            notice(acknowledgement(i18n, action, &change, &session)).await?;
+            // The press is committed: only now is it acknowledged. If the
+            // notice can't be delivered, the edited card still shows it.
+            if let Err(e) = notice(acknowledgement(i18n, action, &change, &session)).await {
+                log::warn!("could not acknowledge a saved press: {e}");
+            }
             show_card_in_place(bot, service, i18n, &session, pressed, chat).await?;
             if session.audit.status() == Status::Finished {
                 // To where the last answer was given: an audit started in a
