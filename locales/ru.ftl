@@ -148,6 +148,7 @@ help =
     /progress — прогресс по разделам
     /summary — итоги (промежуточные, если аудит не закончен)
     /restart — начать аудит заново
+    /history — ваши аудиты и их баллы
     /delete_my_data — удалить все ваши данные
     /help — эта справка
 
@@ -170,6 +171,7 @@ cmd-start = Начать или продолжить аудит
 cmd-continue = Показать текущий вопрос
 cmd-progress = Прогресс по разделам
 cmd-summary = Итоги и план действий
+cmd-history = Мои аудиты и их баллы
 cmd-restart = Начать аудит заново
 cmd-help = Как отвечать и что умеет бот
 cmd-delete-my-data = Удалить все мои данные
@@ -198,3 +200,19 @@ summary-no-problems = Проблем не найдено — отличный р
 summary-strengths-title = 💪 <b>Сильные стороны</b>
 summary-strength = • { $title }
 summary-footer = Новый аудит: /start · Справка: /help
+summary-changes-title = 📈 <b>Изменения с аудита { $date }</b>
+summary-change-overall = Общий балл: { $then } → { $now }
+summary-change-section = { $title }: { $then } → { $now }
+summary-fixed-title = ✅ <b>Исправлено</b> («Нет» → «Да»):
+summary-fixed = • { $question }
+summary-new-title = ⚠️ <b>Новые проблемы:</b>
+summary-new = • { $question } — { $icon } { $priority }
+
+## /history
+
+history-title = 🗂 <b>Ваши аудиты</b>
+history-item = { $date } · { $title } · { $score } · { $status }
+history-status-finished = завершён
+history-status-abandoned = прерван
+history-status-in-progress = в процессе, { $answered } из { $total }
+history-empty = У вас ещё нет аудитов. Начать: /start

@@ -38,6 +38,9 @@ impl From<StorageError> for ServiceError {
 
 pub type Result<T> = std::result::Result<T, ServiceError>;
 
+/// How many audits /history lists.
+const HISTORY_LENGTH: i64 = 20;
+
 /// An audit as the dialogue needs it: its row, its checklist and its state.
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -122,6 +125,40 @@ impl Service {
         })
     }
 
+    /// After the checklist file was edited, an audit in progress may stand
+    /// on another question than its row says (its question was removed).
+    /// Storing that with a new revision makes every card sent before the
+    /// edit stale, so an old button can never answer a question the owner
+    /// has not seen. (A card whose question still exists keeps working: the
+    /// audit's position is a question id, not an index.)
+    async fn rebase_if_edited(&self, session: &mut Session) -> Result<()> {
+        let record = &session.record;
+        if record.status != Status::InProgress || session.audit.is_empty() {
+            return Ok(());
+        }
+        let current = session.audit.current_question_id();
+        if record.current_question_id.as_deref() == Some(current) {
+            return Ok(());
+        }
+        let rebased = self
+            .storage
+            .rebase(
+                record.id,
+                record.revision,
+                current,
+                session.checklist.version,
+            )
+            .await?;
+        // None: a concurrent press changed the audit first; its revision
+        // already outdates the old cards.
+        if let Some(revision) = rebased {
+            session.record.revision = revision;
+            session.record.current_question_id = Some(current.to_string());
+            session.record.checklist_version = session.checklist.version;
+        }
+        Ok(())
+    }
+
     /// The user's audit in progress.
     pub async fn open(&self, user_id: i64) -> Result<Option<Session>> {
         match self.storage.open_audit(user_id).await? {
@@ -148,6 +185,13 @@ impl Service {
     }
 
     async fn load(&self, record: AuditRecord) -> Result<Session> {
+        let mut session = self.restore(record).await?;
+        self.rebase_if_edited(&mut session).await?;
+        Ok(session)
+    }
+
+    /// An audit as stored, read only: for overviews that must not write.
+    async fn restore(&self, record: AuditRecord) -> Result<Session> {
         let checklist = self
             .checklist(&record.checklist_id)
             .ok_or_else(|| ServiceError::UnknownChecklist(record.checklist_id.clone()))?
@@ -211,6 +255,36 @@ impl Service {
         Ok(self.storage.delete_user_data(user_id).await?)
     }
 
+    /// The user's previous finished audit of the same checklist, if any.
+    pub async fn previous(&self, session: &Session) -> Result<Option<Session>> {
+        let record = self
+            .storage
+            .previous_finished(
+                session.record.user_id,
+                &session.record.checklist_id,
+                session.record.id,
+            )
+            .await?;
+        match record {
+            Some(record) => Ok(Some(self.load(record).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The user's audits, newest first, as far as their checklists are
+    /// still loaded.
+    pub async fn history(&self, user_id: i64) -> Result<Vec<Session>> {
+        let mut out = Vec::new();
+        for record in self.storage.user_audits(user_id, HISTORY_LENGTH).await? {
+            match self.restore(record).await {
+                Ok(session) => out.push(session),
+                Err(ServiceError::UnknownChecklist(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
+    }
+
     /// Who is auditing and who finished, for the operator: every audit that
     /// is not abandoned, newest activity first.
     pub async fn overview(&self) -> Result<Vec<AuditOverview>> {
@@ -218,7 +292,7 @@ impl Service {
         for (record, user) in self.storage.audits_with_users().await? {
             let (answered, total, score) = match self.checklist(&record.checklist_id) {
                 Some(checklist) => {
-                    let session = self.load(record.clone()).await?;
+                    let session = self.restore(record.clone()).await?;
                     let report = Report::new(checklist, &session.audit);
                     (report.answered, report.total, report.overall.percent())
                 }

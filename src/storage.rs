@@ -191,6 +191,38 @@ impl Storage {
         row.map(|r| audit_from_row(&r)).transpose()
     }
 
+    /// The user's last finished audit of a checklist before audit `before`.
+    pub async fn previous_finished(
+        &self,
+        user_id: i64,
+        checklist_id: &str,
+        before: i64,
+    ) -> Result<Option<AuditRecord>> {
+        let row = sqlx::query(&format!(
+            "SELECT {AUDIT_COLUMNS} FROM audits
+             WHERE user_id = ?1 AND checklist_id = ?2 AND status = 'finished' AND id < ?3
+             ORDER BY id DESC LIMIT 1"
+        ))
+        .bind(user_id)
+        .bind(checklist_id)
+        .bind(before)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| audit_from_row(&r)).transpose()
+    }
+
+    /// The user's audits, newest first, at most `limit`.
+    pub async fn user_audits(&self, user_id: i64, limit: i64) -> Result<Vec<AuditRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {AUDIT_COLUMNS} FROM audits WHERE user_id = ?1 ORDER BY id DESC LIMIT ?2"
+        ))
+        .bind(user_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(audit_from_row).collect()
+    }
+
     pub async fn responses(&self, audit_id: i64) -> Result<Vec<(String, Response)>> {
         let rows = sqlx::query(
             "SELECT question_id, answer, priority, priority_skipped FROM answers WHERE audit_id = ?1",
@@ -277,6 +309,32 @@ impl Storage {
         }
         tx.commit().await?;
         Ok(revision)
+    }
+
+    /// Moves an audit in progress onto an edited checklist: the question it
+    /// now stands on and the checklist version, with a new revision so that
+    /// cards sent before the edit are refused. `None` if the audit changed
+    /// meanwhile.
+    pub async fn rebase(
+        &self,
+        audit_id: i64,
+        expected_revision: i64,
+        current_question_id: &str,
+        checklist_version: u32,
+    ) -> Result<Option<i64>> {
+        Ok(sqlx::query_scalar(
+            "UPDATE audits SET revision = revision + 1, current_question_id = ?3,
+                 checklist_version = ?4, updated_at = ?5
+             WHERE id = ?1 AND revision = ?2 AND status = 'in_progress'
+             RETURNING revision",
+        )
+        .bind(audit_id)
+        .bind(expected_revision)
+        .bind(current_question_id)
+        .bind(checklist_version)
+        .bind(now())
+        .fetch_optional(&self.pool)
+        .await?)
     }
 
     /// Remembers the live card of an audit; returns the one it replaces.

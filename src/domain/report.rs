@@ -173,6 +173,56 @@ impl Report {
     }
 }
 
+/// What changed between an earlier finished audit and this one, both read
+/// against the current checklist (questions matched by id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comparison {
+    pub overall: (Option<u32>, Option<u32>),
+    /// Section title, score then, score now.
+    pub sections: Vec<(String, Option<u32>, Option<u32>)>,
+    /// Questions answered «Нет» then and «Да» now.
+    pub fixed: Vec<String>,
+    /// Problems now that were not problems then.
+    pub new_problems: Vec<Problem>,
+}
+
+impl Comparison {
+    pub fn new(checklist: &Checklist, before: &Audit, now: &Audit) -> Self {
+        let (then, current) = (Report::new(checklist, before), Report::new(checklist, now));
+        let sections = then
+            .sections
+            .iter()
+            .zip(&current.sections)
+            .map(|(a, b)| (b.title.clone(), a.score.percent(), b.score.percent()))
+            .collect();
+        let fixed = checklist
+            .questions()
+            .filter(|(_, q)| {
+                before.response_to(&q.id).map(|r| r.answer) == Some(Answer::No)
+                    && now.response_to(&q.id).map(|r| r.answer) == Some(Answer::Yes)
+            })
+            .map(|(_, q)| q.text.clone())
+            .collect();
+        let new_problems = current
+            .problems
+            .iter()
+            .filter(|p| {
+                !then
+                    .problems
+                    .iter()
+                    .any(|old| old.question_id == p.question_id)
+            })
+            .cloned()
+            .collect();
+        Self {
+            overall: (then.overall.percent(), current.overall.percent()),
+            sections,
+            fixed,
+            new_problems,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -301,6 +351,59 @@ mod tests {
             r.top_zones.iter().map(|z| z.section).collect::<Vec<_>>(),
             vec![1, 0]
         );
+    }
+
+    #[test]
+    fn a_comparison_shows_scores_then_and_now_fixed_and_new_problems() {
+        let c = small();
+        let before = audit_with(
+            &c,
+            &[
+                ("a.one", Answer::No, Some(Priority::High)),
+                ("a.two", Answer::Yes, None),
+                ("b.three", Answer::Yes, None),
+            ],
+        );
+        let now = audit_with(
+            &c,
+            &[
+                ("a.one", Answer::Yes, None),
+                ("a.two", Answer::Yes, None),
+                ("b.three", Answer::No, Some(Priority::Low)),
+            ],
+        );
+        let cmp = Comparison::new(&c, &before, &now);
+        assert_eq!(cmp.overall, (Some(67), Some(67)));
+        assert_eq!(
+            cmp.sections,
+            vec![
+                ("Раздел А".to_string(), Some(50), Some(100)),
+                ("Раздел Б".to_string(), Some(100), Some(0)),
+            ]
+        );
+        assert_eq!(cmp.fixed, vec!["Вопрос 1?".to_string()]);
+        assert_eq!(
+            cmp.new_problems
+                .iter()
+                .map(|p| p.question_id.as_str())
+                .collect::<Vec<_>>(),
+            ["b.three"]
+        );
+    }
+
+    #[test]
+    fn an_unchanged_audit_compares_to_no_changes() {
+        let c = small();
+        let a = audit_with(
+            &c,
+            &[
+                ("a.one", Answer::No, Some(Priority::Low)),
+                ("a.two", Answer::Yes, None),
+            ],
+        );
+        let cmp = Comparison::new(&c, &a, &a);
+        assert!(cmp.fixed.is_empty() && cmp.new_problems.is_empty());
+        assert!(cmp.sections.iter().all(|(_, then, now)| then == now));
     }
 
     #[test]

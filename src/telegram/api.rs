@@ -1,7 +1,8 @@
 //! The few Bot API calls the dialogue makes, each retried when the failure
-//! is transient (network, timeouts, 5xx). Flood control (429) is waited out
-//! by teloxide's `Throttle` adaptor in production, which also keeps the bot
-//! inside Telegram's rate limits.
+//! is transient (network, timeouts, 5xx) or flood control (429) asks to wait.
+//! In production teloxide's `Throttle` adaptor also keeps the bot inside
+//! Telegram's rate limits (it waits out 429s of sending methods itself;
+//! edits and callback answers are waited out here).
 
 use std::future::{Future, IntoFuture};
 use std::time::Duration;
@@ -51,6 +52,14 @@ where
     let mut attempt = 1;
     loop {
         match call().await {
+            Err(RequestError::RetryAfter(wait)) if attempt < ATTEMPTS => {
+                log::warn!(
+                    "{what}: flood control, retry {attempt} in {} s",
+                    wait.seconds()
+                );
+                tokio::time::sleep(wait.duration()).await;
+                attempt += 1;
+            }
             Err(e) if attempt < ATTEMPTS && is_transient(&e) => {
                 log::warn!(
                     "{what} failed ({e}); retry {attempt} in {} ms",
@@ -89,20 +98,27 @@ pub async fn send_with_keyboard<B: Api>(
     .await
 }
 
+/// Edits a message's text and buttons. «Message is not modified» counts as
+/// done: the message already shows exactly this (e.g. a retried edit whose
+/// first answer was lost).
 pub async fn edit_with_keyboard<B: Api>(
     bot: &B,
     chat: ChatId,
     message: MessageId,
     text: &str,
     keyboard: &InlineKeyboardMarkup,
-) -> Result<Message, RequestError> {
-    retrying("editMessageText", || {
+) -> Result<(), RequestError> {
+    let edited = retrying("editMessageText", || {
         bot.edit_message_text(chat, message, text)
             .parse_mode(ParseMode::Html)
             .reply_markup(keyboard.clone())
             .into_future()
     })
-    .await
+    .await;
+    match edited {
+        Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 /// Takes the buttons off a message; failures (already gone, not modified)
@@ -179,6 +195,27 @@ mod tests {
         .await;
         assert!(result.is_err());
         assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn flood_control_is_waited_out_then_retried() {
+        let calls = AtomicU32::new(0);
+        let started = tokio::time::Instant::now();
+        let result = retrying("test", || async {
+            match calls.fetch_add(1, Ordering::SeqCst) {
+                0 => Err(RequestError::RetryAfter(
+                    teloxide::types::Seconds::from_seconds(5),
+                )),
+                _ => Ok(1),
+            }
+        })
+        .await;
+        assert_eq!(result.ok(), Some(1));
+        assert!(
+            started.elapsed() >= Duration::from_secs(5),
+            "waited {:?}",
+            started.elapsed()
+        );
     }
 
     #[test]

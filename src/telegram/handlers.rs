@@ -11,6 +11,7 @@ use super::callback::{Action, CallbackData};
 use super::render;
 use super::{Cmd, HandlerResult};
 use crate::domain::audit::{AuditError, Change, Status};
+use crate::domain::report::Comparison;
 use crate::i18n::{n, I18n};
 use crate::service::{Service, ServiceError, Session};
 use crate::storage::{Card, UserInfo};
@@ -59,11 +60,27 @@ async fn send_card<B: Api>(
 
 async fn send_summary<B: Api>(
     bot: &B,
+    service: &Service,
     i18n: &I18n,
     session: &Session,
     chat: ChatId,
 ) -> HandlerResult {
-    let text = render::summary(i18n, &session.checklist, &session.report());
+    let previous = if session.audit.status() == Status::Finished {
+        service.previous(session).await?
+    } else {
+        None
+    };
+    let comparison = previous.as_ref().map(|p| {
+        (
+            Comparison::new(&session.checklist, &p.audit, &session.audit),
+            p,
+        )
+    });
+    let earlier = comparison.as_ref().map(|(comparison, p)| render::Earlier {
+        comparison,
+        finished_at: p.record.finished_at.unwrap_or(p.record.updated_at),
+    });
+    let text = render::session_summary(i18n, session, earlier);
     for part in render::split_message(&text, render::MAX_MESSAGE_CHARS) {
         send_html(bot, chat, part).await?;
     }
@@ -147,10 +164,17 @@ async fn handle_command<B: Api>(
                 None => service.latest(info.id).await?,
             };
             match latest {
-                Some(session) => send_summary(bot, i18n, &session, chat).await?,
+                Some(session) => send_summary(bot, service, i18n, &session, chat).await?,
                 None => {
                     send_html(bot, chat, i18n.t("no-audit")).await?;
                 }
+            }
+        }
+        (Cmd::History, _) => {
+            let sessions = service.history(info.id).await?;
+            let text = render::history(i18n, &sessions);
+            for part in render::split_message(&text, render::MAX_MESSAGE_CHARS) {
+                send_html(bot, chat, part).await?;
             }
         }
         (Cmd::DeleteMyData, _) => {
@@ -306,7 +330,7 @@ async fn handle_callback<B: Api>(
             if session.audit.status() == Status::Finished {
                 // To where the last answer was given: an audit started in a
                 // group and finished in private keeps its results private.
-                send_summary(bot, i18n, &session, chat).await?;
+                send_summary(bot, service, i18n, &session, chat).await?;
             }
         }
         CallbackData::StartNew { user: owner, .. }

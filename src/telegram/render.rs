@@ -7,7 +7,7 @@ use teloxide::utils::html::escape;
 use super::callback::{Action, CallbackData};
 use crate::domain::audit::{Answer, Priority, Response, Status, Step};
 use crate::domain::checklist::Checklist;
-use crate::domain::report::{Report, Score};
+use crate::domain::report::{Comparison, Report, Score};
 use crate::i18n::{n, s, I18n};
 use crate::service::Session;
 
@@ -448,11 +448,102 @@ fn score_line(i18n: &I18n, score: &Score, title: &str) -> String {
 }
 
 /// The summary as HTML lines; each line is well-formed on its own, so the
-/// text may be split between any two lines.
+/// text may be split between any two lines. Final once every question is
+/// answered.
 pub fn summary(i18n: &I18n, checklist: &Checklist, report: &Report) -> String {
+    summary_lines(i18n, checklist, report, report.is_complete(), None).join("\n")
+}
+
+/// An earlier audit to compare with, and when it was finished.
+pub struct Earlier<'a> {
+    pub comparison: &'a Comparison,
+    pub finished_at: i64,
+}
+
+/// The summary of a session: final once the audit is finished (even if
+/// questions were added to the checklist since), with the change since the
+/// user's previous audit of the same checklist when there is one.
+pub fn session_summary(i18n: &I18n, session: &Session, earlier: Option<Earlier<'_>>) -> String {
+    let finished = session.audit.status() == Status::Finished;
+    let report = session.report();
+    summary_lines(
+        i18n,
+        &session.checklist,
+        &report,
+        finished || report.is_complete(),
+        earlier,
+    )
+    .join("\n")
+}
+
+fn percent_text(percent: Option<u32>) -> String {
+    percent
+        .map(|p| format!("{p}%"))
+        .unwrap_or_else(|| "—".to_string())
+}
+
+/// Day.month.year of a unix time, as the owner reads dates.
+pub fn date(secs: i64) -> String {
+    chrono::DateTime::from_timestamp(secs, 0)
+        .map(|d| d.format("%d.%m.%Y").to_string())
+        .unwrap_or_default()
+}
+
+fn comparison_lines(i18n: &I18n, earlier: &Earlier<'_>) -> Vec<String> {
+    let cmp = earlier.comparison;
+    let change = |then: Option<u32>, now: Option<u32>| {
+        [s("then", percent_text(then)), s("now", percent_text(now))]
+    };
+    let mut lines = vec![
+        String::new(),
+        i18n.t_args(
+            "summary-changes-title",
+            &[s("date", date(earlier.finished_at))],
+        ),
+        i18n.t_args(
+            "summary-change-overall",
+            &change(cmp.overall.0, cmp.overall.1),
+        ),
+    ];
+    for (title, then, now) in &cmp.sections {
+        let [then, now] = change(*then, *now);
+        lines.push(i18n.t_args(
+            "summary-change-section",
+            &[s("title", escape(title)), then, now],
+        ));
+    }
+    if !cmp.fixed.is_empty() {
+        lines.push(i18n.t("summary-fixed-title"));
+        for question in &cmp.fixed {
+            lines.push(i18n.t_args("summary-fixed", &[s("question", escape(question))]));
+        }
+    }
+    if !cmp.new_problems.is_empty() {
+        lines.push(i18n.t("summary-new-title"));
+        for p in &cmp.new_problems {
+            lines.push(i18n.t_args(
+                "summary-new",
+                &[
+                    s("question", escape(&p.text)),
+                    s("icon", priority_icon(i18n, p.priority)),
+                    s("priority", priority_word(i18n, p.priority)),
+                ],
+            ));
+        }
+    }
+    lines
+}
+
+fn summary_lines(
+    i18n: &I18n,
+    checklist: &Checklist,
+    report: &Report,
+    finished: bool,
+    earlier: Option<Earlier<'_>>,
+) -> Vec<String> {
     let title = s("title", escape(&checklist.title));
     let mut lines = Vec::new();
-    if report.is_complete() {
+    if finished {
         lines.push(i18n.t_args("summary-title-final", &[title]));
     } else {
         lines.push(i18n.t_args("summary-title-interim", &[title]));
@@ -552,8 +643,47 @@ pub fn summary(i18n: &I18n, checklist: &Checklist, report: &Report) -> String {
             ));
         }
     }
+    if let Some(earlier) = earlier {
+        lines.extend(comparison_lines(i18n, &earlier));
+    }
     lines.push(String::new());
     lines.push(i18n.t("summary-footer"));
+    lines
+}
+
+/// /history: the user's audits, newest first.
+pub fn history(i18n: &I18n, sessions: &[Session]) -> String {
+    if sessions.is_empty() {
+        return i18n.t("history-empty");
+    }
+    let mut lines = vec![i18n.t("history-title")];
+    for session in sessions {
+        let record = &session.record;
+        let report = session.report();
+        let status = match record.status {
+            Status::Finished => i18n.t("history-status-finished"),
+            Status::Abandoned => i18n.t("history-status-abandoned"),
+            Status::InProgress => i18n.t_args(
+                "history-status-in-progress",
+                &[
+                    n("answered", report.answered as i64),
+                    n("total", report.total as i64),
+                ],
+            ),
+        };
+        lines.push(i18n.t_args(
+            "history-item",
+            &[
+                s(
+                    "date",
+                    date(record.finished_at.unwrap_or(record.started_at)),
+                ),
+                s("title", escape(&session.checklist.title)),
+                s("score", percent_text(report.overall.percent())),
+                s("status", status),
+            ],
+        ));
+    }
     lines.join("\n")
 }
 

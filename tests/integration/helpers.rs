@@ -868,3 +868,196 @@ pub fn assert_in_order(haystack: &str, needles: &[String]) {
         }
     }
 }
+
+// ---------------------------------------------------------------------------
+// Checklists from another folder, raw updates, silence and audit state
+// (for hostile.rs and checklist_edits.rs)
+// ---------------------------------------------------------------------------
+
+use sqlx::Column;
+
+async fn service_with_questions(db: &Path, questions: &Path) -> Arc<Service> {
+    let storage = Storage::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .expect("open the database");
+    let checklists = checklist::load_dir(questions).expect("load the checklists");
+    Arc::new(Service::new(storage, checklists))
+}
+
+/// A teloxide `Update` from its Bot API JSON, for update kinds
+/// teloxide_tests has no mock of. Panics if teloxide cannot parse it (it
+/// would otherwise become an `UpdateKind::Error` that tests nothing).
+pub fn update_from_json(json: serde_json::Value) -> teloxide::types::Update {
+    // From text, as Telegram sends it: teloxide reads the update kind from a
+    // borrowed key, which a `serde_json::Value` cannot lend.
+    let update: teloxide::types::Update =
+        serde_json::from_str(&json.to_string()).expect("a Bot API update");
+    assert!(
+        !matches!(update.kind, teloxide::types::UpdateKind::Error(_)),
+        "teloxide did not understand the update: {json:#}"
+    );
+    update
+}
+
+impl Harness {
+    /// A bot on a fresh, empty database, with the checklists of `questions`
+    /// instead of the shipped `questions/`.
+    pub async fn with_questions(questions: &Path) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db_path = dir.path().join("t.db");
+        let service = service_with_questions(&db_path, questions).await;
+        let bot = mock_bot(&service);
+        Self {
+            bot: Some(bot),
+            service,
+            dir,
+            db_path,
+            db: None,
+            messages: HashMap::new(),
+            cards: HashMap::new(),
+            last: Responses::default(),
+            log: Vec::new(),
+            queries: 0,
+        }
+    }
+
+    /// Like [`Harness::restart`], but the new process loads its checklists
+    /// from `questions` (e.g. an edited copy of the shipped file).
+    pub async fn restart_with_questions(&mut self, questions: &Path) {
+        drop(self.bot.take());
+        self.service.storage().close().await;
+        self.service = service_with_questions(&self.db_path, questions).await;
+        self.bot = Some(mock_bot(&self.service));
+        self.messages.clear();
+        self.cards.clear();
+        self.last = Responses::default();
+    }
+
+    /// Dispatches any update: a mock of teloxide_tests, a raw `Update` (see
+    /// [`update_from_json`]) or a `Vec` of them.
+    pub async fn send_update(&mut self, update: impl teloxide_tests::IntoUpdate) {
+        self.dispatch(update).await;
+    }
+
+    /// Whether the bot made no request at all in the last dispatch: nothing
+    /// sent, edited, deleted, forwarded, answered or otherwise done.
+    pub fn silent(&self) -> bool {
+        let r = &self.last;
+        r.sent_messages.is_empty()
+            && r.sent_media_group.is_empty()
+            && r.edited_messages_text.is_empty()
+            && r.edited_messages_caption.is_empty()
+            && r.edited_messages_reply_markup.is_empty()
+            && r.deleted_messages.is_empty()
+            && r.forwarded_messages.is_empty()
+            && r.copied_messages.is_empty()
+            && r.answered_callback_queries.is_empty()
+            && r.pinned_chat_messages.is_empty()
+            && r.unpinned_chat_messages.is_empty()
+            && r.unpinned_all_chat_messages.is_empty()
+            && r.banned_chat_members.is_empty()
+            && r.unbanned_chat_members.is_empty()
+            && r.restricted_chat_members.is_empty()
+            && r.sent_chat_actions.is_empty()
+            && r.set_message_reaction.is_empty()
+            && r.set_my_commands.is_empty()
+    }
+
+    /// Every audit and answer row as text, like [`Harness::snapshot`], but
+    /// without the card columns: what must stay the same when the card is
+    /// only sent again (answers, position, revision, status).
+    pub async fn audit_state(&mut self) -> String {
+        let db = self.db().await;
+        let mut out = String::new();
+        for table in ["audits", "answers"] {
+            let rows = sqlx::query(&format!("SELECT * FROM {table} ORDER BY rowid"))
+                .fetch_all(&db)
+                .await
+                .expect("read table");
+            for row in rows {
+                let cells: Vec<String> = row
+                    .columns()
+                    .iter()
+                    .filter(|c| !c.name().starts_with("card_"))
+                    .map(|c| {
+                        let i = c.ordinal();
+                        let value = row
+                            .try_get::<Option<i64>, _>(i)
+                            .map(|v| format!("{v:?}"))
+                            .or_else(|_| {
+                                row.try_get::<Option<String>, _>(i)
+                                    .map(|v| format!("{v:?}"))
+                            })
+                            .expect("an integer or text cell");
+                        format!("{}={value}", c.name())
+                    })
+                    .collect();
+                out.push_str(&format!("{table}: {}\n", cells.join(" | ")));
+            }
+        }
+        out
+    }
+
+    /// `who` presses buttons with each of `data` on message `message_id`,
+    /// all in one dispatch (the updates of one chat are handled in order).
+    /// Asserts every query got exactly one answer; returns the answers'
+    /// texts in the order of `data`.
+    pub async fn press_many(
+        &mut self,
+        who: &Person,
+        message_id: i32,
+        data: &[String],
+    ) -> Vec<String> {
+        let message = self
+            .messages
+            .get(&message_id)
+            .unwrap_or_else(|| panic!("the bot sent no message {message_id}"))
+            .clone();
+        let mut ids = Vec::with_capacity(data.len());
+        let mut updates = Vec::with_capacity(data.len());
+        for d in data {
+            self.queries += 1;
+            let query_id = format!("query-{}", self.queries);
+            updates.push(
+                MockCallbackQuery::new()
+                    .id(CallbackQueryId(query_id.clone()))
+                    .from(who.user.clone())
+                    .message(message.clone())
+                    .data(d.as_str()),
+            );
+            ids.push(query_id);
+        }
+        self.dispatch(updates).await;
+        let answered = &self.last.answered_callback_queries;
+        assert_eq!(
+            answered.len(),
+            data.len(),
+            "one answer per query: {answered:?}"
+        );
+        ids.iter()
+            .zip(data)
+            .map(|(id, d)| {
+                let answers: Vec<_> = answered
+                    .iter()
+                    .filter(|a| &a.callback_query_id == id)
+                    .collect();
+                assert_eq!(
+                    answers.len(),
+                    1,
+                    "callback query {d:?} must be answered exactly once: {answered:?}"
+                );
+                answers[0].text.clone().unwrap_or_default()
+            })
+            .collect()
+    }
+}
+
+impl Harness {
+    /// `who` presses a button with `data` on `message`, a message of the bot
+    /// the harness may no longer know (e.g. one sent before a restart);
+    /// asserts the query got exactly one answer and returns its text.
+    pub async fn press_on_message(&mut self, who: &Person, message: Message, data: &str) -> String {
+        self.messages.insert(message.id.0, message.clone());
+        self.press_on(who, message.id.0, Some(data)).await
+    }
+}

@@ -1,7 +1,9 @@
+mod checklist_edits;
 mod dialogue;
 mod e2e;
 mod fake_api;
 mod fake_api_selftest;
 mod helpers;
+mod hostile;
 mod operator;
 mod privacy;
