@@ -208,6 +208,13 @@ summary-fixed = • { $question }
 summary-new-title = ⚠️ <b>Новые проблемы:</b>
 summary-new = • { $question } — { $icon } { $priority }
 
+## The chart
+
+chart-title = Баллы по разделам
+chart-overall = Общий балл
+chart-no-data = нет данных
+chart-caption = 📊 Баллы по разделам: доля «Да» среди применимых ответов
+
 ## /history
 
 history-title = 🗂 <b>Ваши аудиты</b>

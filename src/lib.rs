@@ -3,6 +3,7 @@
 pub mod app;
 pub mod config;
 pub mod domain;
+pub mod export;
 pub mod i18n;
 pub mod service;
 pub mod storage;

@@ -8,7 +8,7 @@ use std::future::{Future, IntoFuture};
 use std::time::Duration;
 
 use teloxide::prelude::*;
-use teloxide::types::{ChatId, InlineKeyboardMarkup, MessageId, ParseMode};
+use teloxide::types::{ChatId, InlineKeyboardMarkup, InputFile, MessageId, ParseMode};
 use teloxide::{ApiError, RequestError};
 
 /// A Bot API client the handlers can use: the plain `Bot` in tests,
@@ -119,6 +119,21 @@ pub async fn edit_with_keyboard<B: Api>(
         Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => Ok(()),
         Err(e) => Err(e),
     }
+}
+
+/// Sends a PNG as a photo with a caption.
+pub async fn send_png<B: Api>(
+    bot: &B,
+    chat: ChatId,
+    png: Vec<u8>,
+    file_name: &str,
+    caption: &str,
+) -> Result<Message, RequestError> {
+    retrying("sendPhoto", || {
+        let file = InputFile::memory(png.clone()).file_name(file_name.to_string());
+        bot.send_photo(chat, file).caption(caption).into_future()
+    })
+    .await
 }
 
 /// Takes the buttons off a message; failures (already gone, not modified)

@@ -12,6 +12,7 @@ use super::render;
 use super::{Cmd, HandlerResult};
 use crate::domain::audit::{AuditError, Change, Status};
 use crate::domain::report::Comparison;
+use crate::export::{section_chart, ChartLabels};
 use crate::i18n::{n, I18n};
 use crate::service::{Service, ServiceError, Session};
 use crate::storage::{Card, UserInfo};
@@ -84,6 +85,35 @@ async fn send_summary<B: Api>(
     for part in render::split_message(&text, render::MAX_MESSAGE_CHARS) {
         send_html(bot, chat, part).await?;
     }
+    if session.audit.status() == Status::Finished {
+        // The picture is a bonus to the text: its failure is logged, not
+        // shown as an error.
+        if let Err(e) = send_chart(bot, i18n, session, chat).await {
+            log::warn!(
+                "could not send the chart of audit {}: {e:#}",
+                session.record.id
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The section scores as a bar chart photo.
+async fn send_chart<B: Api>(
+    bot: &B,
+    i18n: &I18n,
+    session: &Session,
+    chat: ChatId,
+) -> HandlerResult {
+    let report = session.report();
+    let labels = ChartLabels {
+        title: i18n.t("chart-title"),
+        overall: i18n.t("chart-overall"),
+        no_data: i18n.t("chart-no-data"),
+    };
+    // Drawing is CPU work: keep it off the async workers.
+    let png = tokio::task::spawn_blocking(move || section_chart(&report, &labels)).await??;
+    api::send_png(bot, chat, png, "chart.png", &i18n.t("chart-caption")).await?;
     Ok(())
 }
 

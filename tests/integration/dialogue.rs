@@ -193,6 +193,14 @@ async fn a_whole_audit_is_answered_on_one_card_and_ends_with_the_summary() {
             let final_press = last_question && press + 1 == labels.len();
             if final_press {
                 summary = h.sent_texts().join("\n");
+                assert_eq!(
+                    h.sent_photos(),
+                    vec![(
+                        "chart.png".to_string(),
+                        "📊 Баллы по разделам: доля «Да» среди применимых ответов".to_string()
+                    )],
+                    "the chart follows the summary"
+                );
             } else {
                 assert!(h.last.sent_messages.is_empty(), "no new message per press");
             }

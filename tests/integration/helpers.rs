@@ -408,8 +408,8 @@ impl Harness {
     fn record(&mut self, r: Responses) {
         assert_eq!(
             r.sent_messages.len(),
-            r.sent_messages_text.len(),
-            "the bot sent something other than text"
+            r.sent_messages_text.len() + r.sent_messages_photo.len(),
+            "the bot sent something other than text or a photo"
         );
         let mut new_card: Option<(i64, i32)> = None;
         let mut edited_card: Option<(i64, i32)> = None;
@@ -603,6 +603,18 @@ impl Harness {
                     self.card_text(who)
                 )
             })
+    }
+
+    /// (file name, caption) of the photos sent during the last dispatch.
+    pub fn sent_photos(&self) -> Vec<(String, String)> {
+        self.last
+            .sent_messages_photo
+            .iter()
+            .map(|p| {
+                let caption = p.bot_request.caption.clone().unwrap_or_default();
+                (p.bot_request.file_name.clone(), caption)
+            })
+            .collect()
     }
 
     /// Texts of the messages sent during the last dispatch.

@@ -4,6 +4,7 @@ mod e2e;
 mod fake_api;
 mod fake_api_selftest;
 mod helpers;
+mod history;
 mod hostile;
 mod operator;
 mod privacy;
