@@ -172,14 +172,25 @@ impl fmt::Display for ChecklistError {
     }
 }
 
+/// The 1-based line of a byte offset; an offset at the very end of a file
+/// that ends with a line break belongs to its last line.
 fn line_of(source: &str, offset: usize) -> usize {
     let end = offset.min(source.len());
-    source.as_bytes()[..end]
+    let line = source.as_bytes()[..end]
         .iter()
         .filter(|&&b| b == b'\n')
         .count()
-        + 1
+        + 1;
+    line.min(source.lines().count().max(1))
 }
+
+/// Longest texts accepted, in characters: with them a card, the greeting
+/// and a summary line stay within Telegram's 4096 per message.
+const MAX_TITLE: usize = 200;
+const MAX_INTRO: usize = 1500;
+const MAX_QUESTION: usize = 500;
+const MAX_HINT: usize = 500;
+const MAX_ACTION: usize = 1000;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -239,12 +250,31 @@ impl Validator<'_> {
         )
     }
 
-    fn text(&self, field: &str, value: &Spanned<String>) -> Result<String, ChecklistError> {
-        let trimmed = value.get_ref().trim();
-        if trimmed.is_empty() {
+    /// A one-line text: line breaks and runs of spaces become one space, so
+    /// every rendered line stays well-formed on its own. At most `max`
+    /// characters, so a card always fits one Telegram message.
+    fn text(
+        &self,
+        field: &str,
+        value: &Spanned<String>,
+        max: usize,
+    ) -> Result<String, ChecklistError> {
+        let text = value
+            .get_ref()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        if text.is_empty() {
             return Err(self.err(value, format!("`{field}` is empty")));
         }
-        Ok(trimmed.to_string())
+        let length = text.chars().count();
+        if length > max {
+            return Err(self.err(
+                value,
+                format!("`{field}` is {length} characters long; at most {max} fit"),
+            ));
+        }
+        Ok(text)
     }
 
     fn id(
@@ -288,13 +318,13 @@ impl RawChecklist {
     fn validate(self, origin: &str, source: &str) -> Result<Checklist, ChecklistError> {
         let v = Validator { origin, source };
         let id = v.id("id", &self.id, false)?;
-        let language = v.text("language", &self.language)?;
-        let title = v.text("title", &self.title)?;
-        let intro = v.text("intro", &self.intro)?;
+        let language = v.text("language", &self.language, MAX_TITLE)?;
+        let title = v.text("title", &self.title, MAX_TITLE)?;
+        let intro = v.text("intro", &self.intro, MAX_INTRO)?;
         let instructions = self
             .instructions
             .iter()
-            .map(|i| v.text("instructions", i))
+            .map(|i| v.text("instructions", i, MAX_INTRO))
             .collect::<Result<Vec<_>, _>>()?;
         let plain = |field: &str, value: &str| -> Result<String, ChecklistError> {
             let t = value.trim();
@@ -332,7 +362,7 @@ impl RawChecklist {
             if !section_ids.insert(sid.clone()) {
                 return Err(v.err(&raw.id, format!("section id \"{sid}\" is used twice")));
             }
-            let stitle = v.text("sections.title", &raw.title)?;
+            let stitle = v.text("sections.title", &raw.title, MAX_TITLE)?;
             if raw.questions.is_empty() {
                 return Err(v.err(&raw.id, format!("section \"{sid}\" has no questions")));
             }
@@ -344,9 +374,9 @@ impl RawChecklist {
                 }
                 questions.push(Question {
                     id: qid,
-                    text: v.text("questions.text", &q.text)?,
-                    hint: v.text("questions.hint", &q.hint)?,
-                    action: v.text("questions.action", &q.action)?,
+                    text: v.text("questions.text", &q.text, MAX_QUESTION)?,
+                    hint: v.text("questions.hint", &q.hint, MAX_HINT)?,
+                    action: v.text("questions.action", &q.action, MAX_ACTION)?,
                 });
             }
             sections.push(Section {
@@ -490,6 +520,30 @@ action = "Сделать 3"
             assert_eq!(err.line, Some(line), "{replacement}: {err}");
             assert!(err.problem.contains(expected), "{replacement}: {err}");
         }
+    }
+
+    #[test]
+    fn texts_become_one_line_and_overlong_texts_are_rejected() {
+        let c = Checklist::parse(
+            "ok.toml",
+            &SMALL.replace("text = \"Вопрос 2?\"", "text = \"\"\"Вопрос\n  два?\"\"\""),
+        )
+        .expect("valid");
+        assert_eq!(c.sections[0].questions[1].text, "Вопрос два?");
+        let long = "я".repeat(MAX_QUESTION + 1);
+        let err = error_for(&SMALL.replace("Вопрос 2?", &long));
+        assert!(
+            err.problem.contains("501 characters long; at most 500"),
+            "{err}"
+        );
+        assert!(err.line.is_some());
+    }
+
+    #[test]
+    fn an_error_at_the_end_of_the_file_names_its_last_line() {
+        let source = format!("{SMALL}x = \"\"\"\n");
+        let err = error_for(&source);
+        assert_eq!(err.line, Some(source.lines().count()), "{err}");
     }
 
     #[test]

@@ -730,7 +730,7 @@ fn split_long_line(line: &str, limit: usize) -> Vec<String> {
     plain
         .chars()
         .collect::<Vec<_>>()
-        .chunks(limit / 6)
+        .chunks((limit / 6).max(1))
         .map(|chunk| escape(&chunk.iter().collect::<String>()))
         .collect()
 }
