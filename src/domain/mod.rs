@@ -2,4 +2,5 @@
 
 pub mod audit;
 pub mod checklist;
+pub mod plan;
 pub mod report;
