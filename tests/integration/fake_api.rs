@@ -11,13 +11,20 @@
 //!
 //! The state lives in the test process, so it survives the bot process being
 //! killed and restarted against the same `FakeApi`.
+//!
+//! Fault switches ([`FakeApi::fail_next`]) make the next calls of a method
+//! answer 429 with `retry_after`, 500, arrive late, or lose their TCP
+//! connection (before or after the call took effect); the user can delete a
+//! bot message ([`FakeApi::delete_message_as_user`]); and the delivery of
+//! updates can be held back ([`FakeApi::hold_updates`]) to order events
+//! deterministically.
 #![allow(dead_code)] // not every test module uses every helper
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::fmt;
-use std::net::TcpListener;
+use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use actix_web::dev::ServerHandle;
 use actix_web::http::{header, StatusCode};
@@ -65,10 +72,16 @@ pub struct Recorded {
     pub params: Value,
     /// Uploaded files (multipart only).
     pub files: Vec<RecordedFile>,
-    /// HTTP status of the answer (200, 400, 429, ...).
+    /// HTTP status of the answer (200, 400, 429, ...); 0 when the connection
+    /// was dropped and the bot got no answer at all.
     pub status: u16,
-    /// The full JSON answer.
+    /// The full JSON answer. For [`FaultKind::LoseResponse`]: the answer the
+    /// call got on the server side, which never reached the bot.
     pub response: Value,
+    /// The fault switch that hit this request, if any.
+    pub fault: Option<FaultKind>,
+    /// When the server finished with the request.
+    pub at: Instant,
 }
 
 impl Recorded {
@@ -93,9 +106,15 @@ impl Recorded {
         self.status == 200
     }
 
+    /// The connection was closed without an answer (see [`FaultKind::DropConnection`]
+    /// and [`FaultKind::LoseResponse`]).
+    pub fn is_dropped(&self) -> bool {
+        self.status == 0
+    }
+
     /// `description` of an error answer.
     pub fn error_description(&self) -> Option<&str> {
-        if self.is_ok() {
+        if self.is_ok() || self.is_dropped() {
             None
         } else {
             self.response.get("description").and_then(Value::as_str)
@@ -125,7 +144,11 @@ impl fmt::Display for Recorded {
                 file.bytes.len()
             )?;
         }
+        if let Some(fault) = &self.fault {
+            write!(f, " [fault {fault:?}]")?;
+        }
         match self.error_description() {
+            None if self.is_dropped() => write!(f, " -> connection dropped, no answer"),
             None => write!(f, " -> {}", self.status),
             Some(d) => write!(f, " -> {} {}", self.status, d),
         }
@@ -252,8 +275,16 @@ pub enum FaultKind {
     /// HTTP 500 "Internal Server Error". Note: teloxide sleeps 10 s before
     /// returning the error on any 5xx answer.
     Status500,
-    /// Hold the request this long, then handle it normally.
+    /// Hold the request this long, then handle it normally. Longer than the
+    /// client's timeout (17 s for teloxide) it becomes a timeout.
     Delay(Duration),
+    /// Read the request, then close the TCP connection without any HTTP
+    /// answer; the call does not take effect (it never reached Telegram).
+    /// teloxide reports `RequestError::Network`.
+    DropConnection,
+    /// Handle the call normally (it takes effect), then close the TCP
+    /// connection without sending the answer: the bot can't know it worked.
+    LoseResponse,
 }
 
 #[derive(Clone, Debug)]
@@ -383,6 +414,12 @@ struct World {
     commands: BTreeMap<String, Value>,
     requests: Vec<Recorded>,
     faults: Faults,
+    /// Requests a fault switch hit (counted when they arrive).
+    faults_fired: usize,
+    /// While set, getUpdates hands out nothing (updates wait on the server).
+    updates_held: bool,
+    /// Bot messages the user deleted, `(chat_id, message_id)`.
+    deleted_by_user: Vec<(i64, i32)>,
 }
 
 struct Shared {
@@ -407,29 +444,37 @@ impl Shared {
         self.changed();
     }
 
-    fn record(
-        &self,
-        token: String,
-        method: String,
-        params: Value,
-        files: Vec<RecordedFile>,
-        reply: &Reply,
-    ) {
-        {
-            let mut w = self.lock();
-            let seq = w.requests.len();
-            w.requests.push(Recorded {
-                seq,
-                token,
-                method,
-                params,
-                files,
-                status: reply.status,
-                response: reply.body.clone(),
-            });
-        }
+    fn record(&self, call: Call, reply: &Reply, fault: Option<FaultKind>) {
+        self.lock().record(call, reply, fault);
         self.changed();
     }
+}
+
+/// A request as read from the wire.
+struct Call {
+    token: String,
+    method: String,
+    params: Value,
+    files: Vec<RecordedFile>,
+}
+
+/// A duplicate of the connection's socket, kept with the connection so a
+/// handler can close it under the client (`DropConnection`).
+struct ConnSocket(TcpStream);
+
+/// Stores a [`ConnSocket`] for every accepted TCP connection.
+fn remember_socket(conn: &dyn std::any::Any, ext: &mut actix_web::dev::Extensions) {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        if let Some(stream) = conn.downcast_ref::<actix_web::rt::net::TcpStream>() {
+            if let Ok(fd) = stream.as_fd().try_clone_to_owned() {
+                ext.insert(ConnSocket(TcpStream::from(fd)));
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (conn, ext);
 }
 
 struct ServerGuard {
@@ -474,6 +519,7 @@ impl FakeApi {
                             .app_data(data.clone())
                             .default_service(web::to(handle_request))
                     })
+                    .on_connect(remember_socket)
                     .workers(2)
                     .disable_signals()
                     .shutdown_timeout(1)
@@ -656,6 +702,61 @@ impl FakeApi {
         self.shared.lock().faults.clear();
     }
 
+    /// Fault switches not used up yet.
+    pub fn faults_pending(&self) -> bool {
+        !self.shared.lock().faults.is_empty()
+    }
+
+    /// Waits until every fault switch has hit its requests (a delayed or
+    /// dropped request counts from the moment it arrives).
+    pub async fn wait_for_faults_used(&self, timeout: Duration) -> Result<(), WaitTimeout> {
+        self.wait_until("the fault switches to be used up", timeout, |w| {
+            w.faults.is_empty().then_some(())
+        })
+        .await
+    }
+
+    /// How many requests a fault switch hit so far (counted when they
+    /// arrive, so a delayed request counts before it is answered).
+    pub fn faults_injected(&self) -> usize {
+        self.shared.lock().faults_fired
+    }
+
+    /// The user deletes the bot message `message_id` (as from their client):
+    /// it is gone for good, later edits answer 400 "message to edit not
+    /// found", and no button on it can be pressed any more. Returns false if
+    /// there was no such bot message.
+    pub fn delete_message_as_user(&self, chat_id: i64, message_id: i32) -> bool {
+        let deleted = {
+            let mut w = self.shared.lock();
+            let is_bot = w
+                .messages
+                .get(&(chat_id, message_id))
+                .is_some_and(|m| m.from_bot);
+            if is_bot {
+                w.messages.remove(&(chat_id, message_id));
+                w.deleted_by_user.push((chat_id, message_id));
+            }
+            is_bot
+        };
+        self.shared.changed();
+        deleted
+    }
+
+    /// Bot messages the user deleted, `(chat_id, message_id)`, in order.
+    pub fn deleted_by_user(&self) -> Vec<(i64, i32)> {
+        self.shared.lock().deleted_by_user.clone()
+    }
+
+    /// While held, getUpdates answers with no updates (long polls still wait
+    /// as usual): pushed updates stay on the server until released. Lets a
+    /// test change the world between a push and its delivery.
+    pub fn hold_updates(&self, held: bool) {
+        self.shared.lock().updates_held = held;
+        // Wakes parked long polls, which then look again.
+        self.shared.update_pushed();
+    }
+
     /// Direct access to the fault switches.
     pub fn with_faults<T>(&self, f: impl FnOnce(&mut Faults) -> T) -> T {
         f(&mut self.shared.lock().faults)
@@ -805,6 +906,15 @@ impl FakeApi {
         .await
     }
 
+    /// Waits until a getUpdates long poll is parked, whether or not updates
+    /// wait on the server (see [`FakeApi::hold_updates`]).
+    pub async fn wait_for_parked_poll(&self, timeout: Duration) -> Result<(), WaitTimeout> {
+        self.wait_until("a parked getUpdates long poll", timeout, |w| {
+            (w.parked_polls > 0).then_some(())
+        })
+        .await
+    }
+
     /// Core of the `wait_*` helpers: re-checks `check` on every state change.
     async fn wait_until<T>(
         &self,
@@ -853,7 +963,31 @@ impl World {
             commands: BTreeMap::new(),
             requests: Vec::new(),
             faults: Faults::default(),
+            faults_fired: 0,
+            updates_held: false,
+            deleted_by_user: Vec::new(),
         }
+    }
+
+    /// Appends a request to the log; with the change the call made, under
+    /// the same lock, so a waiter never sees one without the other.
+    fn record(&mut self, call: Call, reply: &Reply, fault: Option<FaultKind>) {
+        let dropped = matches!(
+            fault,
+            Some(FaultKind::DropConnection | FaultKind::LoseResponse)
+        );
+        let seq = self.requests.len();
+        self.requests.push(Recorded {
+            seq,
+            token: call.token,
+            method: call.method,
+            params: call.params,
+            files: call.files,
+            status: if dropped { 0 } else { reply.status },
+            response: reply.body.clone(),
+            fault,
+            at: Instant::now(),
+        });
     }
 
     fn timeout_report(&self, what: &str, timeout: Duration) -> String {
@@ -942,6 +1076,9 @@ impl World {
     }
 
     fn pending(&self, limit: usize) -> Vec<Value> {
+        if self.updates_held {
+            return Vec::new();
+        }
         self.updates
             .iter()
             .take(limit)
@@ -1503,29 +1640,73 @@ async fn handle_request(
     let (params, files) = match read_params(&req, payload).await {
         Ok(p) => p,
         Err(reply) => {
-            shared.record(token, method, json!({}), Vec::new(), &reply);
+            let call = Call {
+                token,
+                method,
+                params: json!({}),
+                files: Vec::new(),
+            };
+            shared.record(call, &reply, None);
             return reply.into_http();
         }
     };
-    let reply = process(&shared, &method, &params, &files).await;
-    shared.record(token, method, params, files, &reply);
+    let fault = {
+        let mut w = shared.lock();
+        let fault = w.faults.take(&method);
+        if fault.is_some() {
+            w.faults_fired += 1;
+        }
+        fault
+    };
+    if fault.is_some() {
+        shared.changed();
+    }
+    if let Some(FaultKind::Delay(d)) = &fault {
+        tokio::time::sleep(*d).await;
+    }
+    let drop_connection = matches!(
+        fault,
+        Some(FaultKind::DropConnection | FaultKind::LoseResponse)
+    );
+    let call = Call {
+        token,
+        method,
+        params,
+        files,
+    };
+    let reply = if call.method.eq_ignore_ascii_case("getUpdates")
+        && !matches!(
+            fault,
+            Some(FaultKind::Status429 { .. } | FaultKind::Status500 | FaultKind::DropConnection)
+        ) {
+        let reply = get_updates(&shared, &call.params).await;
+        shared.record(call, &reply, fault);
+        reply
+    } else {
+        let mut w = shared.lock();
+        let reply = match &fault {
+            Some(FaultKind::Status429 { retry_after }) => Reply::too_many_requests(*retry_after),
+            Some(FaultKind::Status500) => Reply::error(500, "Internal Server Error"),
+            Some(FaultKind::DropConnection) => {
+                Reply::error(0, "connection dropped before the call was handled")
+            }
+            _ => w.call(&call.method, &call.params, &call.files),
+        };
+        w.record(call, &reply, fault);
+        drop(w);
+        shared.changed();
+        reply
+    };
+    if drop_connection {
+        // Close both directions under the client: it sees the connection end
+        // without a single byte of an answer. Whatever actix then tries to
+        // write fails on the closed socket.
+        if let Some(ConnSocket(socket)) = req.conn_data::<ConnSocket>() {
+            let _ = socket.shutdown(Shutdown::Both);
+        }
+        return HttpResponse::new(StatusCode::INTERNAL_SERVER_ERROR);
+    }
     reply.into_http()
-}
-
-async fn process(shared: &Shared, method: &str, params: &Value, files: &[RecordedFile]) -> Reply {
-    let fault = shared.lock().faults.take(method);
-    match fault {
-        Some(FaultKind::Status429 { retry_after }) => return Reply::too_many_requests(retry_after),
-        Some(FaultKind::Status500) => return Reply::error(500, "Internal Server Error"),
-        Some(FaultKind::Delay(d)) => tokio::time::sleep(d).await,
-        None => {}
-    }
-    if method.eq_ignore_ascii_case("getUpdates") {
-        return get_updates(shared, params).await;
-    }
-    let reply = shared.lock().call(method, params, files);
-    shared.changed();
-    reply
 }
 
 /// Keeps `parked_polls` right even if the request future is dropped.

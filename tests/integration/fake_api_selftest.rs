@@ -454,6 +454,149 @@ async fn server_error_switch_fails_the_next_calls_then_recovers() {
 }
 
 #[tokio::test]
+async fn drop_connection_switch_closes_the_connection_before_the_call_takes_effect() {
+    let api = api_with_user().await;
+    let bot = bot(&api);
+    api.fail_next("sendMessage", 1, FaultKind::DropConnection);
+    let err = bot.send_message(ChatId(USER), "lost").await.unwrap_err();
+    assert!(matches!(err, RequestError::Network(_)), "{err:?}");
+    assert!(
+        api.bot_messages(USER).is_empty(),
+        "a dropped call took effect"
+    );
+    // The next call goes through (on a new connection).
+    bot.send_message(ChatId(USER), "hi").await.unwrap();
+    let calls = api.requests_for("sendMessage");
+    let statuses: Vec<u16> = calls.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [0, 200]);
+    assert!(calls[0].is_dropped() && !calls[0].is_ok());
+    assert_eq!(calls[0].fault, Some(FaultKind::DropConnection));
+    assert_eq!(calls[0].error_description(), None);
+    assert!(
+        calls[0].to_string().contains("connection dropped"),
+        "{}",
+        calls[0]
+    );
+    assert_eq!(api.bot_messages(USER).len(), 1);
+    assert_eq!(api.faults_injected(), 1);
+    assert!(!api.faults_pending());
+}
+
+#[tokio::test]
+async fn lose_response_switch_applies_the_call_but_the_bot_gets_no_answer() {
+    let api = api_with_user().await;
+    let bot = bot(&api);
+    let sent = bot
+        .send_message(ChatId(USER), "card")
+        .reply_markup(keyboard(&[("Yes", "y")]))
+        .await
+        .unwrap();
+    let (_, query) = api.push_callback(USER, USER, sent.id.0, "y");
+    api.fail_next("answerCallbackQuery", 1, FaultKind::LoseResponse);
+    let err = bot
+        .answer_callback_query(teloxide::types::CallbackQueryId(query.clone()))
+        .text("Recorded")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, RequestError::Network(_)), "{err:?}");
+    // It did take effect: the user saw the answer, and a retry is refused
+    // the way Telegram refuses a second answer.
+    assert_eq!(
+        api.wait_callback_answered(&query, SECOND).await.unwrap(),
+        Some("Recorded".to_owned())
+    );
+    let err = bot
+        .answer_callback_query(teloxide::types::CallbackQueryId(query))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, RequestError::Api(ApiError::InvalidQueryId)),
+        "{err:?}"
+    );
+    let statuses: Vec<u16> = api
+        .requests_for("answerCallbackQuery")
+        .iter()
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(statuses, [0, 400]);
+    let lost = &api.requests_for("answerCallbackQuery")[0];
+    assert_eq!(lost.fault, Some(FaultKind::LoseResponse));
+    assert_eq!(lost.response["ok"], true, "the answer the bot never got");
+}
+
+#[tokio::test]
+async fn delay_switch_holds_the_request_then_handles_it() {
+    let api = api_with_user().await;
+    api.fail_next(
+        "sendMessage",
+        1,
+        FaultKind::Delay(Duration::from_millis(300)),
+    );
+    let started = Instant::now();
+    bot(&api).send_message(ChatId(USER), "late").await.unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    let calls = api.requests_for("sendMessage");
+    assert!(calls[0].is_ok());
+    assert_eq!(
+        calls[0].fault,
+        Some(FaultKind::Delay(Duration::from_millis(300)))
+    );
+}
+
+#[tokio::test]
+async fn a_message_the_user_deleted_cannot_be_edited_or_pressed() {
+    let api = api_with_user().await;
+    let bot = bot(&api);
+    let sent = bot
+        .send_message(ChatId(USER), "card")
+        .reply_markup(keyboard(&[("Yes", "y")]))
+        .await
+        .unwrap();
+    assert!(api.delete_message_as_user(USER, sent.id.0));
+    assert!(!api.delete_message_as_user(USER, sent.id.0), "already gone");
+    assert!(api.message(USER, sent.id.0).is_none());
+    assert_eq!(api.deleted_by_user(), [(USER, sent.id.0)]);
+
+    let err = bot
+        .edit_message_text(ChatId(USER), sent.id, "new")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, RequestError::Api(ApiError::MessageToEditNotFound)),
+        "{err:?}"
+    );
+    let err = bot
+        .edit_message_reply_markup(ChatId(USER), sent.id)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, RequestError::Api(ApiError::MessageToEditNotFound)),
+        "{err:?}"
+    );
+    // Only bot messages can be deleted this way.
+    api.push_text(USER, USER, "hello");
+    assert!(!api.delete_message_as_user(USER, sent.id.0 + 1));
+    assert!(api.message(USER, sent.id.0 + 1).is_some());
+}
+
+#[tokio::test]
+async fn held_updates_wait_on_the_server_until_released() {
+    let api = api_with_user().await;
+    let bot = bot(&api);
+    api.hold_updates(true);
+    let id = api.push_text(USER, USER, "wait");
+    assert!(bot.get_updates().await.unwrap().is_empty());
+    let poll = tokio::spawn({
+        let bot = bot.clone();
+        async move { bot.get_updates().timeout(30).await.unwrap() }
+    });
+    api.wait_for_parked_poll(5 * SECOND).await.unwrap();
+    api.hold_updates(false);
+    let updates = poll.await.unwrap();
+    assert_eq!(updates.iter().map(|u| u.id.0).collect::<Vec<_>>(), [id]);
+}
+
+#[tokio::test]
 async fn unknown_methods_answer_true_and_are_recorded() {
     let api = FakeApi::start().await;
     let (status, body) = raw_post(&api, "setChatMenuButton", r#"{"chat_id": 42}"#).await;

@@ -1,8 +1,10 @@
+mod bot_process;
 mod checklist_edits;
 mod dialogue;
 mod e2e;
 mod fake_api;
 mod fake_api_selftest;
+mod faults;
 mod helpers;
 mod history;
 mod hostile;
