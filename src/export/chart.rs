@@ -194,7 +194,7 @@ fn bar_colour(percent: u32) -> RGBColor {
 
 // ---------------------------------------------------------------------------
 
-const FONT_BYTES: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
+use super::FONT as FONT_BYTES;
 /// The name the font is registered under in plotters' (process-wide) table.
 const FONT_FAMILY: &str = "churn-audit-bot/DejaVuSans";
 

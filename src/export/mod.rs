@@ -1,5 +1,51 @@
 //! Exports of a finished audit in forms other than chat messages.
 
 pub mod chart;
+pub mod csv;
+pub mod labels;
+pub mod pdf;
 
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+
+use crate::domain::audit::Audit;
+use crate::domain::checklist::Checklist;
+use crate::domain::plan::PlanItem;
+
+pub use self::csv::{report_csv, CSV_DELIMITER};
 pub use chart::{chart_height, section_chart, ChartError, ChartLabels, CHART_WIDTH, MAX_SECTIONS};
+pub use labels::{file_name, format_date, ExportLabels};
+pub use pdf::report_pdf;
+
+/// The font embedded in the binary, DejaVu Sans (it has Cyrillic), shared by
+/// the chart and the PDF so the binary carries it once.
+pub(crate) static FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
+
+/// Everything a report file shows about one audit.
+#[derive(Debug, Clone, Copy)]
+pub struct ReportInput<'a> {
+    pub checklist: &'a Checklist,
+    pub audit: &'a Audit,
+    /// The user's name as they are shown in Telegram.
+    pub user_name: &'a str,
+    /// The audit's date.
+    pub date: NaiveDate,
+    /// The owner's notes, by question id.
+    pub notes: &'a HashMap<String, String>,
+    pub plan: &'a [PlanItem],
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("the embedded font could not be read")]
+    Font,
+    #[error("the chart image could not be read: {0}")]
+    Image(#[from] png::DecodingError),
+    #[error("the chart image is empty or too large")]
+    ImageSize,
+    #[error("writing the CSV failed: {0}")]
+    Csv(#[from] ::csv::Error),
+    #[error("compressing the PDF failed: {0}")]
+    Io(#[from] std::io::Error),
+}
