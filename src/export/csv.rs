@@ -136,32 +136,15 @@ fn as_text(field: &str) -> std::borrow::Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
-    use std::path::Path;
 
     use chrono::NaiveDate;
 
     use super::*;
-    use crate::domain::audit::{Answer, Audit, Priority, Response, Status};
-    use crate::domain::checklist::{load_dir, Checklist};
+    use crate::domain::audit::{Answer, Audit, Priority, Status};
+    use crate::domain::checklist::Checklist;
     use crate::domain::plan::PlanItem;
+    use crate::export::fixtures::{response, shipped};
     use crate::export::labels::tests::labels;
-
-    fn shipped() -> Checklist {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("questions");
-        load_dir(&dir)
-            .expect("the shipped checklist")
-            .into_iter()
-            .next()
-            .expect("one checklist")
-    }
-
-    fn response(answer: Answer, priority: Option<Priority>) -> Response {
-        Response {
-            answer,
-            priority,
-            priority_skipped: answer == Answer::NotApplicable && priority.is_none(),
-        }
-    }
 
     /// Every question answered, in a repeating pattern of all kinds.
     fn answered(checklist: &Checklist) -> Audit {

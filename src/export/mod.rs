@@ -36,6 +36,34 @@ pub struct ReportInput<'a> {
     pub plan: &'a [PlanItem],
 }
 
+/// What the export tests share.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use std::path::Path;
+
+    use crate::domain::audit::{Answer, Priority, Response};
+    use crate::domain::checklist::{load_dir, Checklist};
+
+    /// The checklist in `questions/`.
+    pub(crate) fn shipped() -> Checklist {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("questions");
+        load_dir(&dir)
+            .expect("the shipped checklist")
+            .into_iter()
+            .next()
+            .expect("one checklist")
+    }
+
+    /// A complete response; an unrated «Не применимо» is a skip.
+    pub(crate) fn response(answer: Answer, priority: Option<Priority>) -> Response {
+        Response {
+            answer,
+            priority,
+            priority_skipped: answer == Answer::NotApplicable && priority.is_none(),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
     #[error("the embedded font could not be read")]
