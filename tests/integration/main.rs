@@ -10,3 +10,4 @@ mod history;
 mod hostile;
 mod operator;
 mod privacy;
+mod two_checklists;
