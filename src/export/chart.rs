@@ -183,18 +183,17 @@ const RED: RGBColor = RGBColor(0xd3, 0x2f, 0x2f);
 const AMBER: RGBColor = RGBColor(0xf5, 0xa6, 0x23);
 const GREEN: RGBColor = RGBColor(0x2e, 0x9d, 0x4f);
 
-/// Red under 50 %, amber from 50 to 79 %, green from 80 %.
 fn bar_colour(percent: u32) -> RGBColor {
-    match percent {
-        0..=49 => RED,
-        50..=79 => AMBER,
-        _ => GREEN,
+    match Band::of(percent) {
+        Band::Weak => RED,
+        Band::Fair => AMBER,
+        Band::Good => GREEN,
     }
 }
 
 // ---------------------------------------------------------------------------
 
-use super::FONT as FONT_BYTES;
+use super::{Band, FONT as FONT_BYTES};
 /// The name the font is registered under in plotters' (process-wide) table.
 const FONT_FAMILY: &str = "churn-audit-bot/DejaVuSans";
 

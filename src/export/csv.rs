@@ -140,10 +140,10 @@ mod tests {
     use chrono::NaiveDate;
 
     use super::*;
-    use crate::domain::audit::{Answer, Audit, Priority, Status};
+    use crate::domain::audit::{Answer, Audit, Priority};
     use crate::domain::checklist::Checklist;
     use crate::domain::plan::PlanItem;
-    use crate::export::fixtures::{response, shipped};
+    use crate::export::fixtures::{answered_in_pattern, response, shipped};
     use crate::export::labels::tests::labels;
 
     /// Every question answered, in a repeating pattern of all kinds.
@@ -155,12 +155,7 @@ mod tests {
             response(Answer::No, Some(Priority::Low)),
             response(Answer::NotApplicable, Some(Priority::Medium)),
         ];
-        let responses = checklist
-            .questions()
-            .enumerate()
-            .map(|(i, (_, q))| (q.id.clone(), kinds[i % kinds.len()]))
-            .collect();
-        Audit::restore(checklist, responses, None, Status::Finished)
+        answered_in_pattern(checklist, &kinds)
     }
 
     fn read(bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {

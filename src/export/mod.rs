@@ -36,6 +36,28 @@ pub struct ReportInput<'a> {
     pub plan: &'a [PlanItem],
 }
 
+/// How a section's score reads at a glance; the chart and the PDF colour
+/// scores by it (red, amber, green).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Band {
+    /// Under 50 %.
+    Weak,
+    /// 50 to 79 %.
+    Fair,
+    /// 80 % and more.
+    Good,
+}
+
+impl Band {
+    pub(crate) fn of(percent: u32) -> Self {
+        match percent {
+            0..=49 => Band::Weak,
+            50..=79 => Band::Fair,
+            _ => Band::Good,
+        }
+    }
+}
+
 /// What the export tests share.
 #[cfg(test)]
 pub(crate) mod fixtures {
@@ -52,6 +74,25 @@ pub(crate) mod fixtures {
             .into_iter()
             .next()
             .expect("one checklist")
+    }
+
+    /// An audit of `checklist` with every question answered, cycling
+    /// through `pattern`.
+    pub(crate) fn answered_in_pattern(
+        checklist: &Checklist,
+        pattern: &[Response],
+    ) -> crate::domain::audit::Audit {
+        let responses = checklist
+            .questions()
+            .enumerate()
+            .map(|(i, (_, q))| (q.id.clone(), pattern[i % pattern.len()]))
+            .collect();
+        crate::domain::audit::Audit::restore(
+            checklist,
+            responses,
+            None,
+            crate::domain::audit::Status::Finished,
+        )
     }
 
     /// A complete response; an unrated «Не применимо» is a skip.

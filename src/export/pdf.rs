@@ -28,7 +28,7 @@ use crate::domain::audit::{Answer, Priority};
 use crate::domain::report::Report;
 
 use super::labels::{format_date, ExportLabels};
-use super::{ExportError, ReportInput, FONT};
+use super::{Band, ExportError, ReportInput, FONT};
 
 /// Renders the report as PDF bytes. `chart_png` is the section chart
 /// ([`super::section_chart`]), placed after the scores at the page's width;
@@ -102,13 +102,13 @@ const RED: Rgb = Rgb(0.77, 0.16, 0.16);
 const AMBER: Rgb = Rgb(0.78, 0.47, 0.0);
 const GREEN: Rgb = Rgb(0.15, 0.52, 0.25);
 
-/// The chart's colours: red under 50 %, amber to 79 %, green from 80 %.
+/// The chart's colours, by the same bands.
 fn score_colour(percent: Option<u32>) -> Rgb {
-    match percent {
+    match percent.map(Band::of) {
         None => MUTED,
-        Some(0..=49) => RED,
-        Some(50..=79) => AMBER,
-        Some(_) => GREEN,
+        Some(Band::Weak) => RED,
+        Some(Band::Fair) => AMBER,
+        Some(Band::Good) => GREEN,
     }
 }
 
@@ -1527,11 +1527,11 @@ mod tests {
     use chrono::NaiveDate;
 
     use super::*;
-    use crate::domain::audit::{Audit, Status};
+    use crate::domain::audit::Audit;
     use crate::domain::checklist::Checklist;
     use crate::domain::plan::PlanItem;
     use crate::export::chart::{section_chart, ChartLabels};
-    use crate::export::fixtures::{response, shipped};
+    use crate::export::fixtures::{answered_in_pattern, response, shipped};
     use crate::export::labels::tests::labels;
 
     /// Every question answered, in a repeating pattern of all kinds.
@@ -1546,12 +1546,7 @@ mod tests {
             response(Answer::NotApplicable, Some(Priority::Medium)),
             response(Answer::No, Some(Priority::Medium)),
         ];
-        let responses = checklist
-            .questions()
-            .enumerate()
-            .map(|(i, (_, q))| (q.id.clone(), kinds[i % kinds.len()]))
-            .collect();
-        Audit::restore(checklist, responses, None, Status::Finished)
+        answered_in_pattern(checklist, &kinds)
     }
 
     fn date() -> NaiveDate {
