@@ -257,6 +257,20 @@ impl Audit {
         self.first_unanswered().is_none()
     }
 
+    /// The question a note from the card goes to: the current question if
+    /// it is answered (the owner went back to it, or the audit is over),
+    /// else the one before it if that is answered (the one just answered).
+    pub fn note_target(&self) -> Option<usize> {
+        if self.is_empty() {
+            return None;
+        }
+        if self.is_answered(self.cursor) {
+            return Some(self.cursor);
+        }
+        let previous = self.cursor.checked_sub(1)?;
+        self.is_answered(previous).then_some(previous)
+    }
+
     /// What the current question waits for; `None` once the audit is closed.
     pub fn step(&self) -> Option<Step> {
         if self.status != Status::InProgress {
@@ -540,6 +554,23 @@ mod tests {
         b.apply(C::Abandon).expect("ok");
         assert_eq!(b.status(), Status::Abandoned);
         assert_eq!(b.apply(C::Answer(Yes)), Err(AuditError::Closed));
+    }
+
+    #[test]
+    fn a_note_goes_to_the_question_just_answered_or_the_one_gone_back_to() {
+        let mut audit = fresh();
+        assert_eq!(audit.note_target(), None);
+        audit.apply(Command::Answer(Answer::Yes)).unwrap();
+        assert_eq!(audit.note_target(), Some(0));
+        audit.apply(Command::Answer(Answer::No)).unwrap();
+        // Rating is not finished: the note still goes to the first one.
+        assert_eq!(audit.note_target(), Some(0));
+        audit.apply(Command::Priority(Priority::High)).unwrap();
+        assert_eq!(audit.note_target(), Some(1));
+        audit.apply(Command::Back).unwrap();
+        assert_eq!(audit.note_target(), Some(1));
+        audit.apply(Command::Back).unwrap();
+        assert_eq!(audit.note_target(), Some(0));
     }
 
     #[test]
