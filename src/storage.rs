@@ -622,18 +622,21 @@ mod tests {
         let pool = raw(&db).await;
         let tables: Vec<String> = sqlx::query_scalar(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN \
-             ('users', 'audits', 'answers') ORDER BY name",
+             ('users', 'audits', 'answers', 'plan_items', 'pending_inputs') ORDER BY name",
         )
         .fetch_all(&pool)
         .await
         .unwrap();
-        assert_eq!(tables, ["answers", "audits", "users"]);
+        assert_eq!(
+            tables,
+            ["answers", "audits", "pending_inputs", "plan_items", "users"]
+        );
         let applied: Vec<(i64, bool)> =
             sqlx::query_as("SELECT version, success FROM _sqlx_migrations ORDER BY version")
                 .fetch_all(&pool)
                 .await
                 .unwrap();
-        assert_eq!(applied, [(20261123000001, true)]);
+        assert_eq!(applied, [(20261123000001, true), (20261123000002, true)]);
         storage.close().await;
     }
 
@@ -652,7 +655,7 @@ mod tests {
             .fetch_one(&raw(&db).await)
             .await
             .unwrap();
-        assert_eq!(migrations, 1);
+        assert_eq!(migrations, 2);
     }
 
     #[tokio::test]
@@ -742,7 +745,7 @@ mod tests {
                 .fetch_all(&pool)
                 .await
                 .unwrap();
-        assert_eq!(versions, [20261123000001, future_version]);
+        assert_eq!(versions, [20261123000001, 20261123000002, future_version]);
     }
 
     #[tokio::test]
