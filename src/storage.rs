@@ -1,13 +1,16 @@
 //! Every SQL statement of the bot. Rows become domain types here and nowhere
 //! else; the database is the single source of truth for an audit.
 
+use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use chrono::NaiveDate;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+use sqlx::{Row, SqliteConnection, SqlitePool};
 
 use crate::domain::audit::{Answer, Change, Priority, Response, Status};
+use crate::domain::plan::{PlanEntry, PlanItem, Source};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
@@ -62,6 +65,82 @@ pub struct Position<'a> {
     pub status: Status,
 }
 
+/// What the bot waits for from a user next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Awaiting {
+    /// A note on this question's answer.
+    Note { question_id: String },
+    /// «Кто отвечает?» for this plan item.
+    Owner { position: u32 },
+    /// «Срок?» for this plan item.
+    Deadline { position: u32 },
+    /// The owner's own solution for this plan item.
+    Solution { position: u32 },
+    /// Whether to add every «Высокий» problem to the plan.
+    MoreHigh,
+}
+
+impl Awaiting {
+    /// The `kind` and `target` columns of `pending_inputs`.
+    fn columns(&self) -> (&'static str, String) {
+        match self {
+            Awaiting::Note { question_id } => ("note", question_id.clone()),
+            Awaiting::Owner { position } => ("owner", position.to_string()),
+            Awaiting::Deadline { position } => ("deadline", position.to_string()),
+            Awaiting::Solution { position } => ("solution", position.to_string()),
+            Awaiting::MoreHigh => ("more", String::new()),
+        }
+    }
+
+    fn from_columns(kind: &str, target: &str) -> Result<Self> {
+        let corrupt = || StorageError::Corrupt(format!("pending input {kind:?} {target:?}"));
+        let position = || parse_position(target).ok_or_else(corrupt);
+        match kind {
+            "note" if !target.is_empty() => Ok(Awaiting::Note {
+                question_id: target.to_string(),
+            }),
+            "owner" => Ok(Awaiting::Owner {
+                position: position()?,
+            }),
+            "deadline" => Ok(Awaiting::Deadline {
+                position: position()?,
+            }),
+            "solution" => Ok(Awaiting::Solution {
+                position: position()?,
+            }),
+            "more" if target.is_empty() => Ok(Awaiting::MoreHigh),
+            _ => Err(corrupt()),
+        }
+    }
+}
+
+/// A plan position as written by [`Awaiting::columns`]: decimal, from 1, in
+/// its one canonical spelling.
+fn parse_position(text: &str) -> Option<u32> {
+    let position: u32 = text.parse().ok()?;
+    (position >= 1 && position.to_string() == text).then_some(position)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    pub user_id: i64,
+    pub audit_id: i64,
+    pub awaiting: Awaiting,
+    /// Walking through the whole plan (true) or editing one item (false).
+    pub walk: bool,
+    /// The message that asked; its buttons go when the answer comes.
+    pub prompt: Option<Card>,
+}
+
+/// One change to a plan item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlanUpdate {
+    Owner(Option<String>),
+    Deadline(Option<NaiveDate>),
+    Solution(String),
+    Done(bool),
+}
+
 #[derive(Clone)]
 pub struct Storage {
     pool: SqlitePool,
@@ -76,6 +155,12 @@ fn now() -> i64 {
 
 const AUDIT_COLUMNS: &str = "id, user_id, chat_id, checklist_id, checklist_version, status, \
      current_question_id, revision, card_chat_id, card_message_id, started_at, updated_at, finished_at";
+
+const PLAN_COLUMNS: &str =
+    "position, source_kind, source_ref, zone, priority, solution, owner, deadline, done";
+
+const PENDING_COLUMNS: &str =
+    "user_id, audit_id, kind, target, walk, prompt_chat_id, prompt_message_id";
 
 impl Storage {
     /// Opens (creating if missing) the database and applies migrations.
@@ -211,6 +296,19 @@ impl Storage {
         row.map(|r| audit_from_row(&r)).transpose()
     }
 
+    /// The user's most recently finished audit, of any checklist.
+    pub async fn latest_finished(&self, user_id: i64) -> Result<Option<AuditRecord>> {
+        let row = sqlx::query(&format!(
+            "SELECT {AUDIT_COLUMNS} FROM audits
+             WHERE user_id = ?1 AND status = 'finished'
+             ORDER BY finished_at DESC, id DESC LIMIT 1"
+        ))
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| audit_from_row(&r)).transpose()
+    }
+
     /// The user's audits, newest first, at most `limit`.
     pub async fn user_audits(&self, user_id: i64, limit: i64) -> Result<Vec<AuditRecord>> {
         let rows = sqlx::query(&format!(
@@ -248,6 +346,49 @@ impl Storage {
                 Ok((r.try_get("question_id")?, response))
             })
             .collect()
+    }
+
+    /// Sets (or with `None` clears) the note on an answer. `false`, and
+    /// nothing written, if the question has no answer in the audit.
+    pub async fn set_note(
+        &self,
+        audit_id: i64,
+        question_id: &str,
+        note: Option<&str>,
+    ) -> Result<bool> {
+        let mut conn = self.pool.acquire().await?;
+        write_note(&mut conn, audit_id, question_id, note).await
+    }
+
+    /// The notes of an audit's answers, by question id; answers without a
+    /// note are left out.
+    pub async fn notes(&self, audit_id: i64) -> Result<HashMap<String, String>> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT question_id, note FROM answers WHERE audit_id = ?1 AND note IS NOT NULL",
+        )
+        .bind(audit_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().collect())
+    }
+
+    /// Sets the note the user was asked for and forgets that they were
+    /// asked, together. `false`, and nothing written (the pending input
+    /// stays), if the question has no answer in the audit.
+    pub async fn take_pending_note(
+        &self,
+        user_id: i64,
+        audit_id: i64,
+        question_id: &str,
+        note: Option<&str>,
+    ) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        if !write_note(&mut tx, audit_id, question_id, note).await? {
+            return Ok(false);
+        }
+        delete_pending(&mut tx, user_id).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Persists one step of an audit atomically, if and only if the audit is
@@ -360,8 +501,8 @@ impl Storage {
         Ok(old)
     }
 
-    /// Deletes everything stored about a user: answers, audits and the user
-    /// row. Returns how many audits and answers were deleted.
+    /// Deletes everything stored about a user: answers and their notes,
+    /// plans, the pending input, audits and the user row. Returns how many audits and answers were deleted.
     pub async fn delete_user_data(&self, user_id: i64) -> Result<(u64, u64)> {
         let mut tx = self.pool.begin().await?;
         let answers = sqlx::query(
@@ -371,6 +512,18 @@ impl Storage {
         .execute(&mut *tx)
         .await?
         .rows_affected();
+        // Foreign keys would cascade these; deleted by name so that the
+        // erasure does not depend on a connection setting.
+        sqlx::query("DELETE FROM pending_inputs WHERE user_id = ?1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "DELETE FROM plan_items WHERE audit_id IN (SELECT id FROM audits WHERE user_id = ?1)",
+        )
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
         let audits = sqlx::query("DELETE FROM audits WHERE user_id = ?1")
             .bind(user_id)
             .execute(&mut *tx)
@@ -382,6 +535,138 @@ impl Storage {
             .await?;
         tx.commit().await?;
         Ok((audits, answers))
+    }
+
+    /// An audit's action plan, in order.
+    pub async fn plan(&self, audit_id: i64) -> Result<Vec<PlanEntry>> {
+        let mut conn = self.pool.acquire().await?;
+        plan_of(&mut conn, audit_id).await
+    }
+
+    /// Appends items to an audit's plan, in the order given, after its last
+    /// item; an item whose source the plan already holds is skipped and
+    /// takes no position. So the same items added twice (a repeated Telegram
+    /// update) are added once. Returns the whole plan afterwards.
+    pub async fn add_plan_items(
+        &self,
+        audit_id: i64,
+        items: &[(Source, PlanItem)],
+    ) -> Result<Vec<PlanEntry>> {
+        let t = now();
+        // IMMEDIATE: the last position read must still be the last when the
+        // items are written (see set_card).
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let last: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(position), 0) FROM plan_items WHERE audit_id = ?1",
+        )
+        .bind(audit_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let mut next = last + 1;
+        for (source, item) in items {
+            let (kind, reference) = source_columns(source);
+            let added = sqlx::query(
+                "INSERT INTO plan_items (audit_id, position, source_kind, source_ref, zone,
+                     priority, solution, owner, deadline, done, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                 ON CONFLICT (audit_id, source_kind, source_ref) DO NOTHING",
+            )
+            .bind(audit_id)
+            .bind(next)
+            .bind(kind)
+            .bind(reference)
+            .bind(&item.zone)
+            .bind(item.priority.code())
+            .bind(&item.solution)
+            .bind(&item.owner)
+            .bind(item.deadline.map(date_text))
+            .bind(item.done)
+            .bind(t)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if added == 1 {
+                next += 1;
+            }
+        }
+        let plan = plan_of(&mut tx, audit_id).await?;
+        tx.commit().await?;
+        Ok(plan)
+    }
+
+    /// Changes one plan item and, in the same transaction, replaces the
+    /// user's pending input with `next` (or removes it when `next` is
+    /// `None`): the answer and the next question are kept together. `None`,
+    /// and nothing written (the pending input included), if the audit has
+    /// no item at `position`.
+    pub async fn update_plan_item(
+        &self,
+        audit_id: i64,
+        position: u32,
+        update: &PlanUpdate,
+        next: Option<&Pending>,
+        user_id: i64,
+    ) -> Result<Option<PlanEntry>> {
+        let column = match update {
+            PlanUpdate::Owner(_) => "owner",
+            PlanUpdate::Deadline(_) => "deadline",
+            PlanUpdate::Solution(_) => "solution",
+            PlanUpdate::Done(_) => "done",
+        };
+        let sql = format!(
+            "UPDATE plan_items SET {column} = ?3, updated_at = ?4
+             WHERE audit_id = ?1 AND position = ?2
+             RETURNING {PLAN_COLUMNS}"
+        );
+        let query = sqlx::query(&sql).bind(audit_id).bind(position);
+        let query = match update {
+            PlanUpdate::Owner(owner) => query.bind(owner.clone()),
+            PlanUpdate::Deadline(deadline) => query.bind(deadline.map(date_text)),
+            PlanUpdate::Solution(solution) => query.bind(solution.clone()),
+            PlanUpdate::Done(done) => query.bind(*done),
+        };
+        let mut tx = self.pool.begin().await?;
+        let Some(row) = query.bind(now()).fetch_optional(&mut *tx).await? else {
+            return Ok(None);
+        };
+        let entry = plan_entry_from_row(&row)?;
+        delete_pending(&mut tx, user_id).await?;
+        if let Some(next) = next {
+            write_pending(&mut tx, next).await?;
+        }
+        tx.commit().await?;
+        Ok(Some(entry))
+    }
+
+    /// What the bot waits for from the user, if anything.
+    pub async fn pending(&self, user_id: i64) -> Result<Option<Pending>> {
+        let row = sqlx::query(&format!(
+            "SELECT {PENDING_COLUMNS} FROM pending_inputs WHERE user_id = ?1"
+        ))
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| pending_from_row(&r)).transpose()
+    }
+
+    /// Remembers what the bot waits for from the user, replacing what it
+    /// waited for before.
+    pub async fn set_pending(&self, pending: &Pending) -> Result<()> {
+        let mut conn = self.pool.acquire().await?;
+        write_pending(&mut conn, pending).await
+    }
+
+    /// Forgets what the bot waits for from the user; returns what that was.
+    /// A row that does not parse is deleted all the same (and reported as
+    /// `Corrupt`), so that a way out such as /cancel clears it.
+    pub async fn clear_pending(&self, user_id: i64) -> Result<Option<Pending>> {
+        let row = sqlx::query(&format!(
+            "DELETE FROM pending_inputs WHERE user_id = ?1 RETURNING {PENDING_COLUMNS}"
+        ))
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| pending_from_row(&r)).transpose()
     }
 
     /// Every audit that is not abandoned, with its user, newest first: what
@@ -472,6 +757,143 @@ fn audit_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<AuditRecord> {
         started_at: r.try_get("started_at")?,
         updated_at: r.try_get("updated_at")?,
         finished_at: r.try_get("finished_at")?,
+    })
+}
+
+async fn write_note(
+    conn: &mut SqliteConnection,
+    audit_id: i64,
+    question_id: &str,
+    note: Option<&str>,
+) -> Result<bool> {
+    let updated =
+        sqlx::query("UPDATE answers SET note = ?3 WHERE audit_id = ?1 AND question_id = ?2")
+            .bind(audit_id)
+            .bind(question_id)
+            .bind(note)
+            .execute(conn)
+            .await?
+            .rows_affected();
+    Ok(updated == 1)
+}
+
+async fn plan_of(conn: &mut SqliteConnection, audit_id: i64) -> Result<Vec<PlanEntry>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {PLAN_COLUMNS} FROM plan_items WHERE audit_id = ?1 ORDER BY position"
+    ))
+    .bind(audit_id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(plan_entry_from_row).collect()
+}
+
+async fn write_pending(conn: &mut SqliteConnection, pending: &Pending) -> Result<()> {
+    let (kind, target) = pending.awaiting.columns();
+    sqlx::query(
+        "INSERT INTO pending_inputs (user_id, audit_id, kind, target, walk, prompt_chat_id,
+             prompt_message_id, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (user_id) DO UPDATE SET audit_id = excluded.audit_id,
+             kind = excluded.kind, target = excluded.target, walk = excluded.walk,
+             prompt_chat_id = excluded.prompt_chat_id,
+             prompt_message_id = excluded.prompt_message_id,
+             created_at = excluded.created_at",
+    )
+    .bind(pending.user_id)
+    .bind(pending.audit_id)
+    .bind(kind)
+    .bind(target)
+    .bind(pending.walk)
+    .bind(pending.prompt.map(|c| c.chat_id))
+    .bind(pending.prompt.map(|c| c.message_id))
+    .bind(now())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn delete_pending(conn: &mut SqliteConnection, user_id: i64) -> Result<()> {
+    sqlx::query("DELETE FROM pending_inputs WHERE user_id = ?1")
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+fn pending_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Pending> {
+    let kind: String = r.try_get("kind")?;
+    let target: String = r.try_get("target")?;
+    let chat: Option<i64> = r.try_get("prompt_chat_id")?;
+    let message: Option<i64> = r.try_get("prompt_message_id")?;
+    let prompt = match (chat, message) {
+        (None, None) => None,
+        (Some(chat_id), Some(message_id)) => Some(Card {
+            chat_id,
+            message_id: i32::try_from(message_id)
+                .map_err(|_| StorageError::Corrupt(format!("prompt message id {message_id}")))?,
+        }),
+        _ => {
+            return Err(StorageError::Corrupt(format!(
+                "prompt {chat:?} {message:?}"
+            )))
+        }
+    };
+    Ok(Pending {
+        user_id: r.try_get("user_id")?,
+        audit_id: r.try_get("audit_id")?,
+        awaiting: Awaiting::from_columns(&kind, &target)?,
+        walk: r.try_get("walk")?,
+        prompt,
+    })
+}
+
+fn source_columns(source: &Source) -> (&'static str, &str) {
+    match source {
+        Source::Zone(section_id) => ("zone", section_id),
+        Source::Problem(question_id) => ("problem", question_id),
+    }
+}
+
+/// A date as stored: 'YYYY-MM-DD'.
+fn date_text(date: NaiveDate) -> String {
+    date.format("%Y-%m-%d").to_string()
+}
+
+fn parse_date(text: &str) -> Option<NaiveDate> {
+    let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
+    (date_text(date) == text).then_some(date)
+}
+
+fn plan_entry_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<PlanEntry> {
+    let position: i64 = r.try_get("position")?;
+    let kind: String = r.try_get("source_kind")?;
+    let reference: String = r.try_get("source_ref")?;
+    let priority: String = r.try_get("priority")?;
+    let deadline: Option<String> = r.try_get("deadline")?;
+    let source = match kind.as_str() {
+        "zone" => Source::Zone(reference),
+        "problem" => Source::Problem(reference),
+        _ => return Err(StorageError::Corrupt(format!("plan source {kind:?}"))),
+    };
+    Ok(PlanEntry {
+        position: u32::try_from(position)
+            .ok()
+            .filter(|p| *p >= 1)
+            .ok_or_else(|| StorageError::Corrupt(format!("plan position {position}")))?,
+        source,
+        item: PlanItem {
+            zone: r.try_get("zone")?,
+            priority: Priority::from_code(&priority)
+                .ok_or_else(|| StorageError::Corrupt(format!("priority {priority:?}")))?,
+            solution: r.try_get("solution")?,
+            owner: r.try_get("owner")?,
+            deadline: deadline
+                .map(|d| {
+                    parse_date(&d).ok_or_else(|| StorageError::Corrupt(format!("deadline {d:?}")))
+                })
+                .transpose()?,
+            done: r.try_get("done")?,
+        },
     })
 }
 
@@ -607,6 +1029,82 @@ mod tests {
             .await
             .unwrap();
         storage.audit(audit.id).await.unwrap().unwrap()
+    }
+
+    fn zone(section_id: &str) -> Source {
+        Source::Zone(section_id.to_string())
+    }
+
+    fn problem(question_id: &str) -> Source {
+        Source::Problem(question_id.to_string())
+    }
+
+    fn item(zone: &str, priority: Priority) -> PlanItem {
+        PlanItem {
+            zone: zone.to_string(),
+            priority,
+            solution: format!("fix {zone}"),
+            owner: None,
+            deadline: None,
+            done: false,
+        }
+    }
+
+    fn entry(position: u32, source: Source, item: PlanItem) -> PlanEntry {
+        PlanEntry {
+            position,
+            source,
+            item,
+        }
+    }
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn pending(user_id: i64, audit_id: i64, awaiting: Awaiting) -> Pending {
+        Pending {
+            user_id,
+            audit_id,
+            awaiting,
+            walk: false,
+            prompt: None,
+        }
+    }
+
+    /// An audit in progress with answers to `question_ids`.
+    async fn answered_audit(storage: &Storage, user_id: i64, question_ids: &[&str]) -> AuditRecord {
+        let audit = new_audit(storage, user_id).await;
+        let mut rev = audit.revision;
+        for question_id in question_ids {
+            let change = write(question_id, resp(Answer::No, Some(Priority::High), false));
+            rev = storage
+                .save(audit.id, rev, &change, at(question_id))
+                .await
+                .unwrap();
+        }
+        storage.audit(audit.id).await.unwrap().unwrap()
+    }
+
+    /// An audit with a plan of three items: zone «a», problems q1 and q2.
+    async fn planned_audit(storage: &Storage, user_id: i64) -> (AuditRecord, Vec<PlanEntry>) {
+        let audit = finished_audit(storage, user_id).await;
+        let plan = storage
+            .add_plan_items(
+                audit.id,
+                &[
+                    (zone("a"), item("Zone A", Priority::High)),
+                    (problem("q1"), item("Problem 1", Priority::Medium)),
+                    (problem("q2"), item("Problem 2", Priority::Low)),
+                ],
+            )
+            .await
+            .unwrap();
+        (audit, plan)
+    }
+
+    async fn count(pool: &SqlitePool, sql: &str) -> i64 {
+        sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
     }
 
     // ---- connect -------------------------------------------------------
@@ -1478,6 +1976,704 @@ mod tests {
                 (Status::Finished, 1),
                 (Status::InProgress, 2),
             ]
+        );
+    }
+
+    // ---- notes ---------------------------------------------------------
+
+    #[tokio::test]
+    async fn set_note_sets_then_replaces_then_clears_the_note_of_an_answer() {
+        let (_db, storage) = setup().await;
+        let audit = answered_audit(&storage, USER, &["q1", "q2"]).await;
+
+        let set = storage
+            .set_note(audit.id, "q1", Some("only on weekdays"))
+            .await
+            .unwrap();
+        let after_set = storage.notes(audit.id).await.unwrap();
+        let replaced = storage
+            .set_note(audit.id, "q1", Some("weekdays and Saturday"))
+            .await
+            .unwrap();
+        let after_replace = storage.notes(audit.id).await.unwrap();
+        let cleared = storage.set_note(audit.id, "q1", None).await.unwrap();
+        let after_clear = storage.notes(audit.id).await.unwrap();
+
+        assert!(set && replaced && cleared);
+        assert_eq!(
+            after_set,
+            HashMap::from([("q1".to_string(), "only on weekdays".to_string())])
+        );
+        assert_eq!(
+            after_replace,
+            HashMap::from([("q1".to_string(), "weekdays and Saturday".to_string())])
+        );
+        assert_eq!(after_clear, HashMap::new());
+    }
+
+    #[tokio::test]
+    async fn a_note_survives_a_changed_answer_and_goes_with_an_undone_one() {
+        let (db, storage) = setup().await;
+        let audit = answered_audit(&storage, USER, &["q1", "q2"]).await;
+        storage.set_note(audit.id, "q1", Some("n1")).await.unwrap();
+        storage.set_note(audit.id, "q2", Some("n2")).await.unwrap();
+
+        let rev = storage
+            .save(
+                audit.id,
+                audit.revision,
+                &write("q1", resp(Answer::Yes, None, false)),
+                at("q2"),
+            )
+            .await
+            .unwrap();
+        storage
+            .save(audit.id, rev, &delete("q2"), at("q2"))
+            .await
+            .unwrap();
+
+        assert_eq!(
+            storage.notes(audit.id).await.unwrap(),
+            HashMap::from([("q1".to_string(), "n1".to_string())])
+        );
+        assert_eq!(
+            storage.responses(audit.id).await.unwrap(),
+            [("q1".to_string(), resp(Answer::Yes, None, false))]
+        );
+        assert_eq!(answer_rows(&raw(&db).await, audit.id).await, 1);
+    }
+
+    #[tokio::test]
+    async fn set_note_without_an_answer_row_returns_false_and_writes_nothing() {
+        let (db, storage) = setup().await;
+        let audit = answered_audit(&storage, USER, &["q1"]).await;
+
+        let unanswered = storage.set_note(audit.id, "q2", Some("x")).await.unwrap();
+        let unknown_audit = storage.set_note(9999, "q1", Some("x")).await.unwrap();
+
+        assert!(!unanswered);
+        assert!(!unknown_audit);
+        assert_eq!(storage.notes(audit.id).await.unwrap(), HashMap::new());
+        assert_eq!(answer_rows(&raw(&db).await, audit.id).await, 1);
+    }
+
+    #[tokio::test]
+    async fn notes_holds_only_the_noted_answers_of_the_one_audit() {
+        let (_db, storage) = setup().await;
+        let audit = answered_audit(&storage, USER, &["q1", "q2", "q3"]).await;
+        let other = answered_audit(&storage, OTHER_USER, &["q1"]).await;
+        storage
+            .set_note(audit.id, "q1", Some("first"))
+            .await
+            .unwrap();
+        storage
+            .set_note(audit.id, "q3", Some("third"))
+            .await
+            .unwrap();
+        storage
+            .set_note(other.id, "q1", Some("other"))
+            .await
+            .unwrap();
+
+        let notes = storage.notes(audit.id).await.unwrap();
+
+        assert_eq!(
+            notes,
+            HashMap::from([
+                ("q1".to_string(), "first".to_string()),
+                ("q3".to_string(), "third".to_string()),
+            ])
+        );
+        assert_eq!(storage.notes(9999).await.unwrap(), HashMap::new());
+    }
+
+    // ---- plan ----------------------------------------------------------
+
+    #[tokio::test]
+    async fn add_plan_items_numbers_the_items_from_one_in_the_order_given() {
+        let (_db, storage) = setup().await;
+        let audit = finished_audit(&storage, USER).await;
+        let other = finished_audit(&storage, OTHER_USER).await;
+        let mut owned = item("Zone B", Priority::Medium);
+        owned.owner = Some("Anna".into());
+        owned.deadline = Some(date(2027, 2, 28));
+        owned.done = true;
+
+        let empty = storage.plan(audit.id).await.unwrap();
+        let plan = storage
+            .add_plan_items(
+                audit.id,
+                &[
+                    (zone("a"), item("Zone A", Priority::High)),
+                    (zone("b"), owned.clone()),
+                    (problem("q7"), item("Problem 7", Priority::Low)),
+                ],
+            )
+            .await
+            .unwrap();
+        // The same sources in another audit are another plan.
+        let other_plan = storage
+            .add_plan_items(other.id, &[(zone("a"), item("Zone A", Priority::High))])
+            .await
+            .unwrap();
+
+        assert_eq!(empty, []);
+        assert_eq!(
+            plan,
+            [
+                entry(1, zone("a"), item("Zone A", Priority::High)),
+                entry(2, zone("b"), owned),
+                entry(3, problem("q7"), item("Problem 7", Priority::Low)),
+            ]
+        );
+        assert_eq!(storage.plan(audit.id).await.unwrap(), plan);
+        assert_eq!(
+            other_plan,
+            [entry(1, zone("a"), item("Zone A", Priority::High))]
+        );
+    }
+
+    #[tokio::test]
+    async fn adding_the_same_plan_items_twice_adds_them_once() {
+        let (db, storage) = setup().await;
+        let (audit, first) = planned_audit(&storage, USER).await;
+        let again = [
+            (zone("a"), item("Zone A", Priority::High)),
+            (problem("q1"), item("Problem 1", Priority::Medium)),
+            (problem("q2"), item("Problem 2", Priority::Low)),
+        ];
+
+        let second = storage.add_plan_items(audit.id, &again).await.unwrap();
+
+        assert_eq!(first.len(), 3);
+        assert_eq!(second, first);
+        assert_eq!(
+            count(&raw(&db).await, "SELECT COUNT(*) FROM plan_items").await,
+            3
+        );
+    }
+
+    #[tokio::test]
+    async fn a_second_batch_is_appended_and_its_known_sources_take_no_position() {
+        let (_db, storage) = setup().await;
+        let (audit, first) = planned_audit(&storage, USER).await;
+        // Same source, other text: the plan keeps what it has.
+        let batch = [
+            (problem("q3"), item("Problem 3", Priority::High)),
+            (problem("q1"), item("Problem 1 again", Priority::High)),
+            (zone("q4"), item("Zone q4", Priority::High)),
+            (problem("q4"), item("Problem 4", Priority::High)),
+            (problem("q3"), item("Problem 3 twice", Priority::High)),
+        ];
+
+        let plan = storage.add_plan_items(audit.id, &batch).await.unwrap();
+        let unchanged = storage.add_plan_items(audit.id, &[]).await.unwrap();
+
+        let mut expected = first;
+        expected.extend([
+            entry(4, problem("q3"), item("Problem 3", Priority::High)),
+            entry(5, zone("q4"), item("Zone q4", Priority::High)),
+            entry(6, problem("q4"), item("Problem 4", Priority::High)),
+        ]);
+        assert_eq!(plan, expected);
+        assert_eq!(unchanged, expected);
+    }
+
+    #[tokio::test]
+    async fn add_plan_items_to_an_unknown_audit_is_refused() {
+        let (_db, storage) = setup().await;
+
+        let result = storage
+            .add_plan_items(9999, &[(zone("a"), item("Zone A", Priority::High))])
+            .await;
+
+        assert!(matches!(result, Err(StorageError::Db(_))), "{result:?}");
+        assert_eq!(storage.plan(9999).await.unwrap(), []);
+    }
+
+    #[tokio::test]
+    async fn update_plan_item_changes_only_the_field_named_by_each_update() {
+        let (_db, storage) = setup().await;
+        let (audit, plan) = planned_audit(&storage, USER).await;
+        let original = plan[1].clone();
+        // Each update, with what it should do to the item.
+        type Edit = fn(&mut PlanItem);
+        let cases: Vec<(PlanUpdate, Edit)> = vec![
+            (PlanUpdate::Owner(Some("Борис".into())), |i| {
+                i.owner = Some("Борис".into())
+            }),
+            (PlanUpdate::Owner(None), |i| i.owner = None),
+            (PlanUpdate::Deadline(Some(date(2028, 2, 29))), |i| {
+                i.deadline = Some(date(2028, 2, 29))
+            }),
+            (PlanUpdate::Deadline(Some(date(2027, 1, 5))), |i| {
+                i.deadline = Some(date(2027, 1, 5))
+            }),
+            (PlanUpdate::Deadline(None), |i| i.deadline = None),
+            (
+                PlanUpdate::Solution("Звонить каждому".into()),
+                |i| i.solution = "Звонить каждому".into(),
+            ),
+            (PlanUpdate::Done(true), |i| i.done = true),
+            (PlanUpdate::Done(false), |i| i.done = false),
+        ];
+
+        let mut expected = original.clone();
+        for (update, change) in cases {
+            let updated = storage
+                .update_plan_item(audit.id, original.position, &update, None, USER)
+                .await
+                .unwrap();
+
+            change(&mut expected.item);
+            assert_eq!(updated.as_ref(), Some(&expected), "{update:?}");
+            let stored = storage.plan(audit.id).await.unwrap();
+            assert_eq!(stored[1], expected, "{update:?}");
+            assert_eq!(stored[0], plan[0], "{update:?}");
+            assert_eq!(stored[2], plan[2], "{update:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_deadline_is_stored_as_an_iso_date() {
+        let (db, storage) = setup().await;
+        let (audit, _) = planned_audit(&storage, USER).await;
+
+        storage
+            .update_plan_item(
+                audit.id,
+                1,
+                &PlanUpdate::Deadline(Some(date(2027, 3, 9))),
+                None,
+                USER,
+            )
+            .await
+            .unwrap();
+
+        let stored: Option<String> =
+            sqlx::query_scalar("SELECT deadline FROM plan_items WHERE position = 1")
+                .fetch_one(&raw(&db).await)
+                .await
+                .unwrap();
+        assert_eq!(stored.as_deref(), Some("2027-03-09"));
+    }
+
+    #[tokio::test]
+    async fn update_plan_item_sets_the_next_pending_input_or_clears_it() {
+        let (_db, storage) = setup().await;
+        let (audit, _) = planned_audit(&storage, USER).await;
+        let asked_owner = Pending {
+            walk: true,
+            ..pending(USER, audit.id, Awaiting::Owner { position: 1 })
+        };
+        let asked_deadline = Pending {
+            walk: true,
+            prompt: Some(Card {
+                chat_id: CHAT,
+                message_id: 77,
+            }),
+            ..pending(USER, audit.id, Awaiting::Deadline { position: 1 })
+        };
+        storage.set_pending(&asked_owner).await.unwrap();
+
+        let owner = PlanUpdate::Owner(Some("Anna".into()));
+        let first = storage
+            .update_plan_item(audit.id, 1, &owner, Some(&asked_deadline), USER)
+            .await
+            .unwrap();
+        let after_first = storage.pending(USER).await.unwrap();
+        let deadline = PlanUpdate::Deadline(Some(date(2027, 1, 1)));
+        let second = storage
+            .update_plan_item(audit.id, 1, &deadline, None, USER)
+            .await
+            .unwrap();
+        let after_second = storage.pending(USER).await.unwrap();
+
+        assert_eq!(first.unwrap().item.owner.as_deref(), Some("Anna"));
+        assert_eq!(after_first, Some(asked_deadline));
+        assert_eq!(second.unwrap().item.deadline, Some(date(2027, 1, 1)));
+        assert_eq!(after_second, None);
+    }
+
+    #[tokio::test]
+    async fn update_plan_item_without_such_an_item_returns_none_and_writes_nothing() {
+        let (_db, storage) = setup().await;
+        let (audit, plan) = planned_audit(&storage, USER).await;
+        let other = finished_audit(&storage, OTHER_USER).await;
+        let asked = pending(USER, audit.id, Awaiting::Owner { position: 3 });
+        storage.set_pending(&asked).await.unwrap();
+        let next = pending(USER, audit.id, Awaiting::Deadline { position: 4 });
+
+        let past_the_end = storage
+            .update_plan_item(audit.id, 4, &PlanUpdate::Done(true), Some(&next), USER)
+            .await
+            .unwrap();
+        let zero = storage
+            .update_plan_item(audit.id, 0, &PlanUpdate::Done(true), None, USER)
+            .await
+            .unwrap();
+        let other_audit = storage
+            .update_plan_item(other.id, 1, &PlanUpdate::Done(true), None, USER)
+            .await
+            .unwrap();
+
+        assert_eq!(past_the_end, None);
+        assert_eq!(zero, None);
+        assert_eq!(other_audit, None);
+        assert_eq!(storage.plan(audit.id).await.unwrap(), plan);
+        assert_eq!(storage.pending(USER).await.unwrap(), Some(asked));
+    }
+
+    #[tokio::test]
+    async fn a_corrupt_plan_row_is_reported_as_corrupt() {
+        let (db, storage) = setup().await;
+        let (audit, _) = planned_audit(&storage, USER).await;
+        let pool = raw(&db).await;
+
+        for deadline in ["09.03.2027", "2027-3-9", "2027-02-30", "soon"] {
+            sqlx::query("UPDATE plan_items SET deadline = ?1 WHERE position = 2")
+                .bind(deadline)
+                .execute(&pool)
+                .await
+                .unwrap();
+
+            let result = storage.plan(audit.id).await;
+
+            assert!(
+                matches!(result, Err(StorageError::Corrupt(_))),
+                "{deadline}: {result:?}"
+            );
+        }
+    }
+
+    // ---- pending inputs ------------------------------------------------
+
+    #[tokio::test]
+    async fn pending_round_trips_every_awaiting_with_and_without_a_prompt() {
+        let (_db, storage) = setup().await;
+        let audit = finished_audit(&storage, USER).await;
+        let every = [
+            Awaiting::Note {
+                question_id: "q1.2".into(),
+            },
+            Awaiting::Owner { position: 1 },
+            Awaiting::Deadline { position: 12 },
+            Awaiting::Solution { position: u32::MAX },
+            Awaiting::MoreHigh,
+        ];
+        let prompts = [
+            None,
+            Some(Card {
+                chat_id: -100_123_456_789,
+                message_id: i32::MAX,
+            }),
+        ];
+
+        assert_eq!(storage.pending(USER).await.unwrap(), None);
+        for awaiting in every {
+            for prompt in prompts {
+                for walk in [false, true] {
+                    let written = Pending {
+                        user_id: USER,
+                        audit_id: audit.id,
+                        awaiting: awaiting.clone(),
+                        walk,
+                        prompt,
+                    };
+
+                    storage.set_pending(&written).await.unwrap();
+
+                    assert_eq!(storage.pending(USER).await.unwrap(), Some(written));
+                }
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn set_pending_replaces_the_users_pending_input_and_leaves_others_alone() {
+        let (db, storage) = setup().await;
+        let audit = finished_audit(&storage, USER).await;
+        let other = finished_audit(&storage, OTHER_USER).await;
+        let first = pending(USER, audit.id, Awaiting::MoreHigh);
+        let second = Pending {
+            walk: true,
+            ..pending(USER, audit.id, Awaiting::Solution { position: 2 })
+        };
+        let others = pending(OTHER_USER, other.id, Awaiting::Owner { position: 1 });
+
+        storage.set_pending(&first).await.unwrap();
+        storage.set_pending(&others).await.unwrap();
+        storage.set_pending(&second).await.unwrap();
+
+        assert_eq!(storage.pending(USER).await.unwrap(), Some(second));
+        assert_eq!(storage.pending(OTHER_USER).await.unwrap(), Some(others));
+        assert_eq!(
+            count(&raw(&db).await, "SELECT COUNT(*) FROM pending_inputs").await,
+            2
+        );
+    }
+
+    #[tokio::test]
+    async fn clear_pending_returns_what_was_pending_and_removes_it() {
+        let (_db, storage) = setup().await;
+        let audit = finished_audit(&storage, USER).await;
+        let other = finished_audit(&storage, OTHER_USER).await;
+        let asked = Pending {
+            prompt: Some(Card {
+                chat_id: CHAT,
+                message_id: 5,
+            }),
+            ..pending(USER, audit.id, Awaiting::Deadline { position: 3 })
+        };
+        let others = pending(OTHER_USER, other.id, Awaiting::MoreHigh);
+        storage.set_pending(&asked).await.unwrap();
+        storage.set_pending(&others).await.unwrap();
+
+        let cleared = storage.clear_pending(USER).await.unwrap();
+        let again = storage.clear_pending(USER).await.unwrap();
+
+        assert_eq!(cleared, Some(asked));
+        assert_eq!(again, None);
+        assert_eq!(storage.pending(USER).await.unwrap(), None);
+        assert_eq!(storage.pending(OTHER_USER).await.unwrap(), Some(others));
+    }
+
+    #[tokio::test]
+    async fn take_pending_note_sets_the_note_and_clears_the_pending_input_together() {
+        let (_db, storage) = setup().await;
+        let audit = answered_audit(&storage, USER, &["q1"]).await;
+        let asked = pending(
+            USER,
+            audit.id,
+            Awaiting::Note {
+                question_id: "q1".into(),
+            },
+        );
+        storage.set_pending(&asked).await.unwrap();
+
+        let taken = storage
+            .take_pending_note(USER, audit.id, "q1", Some("by phone"))
+            .await
+            .unwrap();
+
+        assert!(taken);
+        assert_eq!(
+            storage.notes(audit.id).await.unwrap(),
+            HashMap::from([("q1".to_string(), "by phone".to_string())])
+        );
+        assert_eq!(storage.pending(USER).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn take_pending_note_without_an_answer_row_writes_nothing() {
+        let (_db, storage) = setup().await;
+        let audit = answered_audit(&storage, USER, &["q1"]).await;
+        let asked = pending(
+            USER,
+            audit.id,
+            Awaiting::Note {
+                question_id: "q2".into(),
+            },
+        );
+        storage.set_pending(&asked).await.unwrap();
+
+        let taken = storage
+            .take_pending_note(USER, audit.id, "q2", Some("lost"))
+            .await
+            .unwrap();
+
+        assert!(!taken);
+        assert_eq!(storage.notes(audit.id).await.unwrap(), HashMap::new());
+        assert_eq!(storage.pending(USER).await.unwrap(), Some(asked));
+    }
+
+    #[tokio::test]
+    async fn a_pending_input_for_an_unknown_user_or_audit_is_refused() {
+        let (_db, storage) = setup().await;
+        let audit = finished_audit(&storage, USER).await;
+
+        let unknown_user = storage
+            .set_pending(&pending(999_999, audit.id, Awaiting::MoreHigh))
+            .await;
+        let unknown_audit = storage
+            .set_pending(&pending(USER, 9999, Awaiting::MoreHigh))
+            .await;
+
+        assert!(
+            matches!(unknown_user, Err(StorageError::Db(_))),
+            "{unknown_user:?}"
+        );
+        assert!(
+            matches!(unknown_audit, Err(StorageError::Db(_))),
+            "{unknown_audit:?}"
+        );
+        assert_eq!(storage.pending(USER).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn a_corrupt_pending_row_is_reported_as_corrupt() {
+        let (db, storage) = setup().await;
+        let audit = finished_audit(&storage, USER).await;
+        let pool = raw(&db).await;
+        let rows: [(&str, &str, Option<i64>, Option<i64>); 9] = [
+            ("owner", "abc", None, None),
+            ("owner", "0", None, None),
+            ("deadline", "+1", None, None),
+            ("solution", "", None, None),
+            ("deadline", "4294967296", None, None),
+            ("note", "", None, None),
+            ("more", "1", None, None),
+            ("owner", "1", Some(CHAT), Some(i64::from(i32::MAX) + 1)),
+            ("owner", "1", Some(CHAT), Some(-1 - i64::from(i32::MAX) - 1)),
+        ];
+
+        for (kind, target, chat, message) in rows {
+            sqlx::query(
+                "INSERT OR REPLACE INTO pending_inputs (user_id, audit_id, kind, target, walk,
+                     prompt_chat_id, prompt_message_id, created_at)
+                 VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, 0)",
+            )
+            .bind(USER)
+            .bind(audit.id)
+            .bind(kind)
+            .bind(target)
+            .bind(chat)
+            .bind(message)
+            .execute(&pool)
+            .await
+            .unwrap();
+
+            let read = storage.pending(USER).await;
+            let cleared = storage.clear_pending(USER).await;
+
+            assert!(
+                matches!(read, Err(StorageError::Corrupt(_))),
+                "{kind} {target:?} {message:?}: {read:?}"
+            );
+            assert!(
+                matches!(cleared, Err(StorageError::Corrupt(_))),
+                "{kind} {target:?} {message:?}: {cleared:?}"
+            );
+            assert_eq!(
+                storage.pending(USER).await.unwrap(),
+                None,
+                "cleared all the same"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn the_pending_inputs_check_constraints_reject_unknown_kinds_and_half_prompts() {
+        let (db, storage) = setup().await;
+        let audit = finished_audit(&storage, USER).await;
+        let pool = raw(&db).await;
+        let insert = |kind: &'static str, walk: i64, chat: Option<i64>, message: Option<i64>| {
+            sqlx::query(
+                "INSERT INTO pending_inputs (user_id, audit_id, kind, target, walk,
+                     prompt_chat_id, prompt_message_id, created_at)
+                 VALUES (?1, ?2, ?3, '1', ?4, ?5, ?6, 0)",
+            )
+            .bind(USER)
+            .bind(audit.id)
+            .bind(kind)
+            .bind(walk)
+            .bind(chat)
+            .bind(message)
+            .execute(&pool)
+        };
+
+        let bad_kind = insert("name", 0, None, None).await;
+        let bad_walk = insert("owner", 2, None, None).await;
+        let chat_only = insert("owner", 0, Some(CHAT), None).await;
+        let message_only = insert("owner", 0, None, Some(5)).await;
+
+        for (what, result) in [
+            ("kind", bad_kind),
+            ("walk", bad_walk),
+            ("chat only", chat_only),
+            ("message only", message_only),
+        ] {
+            let err = result.expect_err(what);
+            let db_err = err.as_database_error().expect("a constraint error");
+            assert!(db_err.is_check_violation(), "{what}: {db_err}");
+        }
+        assert_eq!(storage.pending(USER).await.unwrap(), None);
+    }
+
+    // ---- delete_user_data ----------------------------------------------
+
+    #[tokio::test]
+    async fn delete_user_data_removes_the_users_plans_notes_and_pending_input() {
+        let (db, storage) = setup().await;
+        let (audit, _) = planned_audit(&storage, USER).await;
+        storage.set_note(audit.id, "q1", Some("n")).await.unwrap();
+        let open = answered_audit(&storage, USER, &["q1", "q2"]).await;
+        storage
+            .set_pending(&pending(
+                USER,
+                open.id,
+                Awaiting::Note {
+                    question_id: "q2".into(),
+                },
+            ))
+            .await
+            .unwrap();
+        let (kept, kept_plan) = planned_audit(&storage, OTHER_USER).await;
+        let kept_pending = pending(OTHER_USER, kept.id, Awaiting::Owner { position: 1 });
+        storage.set_pending(&kept_pending).await.unwrap();
+
+        let deleted = storage.delete_user_data(USER).await.unwrap();
+
+        assert_eq!(deleted, (2, 3));
+        let pool = raw(&db).await;
+        let pending_rows = format!("SELECT COUNT(*) FROM pending_inputs WHERE user_id = {USER}");
+        assert_eq!(count(&pool, &pending_rows).await, 0);
+        for audit_id in [audit.id, open.id] {
+            let plan = format!("SELECT COUNT(*) FROM plan_items WHERE audit_id = {audit_id}");
+            let answers = format!("SELECT COUNT(*) FROM answers WHERE audit_id = {audit_id}");
+            assert_eq!(count(&pool, &plan).await, 0);
+            assert_eq!(count(&pool, &answers).await, 0);
+        }
+        assert_eq!(storage.pending(USER).await.unwrap(), None);
+        assert_eq!(storage.plan(kept.id).await.unwrap(), kept_plan);
+        assert_eq!(
+            storage.pending(OTHER_USER).await.unwrap(),
+            Some(kept_pending)
+        );
+    }
+
+    // ---- latest_finished -----------------------------------------------
+
+    #[tokio::test]
+    async fn latest_finished_picks_the_last_finished_audit_and_ignores_open_and_abandoned_ones() {
+        let (db, storage) = setup().await;
+        let none_yet = storage.latest_finished(USER).await.unwrap();
+        let earlier = finished_audit(&storage, USER).await;
+        let later = finished_audit(&storage, USER).await;
+        // Abandoned by the next one, which stays open; another user's is newer.
+        new_audit(&storage, USER).await;
+        new_audit(&storage, USER).await;
+        finished_audit(&storage, OTHER_USER).await;
+
+        let by_id = storage.latest_finished(USER).await.unwrap();
+        // An audit with a lower id that was finished later wins.
+        let finished_at = later.finished_at.unwrap() + 100;
+        sqlx::query("UPDATE audits SET finished_at = ?2 WHERE id = ?1")
+            .bind(earlier.id)
+            .bind(finished_at)
+            .execute(&raw(&db).await)
+            .await
+            .unwrap();
+        let by_time = storage.latest_finished(USER).await.unwrap();
+
+        assert_eq!(none_yet, None);
+        assert_eq!(by_id, Some(later));
+        assert_eq!(
+            by_time,
+            Some(AuditRecord {
+                finished_at: Some(finished_at),
+                ..earlier
+            })
         );
     }
 }
