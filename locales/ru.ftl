@@ -148,6 +148,8 @@ help =
     /progress — прогресс по разделам
     /summary — итоги (промежуточные, если аудит не закончен)
     /restart — начать аудит заново
+    /plan — план действий: ответственные, сроки, отметки о выполнении
+    /report — отчёт файлами: PDF и таблица CSV
     /history — ваши аудиты и их баллы
     /delete_my_data — удалить все ваши данные
     /help — эта справка
@@ -175,6 +177,8 @@ cmd-history = Мои аудиты и их баллы
 cmd-restart = Начать аудит заново
 cmd-help = Как отвечать и что умеет бот
 cmd-delete-my-data = Удалить все мои данные
+cmd-plan = План действий: ответственные и сроки
+cmd-report = Отчёт файлами: PDF и CSV
 
 ## Summary
 
@@ -187,6 +191,7 @@ summary-sections-title = <b>Баллы по разделам</b>
 summary-section = { $bar } { $percent }% · { $title }
 summary-section-none = { $bar } — · { $title }
 summary-top-title = 🎯 <b>Топ-3 проблемные зоны</b>
+summary-plan-title = 🗂 <b>План действий</b>
 summary-zone = { $number }. <b>{ $title }</b>
 summary-zone-priority = Приоритет: { $icon } { $priority }
 summary-zone-solution = Предлагаемое решение:
@@ -199,7 +204,7 @@ summary-problem-action = → { $action }
 summary-no-problems = Проблем не найдено — отличный результат!
 summary-strengths-title = 💪 <b>Сильные стороны</b>
 summary-strength = • { $title }
-summary-footer = Новый аудит: /start · Справка: /help
+summary-footer = План действий: /plan · Отчёт PDF и CSV: /report · Новый аудит: /start · Справка: /help
 summary-changes-title = 📈 <b>Изменения с аудита { $date }</b>
 summary-change-overall = Общий балл: { $then } → { $now }
 summary-change-section = { $title }: { $then } → { $now }
@@ -267,3 +272,98 @@ report-file-no-deadline = не задан
 report-file-done-yes = Да
 report-file-done-no = Нет
 report-file-page = Страница
+
+## Notes on answers
+
+btn-note = 📝 Заметка к вопросу { $number }
+btn-note-edit = 📝 Изменить заметку к вопросу { $number }
+card-note = 📝 Заметка: <i>{ $note }</i>
+note-prompt =
+    📝 <b>Заметка к вопросу { $number }</b>
+    <i>{ $question }</i>
+
+    Напишите заметку одним сообщением — до { $max } символов. Она попадёт в итоги и в отчёт.
+note-prompt-current = Сейчас: <i>{ $note }</i>
+btn-note-delete = 🗑 Удалить заметку
+btn-note-cancel = ✖️ Отмена
+ack-note-prompt = Напишите заметку сообщением
+note-saved = ✅ Заметка к вопросу { $number } сохранена.
+note-deleted = 🗑 Заметка к вопросу { $number } удалена.
+note-cancelled = Заметка не изменена.
+ack-note-cancelled = Заметка не изменена
+ack-note-deleted = Заметка удалена
+note-empty = В сообщении нет текста. Напишите заметку или нажмите «✖️ Отмена» — ничего не сохранено.
+note-too-long = Заметка длиннее { $max } символов (в ней { $chars }). Сократите и отправьте ещё раз — ничего не сохранено.
+note-answer-gone = Ответа на вопрос { $number } больше нет — заметка не сохранена.
+notice-nothing-to-note = Заметка прикрепляется к ответу — сначала ответьте на вопрос
+summary-note = 📝 <i>{ $note }</i>
+
+## The action plan
+
+plan-intro = 🗂 <b>Теперь план действий.</b> Для каждой проблемной зоны — кто отвечает и срок. Это около минуты; всё можно поменять потом командой /plan.
+plan-item-head = 🗂 <b>План действий · пункт { $number } из { $total }</b>
+plan-item-zone = <b>{ $zone }</b>
+plan-item-priority = Приоритет: { $icon } { $priority }
+plan-item-solution = 💡 Решение: { $solution }
+plan-item-owner = 👤 Ответственный: { $owner }
+plan-item-deadline = 📅 Срок: { $deadline }
+plan-item-done = ✅ <b>Выполнено</b>
+plan-no-owner = не назначен
+plan-no-deadline = не задан
+plan-ask-owner = 👤 <b>Кто отвечает?</b> Напишите имя или должность (до { $max } символов) или нажмите кнопку.
+plan-ask-deadline = 📅 <b>Срок?</b> Выберите кнопку (⭐ — рекомендуемый для этого приоритета) или напишите дату в виде ДД.ММ.ГГГГ.
+plan-ask-solution = ✏️ <b>Своё решение.</b> Напишите его одним сообщением (до { $max } символов) — оно заменит предложенное.
+btn-owner-me = 👤 Я
+btn-skip-owner = Пропустить
+btn-edit-solution = ✏️ Своё решение
+btn-keep-solution = ↩️ Оставить предложенное
+btn-plan-stop = ⏹ Закончить план
+btn-term-week = 1 неделя · { $date }
+btn-term-two-weeks = 2 недели · { $date }
+btn-term-month = 1 месяц · { $date }
+btn-term-three-months = 3 месяца · { $date }
+btn-term-default = ⭐ { $label }
+btn-skip-deadline = Без срока
+plan-offer-high = Проблемные зоны готовы. Добавить в план каждую проблему с приоритетом 🔴 «Высокий» отдельным пунктом — со своим ответственным и сроком? Таких проблем: { $count }.
+btn-plan-more = ➕ Да, добавить ({ $count })
+btn-plan-enough = ✅ Нет, план готов
+plan-press-button = Выберите кнопку под вопросом выше: добавить проблемы «Высокий» или закончить план.
+owner-empty = В сообщении нет имени. Напишите, кто отвечает (до { $max } символов), или нажмите кнопку — ничего не изменено.
+owner-too-long = Слишком длинно: { $chars } символов, а можно до { $max }. Напишите короче — ничего не изменено.
+solution-empty = В сообщении нет текста. Напишите решение или нажмите «↩️ Оставить предложенное» — ничего не изменено.
+solution-too-long = Решение длиннее { $max } символов (в нём { $chars }). Сократите — ничего не изменено.
+date-not-a-date = Не понял дату. Напишите её в виде ДД.ММ.ГГГГ, например { $example }, или выберите кнопку — ничего не изменено.
+date-impossible = Такой даты нет в календаре: { $text }. Проверьте день и месяц — ничего не изменено.
+date-past = Дата { $text } уже прошла. Срок — сегодня ({ $today }) или позже; ничего не изменено.
+date-too-far = Дата { $text } дальше чем через { $years } лет. Выберите срок ближе — ничего не изменено.
+ack-owner = Ответственный: { $owner }
+ack-owner-skipped = Ответственный не назначен
+ack-deadline = Срок: { $date }
+ack-deadline-skipped = Без срока
+ack-solution-edit = Напишите своё решение сообщением
+ack-solution-kept = Решение не изменено
+ack-plan-more = Добавлено в план
+ack-plan-done = План готов
+ack-plan-stopped = План сохранён
+ack-plan-item-done = Отмечено как выполненное
+ack-plan-item-undone = Снова в работе
+ack-plan-edit = Меняем пункт { $number }
+plan-stopped = План сохранён. Вернуться к нему: /plan
+plan-title = 🗂 <b>План действий — «{ $title }»</b>
+plan-title-date = Аудит от { $date } · общий балл { $score }
+plan-empty = Проблем не найдено — план действий не нужен. 🎉
+plan-footer = Изменить пункт или отметить выполненным: /plan · Отчёт файлами: /report
+plan-need-finished = План действий составляется по завершённому аудиту. Продолжить текущий: /continue
+plan-no-audit = Пока нет завершённых аудитов — план появится после аудита. Начать: /start
+btn-plan-edit = ✏️ Пункт { $number }
+btn-plan-done = ☑️ { $number } выполнен
+btn-plan-undone = ↩️ { $number } не выполнен
+pending-not-a-command = Такой команды нет. Я жду ответ на вопрос выше — напишите его сообщением или нажмите кнопку. Все команды: /help
+notice-plan-stale = Этот вопрос плана уже неактуален — ничего не изменено. План: /plan
+
+## Report files
+
+report-none = Пока нет завершённого аудита — отчёт появится, когда вы ответите на все вопросы. Начать: /start
+report-caption-pdf = 📄 Отчёт об аудите: баллы, ответы, проблемы и план действий
+report-caption-csv = 📑 Все ответы и план таблицей (CSV, открывается в Excel)
+report-failed = ⚠️ Не получилось подготовить отчёт. Попробуйте /report ещё раз через минуту.

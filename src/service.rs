@@ -2,12 +2,18 @@
 //! the audit from storage, applies the domain rules, and writes the result
 //! back before anything is shown to the user.
 
+use std::collections::HashMap;
 use std::sync::Arc;
+
+use chrono::NaiveDate;
 
 use crate::domain::audit::{Audit, AuditError, Change, Command, Status};
 use crate::domain::checklist::Checklist;
+use crate::domain::plan::{self, PlanEntry, Source};
 use crate::domain::report::Report;
-use crate::storage::{AuditRecord, Card, Position, Storage, StorageError, UserInfo};
+use crate::storage::{
+    AuditRecord, Awaiting, Card, Pending, PlanUpdate, Position, Storage, StorageError, UserInfo,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -23,6 +29,15 @@ pub enum ServiceError {
     UnknownChecklist(String),
     #[error(transparent)]
     Rule(#[from] AuditError),
+    /// The card offers no answered question to write a note for.
+    #[error("nothing to write a note for")]
+    NothingToNote,
+    /// The answer the note was for is gone (undone meanwhile).
+    #[error("the answer is gone")]
+    AnswerGone,
+    /// The plan is for finished audits.
+    #[error("the audit is not finished")]
+    NotFinished,
     #[error(transparent)]
     Storage(StorageError),
 }
@@ -47,6 +62,8 @@ pub struct Session {
     pub record: AuditRecord,
     pub checklist: Arc<Checklist>,
     pub audit: Audit,
+    /// The owner's notes, by question id.
+    pub notes: HashMap<String, String>,
 }
 
 impl Session {
@@ -122,6 +139,7 @@ impl Service {
             record,
             checklist,
             audit,
+            notes: HashMap::new(),
         })
     }
 
@@ -197,6 +215,7 @@ impl Service {
             .ok_or_else(|| ServiceError::UnknownChecklist(record.checklist_id.clone()))?
             .clone();
         let responses = self.storage.responses(record.id).await?;
+        let notes = self.storage.notes(record.id).await?;
         let audit = Audit::restore(
             &checklist,
             responses,
@@ -207,6 +226,7 @@ impl Service {
             record,
             checklist,
             audit,
+            notes,
         })
     }
 
@@ -312,5 +332,445 @@ impl Service {
     /// Records the message that is now the audit's card; returns the old one.
     pub async fn set_card(&self, audit_id: i64, card: Card) -> Result<Option<Card>> {
         Ok(self.storage.set_card(audit_id, card).await?)
+    }
+}
+
+/// Where the plan dialogue goes after a step.
+#[derive(Debug, Clone)]
+pub enum PlanStep {
+    /// Ask about this item (what is asked is in `pending.awaiting`).
+    Ask { pending: Pending, entry: PlanEntry },
+    /// Offer to add this many «Высокий» problems to the plan.
+    OfferHigh { pending: Pending, count: usize },
+    /// The walk is over (or a single item was edited).
+    Done { audit_id: i64, walked: bool },
+}
+
+/// An answer on a plan prompt, typed or pressed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlanInput {
+    Owner(Option<String>),
+    Deadline(Option<NaiveDate>),
+    Solution(String),
+    /// Write an own solution: ask for it.
+    EditSolution,
+    /// Back from writing a solution to «Кто отвечает?».
+    KeepSolution,
+}
+
+impl PlanInput {
+    /// What the prompt must be asking for this input to fit it.
+    fn fits(&self, awaiting: &Awaiting) -> bool {
+        matches!(
+            (self, awaiting),
+            (
+                PlanInput::Owner(_) | PlanInput::EditSolution,
+                Awaiting::Owner { .. }
+            ) | (PlanInput::Deadline(_), Awaiting::Deadline { .. })
+                | (
+                    PlanInput::Solution(_) | PlanInput::KeepSolution,
+                    Awaiting::Solution { .. }
+                )
+        )
+    }
+}
+
+/// A note prompt: which question, and the note it has now.
+#[derive(Debug, Clone)]
+pub struct NotePrompt {
+    pub session: Session,
+    pub index: usize,
+    pub question_id: String,
+    pub pending: Pending,
+}
+
+impl Service {
+    /// What the bot waits for from this user, if anything.
+    pub async fn pending(&self, user_id: i64) -> Result<Option<Pending>> {
+        Ok(self.storage.pending(user_id).await?)
+    }
+
+    /// Forgets what the bot waited for; returns it.
+    pub async fn clear_pending(&self, user_id: i64) -> Result<Option<Pending>> {
+        Ok(self.storage.clear_pending(user_id).await?)
+    }
+
+    /// Remembers the message that asked, so its buttons can go later.
+    pub async fn set_prompt(&self, mut pending: Pending, prompt: Card) -> Result<()> {
+        pending.prompt = Some(prompt);
+        Ok(self.storage.set_pending(&pending).await?)
+    }
+
+    /// The user's audit, checked to be theirs.
+    async fn own_session(&self, user_id: i64, audit_id: i64) -> Result<Session> {
+        let session = self.session(audit_id).await?;
+        if session.record.user_id != user_id {
+            return Err(ServiceError::NotYours);
+        }
+        Ok(session)
+    }
+
+    /// «📝 Заметка» pressed on a card made at `revision`: from now on the
+    /// user's next text is the note for the question the card offered.
+    pub async fn begin_note(
+        &self,
+        user_id: i64,
+        audit_id: i64,
+        revision: i64,
+    ) -> Result<NotePrompt> {
+        let session = self.own_session(user_id, audit_id).await?;
+        if session.record.status == Status::Abandoned {
+            return Err(AuditError::Closed.into());
+        }
+        if session.record.revision != revision {
+            return Err(ServiceError::Stale);
+        }
+        let index = session
+            .audit
+            .note_target()
+            .ok_or(ServiceError::NothingToNote)?;
+        let question_id = session
+            .checklist
+            .question(index)
+            .map(|(_, q)| q.id.clone())
+            .ok_or(ServiceError::NothingToNote)?;
+        let pending = Pending {
+            user_id,
+            audit_id,
+            awaiting: Awaiting::Note {
+                question_id: question_id.clone(),
+            },
+            walk: false,
+            prompt: None,
+        };
+        self.storage.set_pending(&pending).await?;
+        Ok(NotePrompt {
+            session,
+            index,
+            question_id,
+            pending,
+        })
+    }
+
+    /// Writes (or, with `None`, deletes) the note the user was asked for and
+    /// stops waiting. Returns the session as it is now and the question.
+    pub async fn finish_note(
+        &self,
+        pending: &Pending,
+        note: Option<&str>,
+    ) -> Result<(Session, String)> {
+        let Awaiting::Note { question_id } = &pending.awaiting else {
+            return Err(ServiceError::Stale);
+        };
+        let written = self
+            .storage
+            .take_pending_note(pending.user_id, pending.audit_id, question_id, note)
+            .await?;
+        if !written {
+            self.storage.clear_pending(pending.user_id).await?;
+            return Err(ServiceError::AnswerGone);
+        }
+        let session = self.session(pending.audit_id).await?;
+        Ok((session, question_id.clone()))
+    }
+
+    /// The user's most recently finished audit.
+    pub async fn latest_finished(&self, user_id: i64) -> Result<Option<Session>> {
+        match self.storage.latest_finished(user_id).await? {
+            Some(record) => Ok(Some(self.load(record).await?)),
+            None => Ok(None),
+        }
+    }
+
+    pub async fn plan(&self, audit_id: i64) -> Result<Vec<PlanEntry>> {
+        Ok(self.storage.plan(audit_id).await?)
+    }
+
+    /// «Высокий» problems not yet in the plan.
+    fn high_candidates(session: &Session, plan: &[PlanEntry]) -> Vec<(Source, plan::PlanItem)> {
+        let sources: Vec<Source> = plan.iter().map(|e| e.source.clone()).collect();
+        plan::draft_high(&session.report(), &sources)
+    }
+
+    /// Starts the walk through the plan of a finished audit: the top
+    /// problem areas are drafted the first time (a repeat drafts nothing
+    /// twice), then the first item is asked about.
+    pub async fn begin_plan(&self, user_id: i64, audit_id: i64) -> Result<PlanStep> {
+        let session = self.own_session(user_id, audit_id).await?;
+        if session.record.status != Status::Finished {
+            return Err(ServiceError::NotFinished);
+        }
+        let mut plan = self.storage.plan(audit_id).await?;
+        if plan.is_empty() {
+            let drafts = plan::draft_zones(&session.checklist, &session.report());
+            plan = self.storage.add_plan_items(audit_id, &drafts).await?;
+        }
+        let Some(first) = plan.first().cloned() else {
+            self.storage.clear_pending(user_id).await?;
+            return Ok(PlanStep::Done {
+                audit_id,
+                walked: false,
+            });
+        };
+        self.ask(
+            user_id,
+            audit_id,
+            Awaiting::Owner {
+                position: first.position,
+            },
+            true,
+            first,
+        )
+        .await
+    }
+
+    async fn ask(
+        &self,
+        user_id: i64,
+        audit_id: i64,
+        awaiting: Awaiting,
+        walk: bool,
+        entry: PlanEntry,
+    ) -> Result<PlanStep> {
+        let pending = Pending {
+            user_id,
+            audit_id,
+            awaiting,
+            walk,
+            prompt: None,
+        };
+        self.storage.set_pending(&pending).await?;
+        Ok(PlanStep::Ask { pending, entry })
+    }
+
+    /// Edits one item from /plan: «Кто отвечает?», then «Срок?», then done.
+    pub async fn edit_plan_item(
+        &self,
+        user_id: i64,
+        audit_id: i64,
+        position: u32,
+    ) -> Result<PlanStep> {
+        self.own_session(user_id, audit_id).await?;
+        let plan = self.storage.plan(audit_id).await?;
+        let entry = plan
+            .into_iter()
+            .find(|e| e.position == position)
+            .ok_or(ServiceError::NoAudit)?;
+        self.ask(
+            user_id,
+            audit_id,
+            Awaiting::Owner { position },
+            false,
+            entry,
+        )
+        .await
+    }
+
+    /// Marks an item done or not; whatever the bot waited for stays.
+    pub async fn set_plan_done(
+        &self,
+        user_id: i64,
+        audit_id: i64,
+        position: u32,
+        done: bool,
+    ) -> Result<PlanEntry> {
+        self.own_session(user_id, audit_id).await?;
+        let pending = self.storage.pending(user_id).await?;
+        self.storage
+            .update_plan_item(
+                audit_id,
+                position,
+                &PlanUpdate::Done(done),
+                pending.as_ref(),
+                user_id,
+            )
+            .await?
+            .ok_or(ServiceError::NoAudit)
+    }
+
+    /// The pending plan prompt of `user_id` for `audit_id`, or `Stale`.
+    async fn plan_pending(&self, user_id: i64, audit_id: i64) -> Result<Pending> {
+        self.own_session(user_id, audit_id).await?;
+        match self.storage.pending(user_id).await? {
+            Some(p) if p.audit_id == audit_id => Ok(p),
+            _ => Err(ServiceError::Stale),
+        }
+    }
+
+    /// An answer to the plan prompt for the item at `position`: stored, and
+    /// the next question chosen, in one transaction. A press on a prompt
+    /// that is no longer the one waiting gets `Stale` and changes nothing.
+    pub async fn plan_input(
+        &self,
+        user_id: i64,
+        audit_id: i64,
+        position: u32,
+        input: PlanInput,
+    ) -> Result<PlanStep> {
+        let pending = self.plan_pending(user_id, audit_id).await?;
+        let at = match pending.awaiting {
+            Awaiting::Owner { position }
+            | Awaiting::Deadline { position }
+            | Awaiting::Solution { position } => Some(position),
+            _ => None,
+        };
+        if at != Some(position) || !input.fits(&pending.awaiting) {
+            return Err(ServiceError::Stale);
+        }
+        let plan = self.storage.plan(audit_id).await?;
+        let entry = plan
+            .iter()
+            .find(|e| e.position == position)
+            .cloned()
+            .ok_or(ServiceError::Stale)?;
+        let next_awaiting = match &input {
+            PlanInput::Owner(_) => Some(Awaiting::Deadline { position }),
+            PlanInput::Solution(_) | PlanInput::KeepSolution => Some(Awaiting::Owner { position }),
+            PlanInput::EditSolution => Some(Awaiting::Solution { position }),
+            PlanInput::Deadline(_) => plan
+                .iter()
+                .find(|e| e.position > position)
+                .filter(|_| pending.walk)
+                .map(|next| Awaiting::Owner {
+                    position: next.position,
+                }),
+        };
+        let update = match &input {
+            PlanInput::Owner(owner) => Some(PlanUpdate::Owner(owner.clone())),
+            PlanInput::Deadline(deadline) => Some(PlanUpdate::Deadline(*deadline)),
+            PlanInput::Solution(solution) => Some(PlanUpdate::Solution(solution.clone())),
+            PlanInput::EditSolution | PlanInput::KeepSolution => None,
+        };
+        // At the end of the walk: offer the «Высокий» problems once.
+        let mut offer = 0;
+        let next_awaiting = match next_awaiting {
+            None if pending.walk && matches!(input, PlanInput::Deadline(_)) => {
+                let session = self.session(audit_id).await?;
+                offer = Self::high_candidates(&session, &plan).len();
+                (offer > 0).then_some(Awaiting::MoreHigh)
+            }
+            other => other,
+        };
+        let next = next_awaiting.map(|awaiting| Pending {
+            user_id,
+            audit_id,
+            awaiting,
+            walk: pending.walk,
+            prompt: None,
+        });
+        let entry = match update {
+            Some(update) => self
+                .storage
+                .update_plan_item(audit_id, position, &update, next.as_ref(), user_id)
+                .await?
+                .ok_or(ServiceError::Stale)?,
+            None => {
+                if let Some(next) = &next {
+                    self.storage.set_pending(next).await?;
+                }
+                entry
+            }
+        };
+        Ok(match next {
+            None => PlanStep::Done {
+                audit_id,
+                walked: pending.walk,
+            },
+            Some(pending) if pending.awaiting == Awaiting::MoreHigh => PlanStep::OfferHigh {
+                pending,
+                count: offer,
+            },
+            Some(pending) => {
+                let entry = match pending.awaiting {
+                    Awaiting::Owner { position } if position != entry.position => self
+                        .storage
+                        .plan(audit_id)
+                        .await?
+                        .into_iter()
+                        .find(|e| e.position == position)
+                        .ok_or(ServiceError::Stale)?,
+                    _ => entry,
+                };
+                PlanStep::Ask { pending, entry }
+            }
+        })
+    }
+
+    /// The answer to «add every Высокий problem?»: adds them and asks about
+    /// the first one, or ends the walk.
+    pub async fn plan_more(&self, user_id: i64, audit_id: i64, add: bool) -> Result<PlanStep> {
+        let pending = self.plan_pending(user_id, audit_id).await?;
+        if pending.awaiting != Awaiting::MoreHigh {
+            return Err(ServiceError::Stale);
+        }
+        if !add {
+            self.storage.clear_pending(user_id).await?;
+            return Ok(PlanStep::Done {
+                audit_id,
+                walked: true,
+            });
+        }
+        let session = self.session(audit_id).await?;
+        let before = self.storage.plan(audit_id).await?;
+        let drafts = Self::high_candidates(&session, &before);
+        let after = self.storage.add_plan_items(audit_id, &drafts).await?;
+        let last = before.iter().map(|e| e.position).max().unwrap_or(0);
+        match after.into_iter().find(|e| e.position > last) {
+            Some(first) => {
+                self.ask(
+                    user_id,
+                    audit_id,
+                    Awaiting::Owner {
+                        position: first.position,
+                    },
+                    true,
+                    first,
+                )
+                .await
+            }
+            None => {
+                self.storage.clear_pending(user_id).await?;
+                Ok(PlanStep::Done {
+                    audit_id,
+                    walked: true,
+                })
+            }
+        }
+    }
+
+    /// The plan prompt the user left unanswered for `audit_id`, if any: what
+    /// /plan shows again.
+    pub async fn current_plan_step(&self, user_id: i64, audit_id: i64) -> Result<Option<PlanStep>> {
+        let Some(pending) = self
+            .storage
+            .pending(user_id)
+            .await?
+            .filter(|p| p.audit_id == audit_id)
+        else {
+            return Ok(None);
+        };
+        let plan = self.storage.plan(audit_id).await?;
+        let step = match pending.awaiting {
+            Awaiting::Note { .. } => None,
+            Awaiting::MoreHigh => {
+                let session = self.session(audit_id).await?;
+                let count = Self::high_candidates(&session, &plan).len();
+                Some(PlanStep::OfferHigh { pending, count })
+            }
+            Awaiting::Owner { position }
+            | Awaiting::Deadline { position }
+            | Awaiting::Solution { position } => plan
+                .into_iter()
+                .find(|e| e.position == position)
+                .map(|entry| PlanStep::Ask { pending, entry }),
+        };
+        Ok(step)
+    }
+
+    /// «Закончить план»: stop asking; what was filled in stays.
+    pub async fn plan_stop(&self, user_id: i64, audit_id: i64) -> Result<()> {
+        self.plan_pending(user_id, audit_id).await?;
+        self.storage.clear_pending(user_id).await?;
+        Ok(())
     }
 }

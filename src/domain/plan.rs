@@ -72,10 +72,24 @@ pub fn draft_zones(checklist: &Checklist, report: &Report) -> Vec<(Source, PlanI
             let actions: Vec<&str> = zone.problems.iter().map(|p| p.action.as_str()).collect();
             Some((
                 Source::Zone(section.id.clone()),
-                draft(zone.title.clone(), zone.priority, actions.join(" ")),
+                draft(
+                    zone.title.clone(),
+                    zone.priority,
+                    shorten(&actions.join(" "), MAX_SOLUTION_CHARS),
+                ),
             ))
         })
         .collect()
+}
+
+/// `text` cut to at most `max` characters, ending in «…» when cut.
+pub fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
 }
 
 /// Every «Нет» rated «Высокий» that the plan does not hold yet as an item
@@ -286,7 +300,10 @@ mod tests {
         );
         assert_eq!(parse_deadline("22.11.2026", today()), Err(DateError::Past));
         assert_eq!(parse_deadline("01.01.2020", today()), Err(DateError::Past));
-        assert_eq!(parse_deadline("24.11.2031", today()), Err(DateError::TooFar));
+        assert_eq!(
+            parse_deadline("24.11.2031", today()),
+            Err(DateError::TooFar)
+        );
         for text in [
             "",
             "завтра",
@@ -326,7 +343,10 @@ mod tests {
 
     #[test]
     fn typed_texts_are_trimmed_to_one_line_and_bounded() {
-        assert_eq!(parse_owner("  Анна\n Петрова \t"), Ok("Анна Петрова".into()));
+        assert_eq!(
+            parse_owner("  Анна\n Петрова \t"),
+            Ok("Анна Петрова".into())
+        );
         assert_eq!(parse_owner(" \n "), Err(TextError::Empty));
         assert_eq!(parse_owner("\u{7}"), Err(TextError::Empty));
         assert_eq!(parse_owner(&"я".repeat(64)), Ok("я".repeat(64)));
@@ -345,6 +365,9 @@ mod tests {
         assert!(parse_solution(&"б".repeat(1000)).is_ok());
         assert_eq!(owner_from_name(&"Ж".repeat(100)), "Ж".repeat(64));
         assert_eq!(owner_from_name("  "), "—");
+        assert_eq!(shorten("абв", 3), "абв");
+        assert_eq!(shorten("абвг", 3), "аб…");
+        assert_eq!(shorten(&"д".repeat(5000), 1000).chars().count(), 1000);
     }
 
     #[test]
@@ -376,7 +399,10 @@ mod tests {
             for problem in &zone.problems {
                 assert!(item.solution.contains(&problem.action));
             }
-            assert_eq!((item.owner.as_ref(), item.deadline, item.done), (None, None, false));
+            assert_eq!(
+                (item.owner.as_ref(), item.deadline, item.done),
+                (None, None, false)
+            );
         }
         let high = draft_high(&report, &[]);
         assert_eq!(high.len(), total - 1);

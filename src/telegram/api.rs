@@ -136,6 +136,21 @@ pub async fn send_png<B: Api>(
     .await
 }
 
+/// Sends a file as a document.
+pub async fn send_document<B: Api>(
+    bot: &B,
+    chat: ChatId,
+    bytes: Vec<u8>,
+    file_name: &str,
+    caption: &str,
+) -> Result<Message, RequestError> {
+    retrying("sendDocument", || {
+        let file = InputFile::memory(bytes.clone()).file_name(file_name.to_string());
+        bot.send_document(chat, file).caption(caption).into_future()
+    })
+    .await
+}
+
 /// Takes the buttons off a message; failures (already gone, not modified)
 /// do not matter to the dialogue.
 pub async fn strip_buttons<B: Api>(bot: &B, chat: ChatId, message: MessageId) {

@@ -3,6 +3,7 @@
 //! doubled presses can be told apart from fresh ones.
 
 use crate::domain::audit::{Answer, Command, Priority};
+use crate::domain::plan::Term;
 
 /// Telegram's limit on callback data, in bytes.
 pub const MAX_LEN: usize = 64;
@@ -27,6 +28,74 @@ pub enum CallbackData {
         revision: i64,
         action: Action,
     },
+    /// «📝 Заметка» on the card at this revision: a note for the question
+    /// the card offers it for.
+    Note { audit_id: i64, revision: i64 },
+    /// Leave the note as it is.
+    NoteCancel { audit_id: i64 },
+    /// Delete the note the prompt is about.
+    NoteDelete { audit_id: i64 },
+    /// A press on a plan prompt for the item at `position`.
+    Plan {
+        audit_id: i64,
+        position: u32,
+        action: PlanAction,
+    },
+    /// Add every «Высокий» problem to the plan (`add`), or finish it.
+    PlanMore { audit_id: i64, add: bool },
+    /// Stop walking through the plan; what is filled in stays.
+    PlanStop { audit_id: i64 },
+    /// Change one item of the plan.
+    PlanEdit { audit_id: i64, position: u32 },
+    /// Mark one item done or not done.
+    PlanDone {
+        audit_id: i64,
+        position: u32,
+        done: bool,
+    },
+}
+
+/// What a press on a plan prompt asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanAction {
+    /// «Я»: the user is responsible.
+    OwnerMe,
+    SkipOwner,
+    Term(Term),
+    SkipDeadline,
+    /// Write an own solution instead of the proposed one.
+    EditSolution,
+    /// Keep the solution after all.
+    KeepSolution,
+}
+
+impl PlanAction {
+    pub const ALL: [PlanAction; 9] = [
+        PlanAction::OwnerMe,
+        PlanAction::SkipOwner,
+        PlanAction::Term(Term::Week),
+        PlanAction::Term(Term::TwoWeeks),
+        PlanAction::Term(Term::Month),
+        PlanAction::Term(Term::ThreeMonths),
+        PlanAction::SkipDeadline,
+        PlanAction::EditSolution,
+        PlanAction::KeepSolution,
+    ];
+
+    fn code(self) -> &'static str {
+        match self {
+            PlanAction::OwnerMe => "me",
+            PlanAction::SkipOwner => "so",
+            PlanAction::Term(term) => term.code(),
+            PlanAction::SkipDeadline => "sd",
+            PlanAction::EditSolution => "ed",
+            PlanAction::KeepSolution => "ks",
+        }
+    }
+
+    fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.code() == code)
+    }
 }
 
 /// What a press on the audit card asks for.
@@ -105,6 +174,22 @@ impl CallbackData {
                 revision,
                 action,
             } => format!("s:{audit_id}:{revision}:{}", action.code()),
+            CallbackData::Note { audit_id, revision } => format!("nt:{audit_id}:{revision}"),
+            CallbackData::NoteCancel { audit_id } => format!("nx:{audit_id}"),
+            CallbackData::NoteDelete { audit_id } => format!("nd:{audit_id}"),
+            CallbackData::Plan {
+                audit_id,
+                position,
+                action,
+            } => format!("p:{audit_id}:{position}:{}", action.code()),
+            CallbackData::PlanMore { audit_id, add } => format!("pm:{audit_id}:{}", u8::from(*add)),
+            CallbackData::PlanStop { audit_id } => format!("px:{audit_id}"),
+            CallbackData::PlanEdit { audit_id, position } => format!("pe:{audit_id}:{position}"),
+            CallbackData::PlanDone {
+                audit_id,
+                position,
+                done,
+            } => format!("pd:{audit_id}:{position}:{}", u8::from(*done)),
         }
     }
 
@@ -140,6 +225,37 @@ impl CallbackData {
                 revision: number(revision)?,
                 action: Action::from_code(code).ok_or(ParseError)?,
             },
+            ("nt", [audit, revision]) => CallbackData::Note {
+                audit_id: number(audit)?,
+                revision: number(revision)?,
+            },
+            ("nx", [audit]) => CallbackData::NoteCancel {
+                audit_id: number(audit)?,
+            },
+            ("nd", [audit]) => CallbackData::NoteDelete {
+                audit_id: number(audit)?,
+            },
+            ("p", [audit, position, code]) => CallbackData::Plan {
+                audit_id: number(audit)?,
+                position: position_number(position)?,
+                action: PlanAction::from_code(code).ok_or(ParseError)?,
+            },
+            ("pm", [audit, add]) => CallbackData::PlanMore {
+                audit_id: number(audit)?,
+                add: flag(add)?,
+            },
+            ("px", [audit]) => CallbackData::PlanStop {
+                audit_id: number(audit)?,
+            },
+            ("pe", [audit, position]) => CallbackData::PlanEdit {
+                audit_id: number(audit)?,
+                position: position_number(position)?,
+            },
+            ("pd", [audit, position, done]) => CallbackData::PlanDone {
+                audit_id: number(audit)?,
+                position: position_number(position)?,
+                done: flag(done)?,
+            },
             _ => return Err(ParseError),
         };
         Ok(parsed)
@@ -154,6 +270,23 @@ fn number(s: &str) -> Result<i64, ParseError> {
         return Err(ParseError);
     }
     s.parse().map_err(|_| ParseError)
+}
+
+/// A plan position: 1 or more.
+fn position_number(s: &str) -> Result<u32, ParseError> {
+    let n = u32::try_from(number(s)?).map_err(|_| ParseError)?;
+    if n == 0 {
+        return Err(ParseError);
+    }
+    Ok(n)
+}
+
+fn flag(s: &str) -> Result<bool, ParseError> {
+    match s {
+        "1" => Ok(true),
+        "0" => Ok(false),
+        _ => Err(ParseError),
+    }
 }
 
 fn is_checklist_id(s: &str) -> bool {
@@ -178,6 +311,41 @@ mod tests {
             CallbackData::DeleteConfirm { user: audit_id },
             CallbackData::DeleteCancel { user: audit_id },
         ];
+        let position = u32::try_from(revision.clamp(1, i64::from(u32::MAX))).unwrap();
+        all.extend([
+            CallbackData::Note { audit_id, revision },
+            CallbackData::NoteCancel { audit_id },
+            CallbackData::NoteDelete { audit_id },
+            CallbackData::PlanMore {
+                audit_id,
+                add: true,
+            },
+            CallbackData::PlanMore {
+                audit_id,
+                add: false,
+            },
+            CallbackData::PlanStop { audit_id },
+            CallbackData::PlanEdit { audit_id, position },
+            CallbackData::PlanDone {
+                audit_id,
+                position,
+                done: true,
+            },
+            CallbackData::PlanDone {
+                audit_id,
+                position,
+                done: false,
+            },
+        ]);
+        all.extend(
+            PlanAction::ALL
+                .into_iter()
+                .map(|action| CallbackData::Plan {
+                    audit_id,
+                    position,
+                    action,
+                }),
+        );
         all.extend(
             Action::ALL
                 .into_iter()
@@ -245,6 +413,16 @@ mod tests {
             "del",
             "del:1:2",
             "keep:-1",
+            "nt:1",
+            "nt:1:2:3",
+            "nx:",
+            "p:1:0:me",
+            "p:1:2:zz",
+            "p:1:4294967296:me",
+            "pm:1:2",
+            "pm:1:",
+            "pd:1:1:yes",
+            "pe:1",
             "hello",
             &"s:1:1:y".repeat(10),
         ] {

@@ -8,6 +8,7 @@ use teloxide::RequestError;
 
 use super::api::{self, strip_buttons, Api};
 use super::callback::{Action, CallbackData};
+use super::plan;
 use super::render;
 use super::{Cmd, HandlerResult};
 use crate::domain::audit::{AuditError, Change, Status};
@@ -25,11 +26,15 @@ fn user_info(user: &User) -> UserInfo {
     }
 }
 
-async fn send_html<B: Api>(bot: &B, chat: ChatId, text: String) -> Result<Message, RequestError> {
+pub(super) async fn send_html<B: Api>(
+    bot: &B,
+    chat: ChatId,
+    text: String,
+) -> Result<Message, RequestError> {
     api::send_html(bot, chat, &text).await
 }
 
-async fn send_with_keyboard<B: Api>(
+pub(super) async fn send_with_keyboard<B: Api>(
     bot: &B,
     chat: ChatId,
     (text, keyboard): (String, InlineKeyboardMarkup),
@@ -39,7 +44,7 @@ async fn send_with_keyboard<B: Api>(
 
 /// Sends the audit card as a fresh message; the previous card loses its
 /// buttons so only one live card exists.
-async fn send_card<B: Api>(
+pub(super) async fn send_card<B: Api>(
     bot: &B,
     service: &Service,
     i18n: &I18n,
@@ -81,7 +86,12 @@ async fn send_summary<B: Api>(
         comparison,
         finished_at: p.record.finished_at.unwrap_or(p.record.updated_at),
     });
-    let text = render::session_summary(i18n, session, earlier);
+    let plan = if session.audit.status() == Status::Finished {
+        service.plan(session.record.id).await?
+    } else {
+        Vec::new()
+    };
+    let text = render::session_summary(i18n, session, &plan, earlier);
     for part in render::split_message(&text, render::MAX_MESSAGE_CHARS) {
         send_html(bot, chat, part).await?;
     }
@@ -160,6 +170,11 @@ async fn handle_command<B: Api>(
     let chat = msg.chat.id;
     let info = user_info(user);
     service.touch_user(&info).await?;
+    if matches!(cmd, Cmd::Start | Cmd::Continue | Cmd::Restart) {
+        // Back to the audit: the bot stops waiting for a note or a plan
+        // answer, so the next text is not taken for one.
+        service.clear_pending(info.id).await?;
+    }
     let open = service.open(info.id).await;
     let open = match open {
         Ok(open) => open,
@@ -207,6 +222,8 @@ async fn handle_command<B: Api>(
                 send_html(bot, chat, part).await?;
             }
         }
+        (Cmd::Plan, _) => plan::plan_command(bot, service, i18n, user, chat).await?,
+        (Cmd::Report, _) => plan::report_command(bot, service, i18n, user, chat).await?,
         (Cmd::DeleteMyData, _) => {
             send_with_keyboard(bot, chat, render::delete_confirm(i18n, info.id)).await?;
         }
@@ -238,6 +255,9 @@ pub(super) async fn on_message<B: Api>(
     if !msg.chat.is_private() {
         return Ok(());
     }
+    if let Some(pending) = service.pending(user.id.0 as i64).await? {
+        return plan::on_pending_text(&bot, &service, &i18n, &msg, user, pending).await;
+    }
     match service.open(user.id.0 as i64).await {
         Ok(Some(session)) => send_card(&bot, &service, &i18n, &session, msg.chat.id).await?,
         Ok(None) => {
@@ -252,13 +272,16 @@ pub(super) async fn on_message<B: Api>(
 }
 
 /// The notice for a press the audit refused; nothing was changed.
-fn refusal(i18n: &I18n, error: &ServiceError) -> String {
+pub(super) fn refusal(i18n: &I18n, error: &ServiceError) -> String {
     match error {
         ServiceError::Stale => i18n.t("notice-stale"),
         ServiceError::NotYours => i18n.t("notice-not-yours"),
         ServiceError::NoAudit | ServiceError::UnknownChecklist(_) => {
             i18n.t("notice-unknown-button")
         }
+        ServiceError::NothingToNote => i18n.t("notice-nothing-to-note"),
+        ServiceError::AnswerGone => i18n.t("notice-stale"),
+        ServiceError::NotFinished => i18n.t("plan-need-finished"),
         ServiceError::Rule(rule) => match rule {
             AuditError::Closed => i18n.t("notice-closed"),
             AuditError::NotAwaitingPriority => i18n.t("notice-not-awaiting-priority"),
@@ -361,7 +384,42 @@ async fn handle_callback<B: Api>(
                 // To where the last answer was given: an audit started in a
                 // group and finished in private keeps its results private.
                 send_summary(bot, service, i18n, &session, chat).await?;
+                plan::after_finish(bot, service, i18n, &q.from, &session, chat).await?;
             }
+        }
+        CallbackData::Note { audit_id, revision } => {
+            plan::note_pressed(bot, service, i18n, q, audit_id, revision, chat).await?;
+        }
+        CallbackData::NoteCancel { audit_id } => {
+            plan::note_closed(bot, service, i18n, q, (audit_id, false), pressed, chat).await?;
+        }
+        CallbackData::NoteDelete { audit_id } => {
+            plan::note_closed(bot, service, i18n, q, (audit_id, true), pressed, chat).await?;
+        }
+        CallbackData::Plan {
+            audit_id,
+            position,
+            action,
+        } => {
+            let press = (audit_id, position, action);
+            plan::plan_pressed(bot, service, i18n, q, press, pressed, chat).await?;
+        }
+        CallbackData::PlanMore { audit_id, add } => {
+            plan::more_pressed(bot, service, i18n, q, (audit_id, add), pressed, chat).await?;
+        }
+        CallbackData::PlanStop { audit_id } => {
+            plan::stop_pressed(bot, service, i18n, q, audit_id, pressed, chat).await?;
+        }
+        CallbackData::PlanEdit { audit_id, position } => {
+            plan::edit_pressed(bot, service, i18n, q, (audit_id, position), chat).await?;
+        }
+        CallbackData::PlanDone {
+            audit_id,
+            position,
+            done,
+        } => {
+            let press = (audit_id, position, done);
+            plan::done_pressed(bot, service, i18n, q, press, pressed, chat).await?;
         }
         CallbackData::StartNew { user: owner, .. }
         | CallbackData::Continue { user: owner }
@@ -473,7 +531,7 @@ async fn handle_callback<B: Api>(
 
 /// Turns the pressed message into a plain text without buttons, or sends
 /// the text if the message can't be edited.
-async fn replace_message<B: Api>(
+pub(super) async fn replace_message<B: Api>(
     bot: &B,
     pressed: Option<(ChatId, MessageId)>,
     chat: ChatId,

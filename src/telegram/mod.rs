@@ -4,6 +4,8 @@
 pub mod api;
 pub mod callback;
 mod handlers;
+mod plan;
+pub mod plan_view;
 pub mod render;
 
 use std::sync::Arc;
@@ -27,6 +29,8 @@ pub enum Cmd {
     Progress,
     Summary,
     History,
+    Plan,
+    Report,
     Restart,
     Help,
     DeleteMyData,
@@ -39,6 +43,8 @@ pub fn command_menu(i18n: &I18n) -> Vec<BotCommand> {
         ("continue", "cmd-continue"),
         ("progress", "cmd-progress"),
         ("summary", "cmd-summary"),
+        ("plan", "cmd-plan"),
+        ("report", "cmd-report"),
         ("history", "cmd-history"),
         ("restart", "cmd-restart"),
         ("help", "cmd-help"),

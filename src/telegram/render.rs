@@ -1,12 +1,15 @@
 //! Turns sessions and reports into Telegram HTML and inline keyboards. Every
 //! word comes from the locale; every dynamic text is escaped here.
 
+use std::collections::HashMap;
+
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 use teloxide::utils::html::escape;
 
 use super::callback::{Action, CallbackData};
 use crate::domain::audit::{Answer, Priority, Response, Status, Step};
 use crate::domain::checklist::Checklist;
+use crate::domain::plan::PlanEntry;
 use crate::domain::report::{Comparison, Report, Score};
 use crate::i18n::{n, s, I18n};
 use crate::service::Session;
@@ -262,7 +265,15 @@ pub fn card(i18n: &I18n, session: &Session) -> (String, InlineKeyboardMarkup) {
                 n("total", progress.overall.total as i64),
             ],
         );
-        return (text, InlineKeyboardMarkup::new(Vec::<Vec<_>>::new()));
+        let rows: Vec<Vec<_>> = if audit.status() == Status::Finished {
+            note_button(i18n, session)
+                .into_iter()
+                .map(|b| vec![b])
+                .collect()
+        } else {
+            Vec::new()
+        };
+        return (text, InlineKeyboardMarkup::new(rows));
     };
     let index = audit.cursor();
     let Some((position, question)) = checklist.question(index) else {
@@ -301,6 +312,9 @@ pub fn card(i18n: &I18n, session: &Session) -> (String, InlineKeyboardMarkup) {
             if let Some(r) = response {
                 lines.push(String::new());
                 lines.push(current_answer(i18n, r));
+                if let Some(note) = session.notes.get(&question.id) {
+                    lines.push(i18n.t_args("card-note", &[s("note", escape(note))]));
+                }
             }
             rows.push(vec![
                 button(i18n.t("btn-yes"), step_data(Action::Answer(Answer::Yes))),
@@ -326,6 +340,7 @@ pub fn card(i18n: &I18n, session: &Session) -> (String, InlineKeyboardMarkup) {
             if !nav.is_empty() {
                 rows.push(nav);
             }
+            rows.extend(note_button(i18n, session).map(|b| vec![b]));
         }
         Step::Priority { required } => {
             lines.push(String::new());
@@ -356,6 +371,24 @@ pub fn card(i18n: &I18n, session: &Session) -> (String, InlineKeyboardMarkup) {
         }
     }
     (lines.join("\n"), InlineKeyboardMarkup::new(rows))
+}
+
+/// «📝 Заметка» for the question the card offers a note for, if any.
+fn note_button(i18n: &I18n, session: &Session) -> Option<InlineKeyboardButton> {
+    let index = session.audit.note_target()?;
+    let (_, question) = session.checklist.question(index)?;
+    let key = if session.notes.contains_key(&question.id) {
+        "btn-note-edit"
+    } else {
+        "btn-note"
+    };
+    Some(button(
+        i18n.t_args(key, &[n("number", index as i64 + 1)]),
+        CallbackData::Note {
+            audit_id: session.record.id,
+            revision: session.record.revision,
+        },
+    ))
 }
 
 fn current_answer(i18n: &I18n, r: &Response) -> String {
@@ -451,7 +484,20 @@ fn score_line(i18n: &I18n, score: &Score, title: &str) -> String {
 /// text may be split between any two lines. Final once every question is
 /// answered.
 pub fn summary(i18n: &I18n, checklist: &Checklist, report: &Report) -> String {
-    summary_lines(i18n, checklist, report, report.is_complete(), None).join("\n")
+    let extras = Extras {
+        notes: &HashMap::new(),
+        plan: &[],
+        earlier: None,
+    };
+    summary_lines(i18n, checklist, report, report.is_complete(), extras).join("\n")
+}
+
+/// What a summary shows besides the report: the owner's notes, the plan,
+/// and the change since an earlier audit.
+struct Extras<'a> {
+    notes: &'a HashMap<String, String>,
+    plan: &'a [PlanEntry],
+    earlier: Option<Earlier<'a>>,
 }
 
 /// An earlier audit to compare with, and when it was finished.
@@ -461,17 +507,28 @@ pub struct Earlier<'a> {
 }
 
 /// The summary of a session: final once the audit is finished (even if
-/// questions were added to the checklist since), with the change since the
-/// user's previous audit of the same checklist when there is one.
-pub fn session_summary(i18n: &I18n, session: &Session, earlier: Option<Earlier<'_>>) -> String {
+/// questions were added to the checklist since), with the owner's notes,
+/// the action plan once there is one (in place of the bare top zones), and
+/// the change since the user's previous audit of the same checklist.
+pub fn session_summary(
+    i18n: &I18n,
+    session: &Session,
+    plan: &[PlanEntry],
+    earlier: Option<Earlier<'_>>,
+) -> String {
     let finished = session.audit.status() == Status::Finished;
     let report = session.report();
+    let extras = Extras {
+        notes: &session.notes,
+        plan,
+        earlier,
+    };
     summary_lines(
         i18n,
         &session.checklist,
         &report,
         finished || report.is_complete(),
-        earlier,
+        extras,
     )
     .join("\n")
 }
@@ -539,7 +596,7 @@ fn summary_lines(
     checklist: &Checklist,
     report: &Report,
     finished: bool,
-    earlier: Option<Earlier<'_>>,
+    extras: Extras<'_>,
 ) -> Vec<String> {
     let title = s("title", escape(&checklist.title));
     let mut lines = Vec::new();
@@ -573,7 +630,11 @@ fn summary_lines(
         lines.push(score_line(i18n, &section.score, &section.title));
     }
 
-    if !report.top_zones.is_empty() {
+    if !extras.plan.is_empty() {
+        lines.push(String::new());
+        lines.push(i18n.t("summary-plan-title"));
+        lines.extend(super::plan_view::plan_blocks(i18n, extras.plan));
+    } else if !report.top_zones.is_empty() {
         lines.push(String::new());
         lines.push(i18n.t("summary-top-title"));
         for (i, zone) in report.top_zones.iter().enumerate() {
@@ -626,6 +687,9 @@ fn summary_lines(
                 "summary-problem"
             };
             lines.push(i18n.t_args(key, &[s("question", escape(&problem.text))]));
+            if let Some(note) = extras.notes.get(&problem.question_id) {
+                lines.push(i18n.t_args("summary-note", &[s("note", escape(note))]));
+            }
             lines.push(i18n.t_args(
                 "summary-problem-action",
                 &[s("action", escape(&problem.action))],
@@ -643,7 +707,7 @@ fn summary_lines(
             ));
         }
     }
-    if let Some(earlier) = earlier {
+    if let Some(earlier) = extras.earlier {
         lines.extend(comparison_lines(i18n, &earlier));
     }
     lines.push(String::new());

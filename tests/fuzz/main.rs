@@ -35,7 +35,7 @@ use churn_audit_bot::domain::report::Report;
 use churn_audit_bot::i18n::I18n;
 use churn_audit_bot::service::Session;
 use churn_audit_bot::storage::AuditRecord;
-use churn_audit_bot::telegram::callback::{Action, CallbackData, MAX_LEN};
+use churn_audit_bot::telegram::callback::{Action, CallbackData, PlanAction, MAX_LEN};
 use churn_audit_bot::telegram::render::{self, MAX_MESSAGE_CHARS};
 
 /// The shipped checklist, the seed of the loader's mutations.
@@ -291,9 +291,27 @@ fn kind_of(data: &CallbackData) -> usize {
         CallbackData::DeleteConfirm { .. } => 4,
         CallbackData::DeleteCancel { .. } => 5,
         CallbackData::Step { .. } => 6,
+        CallbackData::Note { .. } => 7,
+        CallbackData::NoteCancel { .. } => 8,
+        CallbackData::NoteDelete { .. } => 9,
+        CallbackData::Plan { .. } => 10,
+        CallbackData::PlanMore { .. } => 11,
+        CallbackData::PlanStop { .. } => 12,
+        CallbackData::PlanEdit { .. } => 13,
+        CallbackData::PlanDone { .. } => 14,
     }
 }
-const KINDS: usize = 7;
+const KINDS: usize = 15;
+
+/// A plan position: 1 or more, often at the edges.
+fn position() -> impl Strategy<Value = u32> {
+    prop_oneof![
+        1 => Just(1u32),
+        1 => Just(u32::MAX),
+        2 => 1u32..100,
+        2 => 1u32..=u32::MAX,
+    ]
+}
 
 fn callback_data() -> impl Strategy<Value = CallbackData> {
     prop_oneof![
@@ -309,6 +327,27 @@ fn callback_data() -> impl Strategy<Value = CallbackData> {
                 audit_id,
                 revision,
                 action,
+            }
+        }),
+        (id(), id()).prop_map(|(audit_id, revision)| CallbackData::Note { audit_id, revision }),
+        id().prop_map(|audit_id| CallbackData::NoteCancel { audit_id }),
+        id().prop_map(|audit_id| CallbackData::NoteDelete { audit_id }),
+        (id(), position(), select(PlanAction::ALL.to_vec())).prop_map(
+            |(audit_id, position, action)| CallbackData::Plan {
+                audit_id,
+                position,
+                action,
+            }
+        ),
+        (id(), any::<bool>()).prop_map(|(audit_id, add)| CallbackData::PlanMore { audit_id, add }),
+        id().prop_map(|audit_id| CallbackData::PlanStop { audit_id }),
+        (id(), position())
+            .prop_map(|(audit_id, position)| CallbackData::PlanEdit { audit_id, position }),
+        (id(), position(), any::<bool>()).prop_map(|(audit_id, position, done)| {
+            CallbackData::PlanDone {
+                audit_id,
+                position,
+                done,
             }
         }),
     ]
@@ -338,6 +377,23 @@ fn callback_like() -> impl Strategy<Value = String> {
         "del",
         "keep",
         "s",
+        "nt",
+        "nx",
+        "nd",
+        "p",
+        "pm",
+        "px",
+        "pe",
+        "pd",
+        "me",
+        "so",
+        "sd",
+        "ed",
+        "ks",
+        "w1",
+        "m3",
+        "4294967295",
+        "4294967296",
         ":",
         ":",
         ":",
@@ -681,6 +737,7 @@ fn session(checklist: &Arc<Checklist>, audit: Audit, ids: (i64, i64, i64)) -> Se
         record,
         checklist: checklist.clone(),
         audit,
+        notes: Default::default(),
     }
 }
 
@@ -699,7 +756,8 @@ fn check_keyboard(keyboard: &InlineKeyboardMarkup, s: &Session) -> Result<(), Te
             .map_err(|_| TestCaseError::fail(format!("{data:?} does not parse")))?;
         if let CallbackData::Step {
             audit_id, revision, ..
-        } = parsed
+        }
+        | CallbackData::Note { audit_id, revision } = parsed
         {
             prop_assert_eq!((audit_id, revision), (s.record.id, s.record.revision));
         }
@@ -724,10 +782,17 @@ fn check_card(s: &Session) -> Result<(), TestCaseError> {
             "the hint is not shown as written"
         );
     } else {
-        prop_assert!(
-            keyboard.inline_keyboard.is_empty(),
-            "a closed audit with buttons"
-        );
+        // A closed audit offers nothing but a note on its last answer.
+        for button in keyboard.inline_keyboard.iter().flatten() {
+            let InlineKeyboardButtonKind::CallbackData(data) = &button.kind else {
+                return Err(TestCaseError::fail("not a callback button"));
+            };
+            prop_assert!(
+                matches!(CallbackData::parse(data), Ok(CallbackData::Note { .. })),
+                "a closed audit with the button {data:?}"
+            );
+        }
+        prop_assert!(keyboard.inline_keyboard.len() <= 1);
     }
     check_keyboard(&keyboard, s)
 }

@@ -408,8 +408,10 @@ impl Harness {
     fn record(&mut self, r: Responses) {
         assert_eq!(
             r.sent_messages.len(),
-            r.sent_messages_text.len() + r.sent_messages_photo.len(),
-            "the bot sent something other than text or a photo"
+            r.sent_messages_text.len()
+                + r.sent_messages_photo.len()
+                + r.sent_messages_document.len(),
+            "the bot sent something other than text, a photo or a document"
         );
         let mut new_card: Option<(i64, i32)> = None;
         let mut edited_card: Option<(i64, i32)> = None;
@@ -613,6 +615,24 @@ impl Harness {
             .map(|p| {
                 let caption = p.bot_request.caption.clone().unwrap_or_default();
                 (p.bot_request.file_name.clone(), caption)
+            })
+            .collect()
+    }
+
+    /// (file name, caption, content) of the documents sent during the last
+    /// dispatch. The content is as the mock server keeps it: exact for text
+    /// files such as the CSV, lossy for binary ones such as the PDF.
+    pub fn sent_documents(&self) -> Vec<(String, String, String)> {
+        self.last
+            .sent_messages_document
+            .iter()
+            .map(|d| {
+                let caption = d.bot_request.caption.clone().unwrap_or_default();
+                (
+                    d.bot_request.file_name.clone(),
+                    caption,
+                    d.bot_request.file_data.clone(),
+                )
             })
             .collect()
     }

@@ -9,5 +9,6 @@ mod helpers;
 mod history;
 mod hostile;
 mod operator;
+mod plan;
 mod privacy;
 mod two_checklists;

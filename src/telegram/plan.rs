@@ -1,0 +1,656 @@
+//! The dialogues that wait for typed text — notes on answers and the action
+//! plan — and the report files. What the bot waits for is stored (a restart
+//! keeps it); a press on a prompt that no longer waits changes nothing.
+
+use chrono::NaiveDate;
+use teloxide::prelude::*;
+use teloxide::types::{ChatId, InlineKeyboardMarkup, MessageId, User};
+
+use super::api::{self, strip_buttons, Api};
+use super::callback::PlanAction;
+use super::handlers::{refusal, replace_message, send_card, send_html, send_with_keyboard};
+use super::plan_view::{self, Typed};
+use super::HandlerResult;
+use crate::domain::audit::Status;
+use crate::domain::plan::{self as rules, PlanEntry};
+use crate::export::{
+    file_name, report_csv, report_pdf, section_chart, ChartLabels, ExportLabels, ReportInput,
+};
+use crate::i18n::{n, s, I18n};
+use crate::service::{PlanInput, PlanStep, Service, ServiceError, Session};
+use crate::storage::{Awaiting, Card, Pending};
+
+/// The day deadlines count from: the server's calendar day.
+pub(super) fn today() -> NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+/// The name the report files carry for a Telegram user.
+fn display_name(user: &User) -> String {
+    user.full_name()
+}
+
+/// The question number (1-based) of a question id in a session's checklist.
+fn question_number(session: &Session, question_id: &str) -> i64 {
+    session
+        .checklist
+        .position_of(question_id)
+        .map(|p| p.index as i64 + 1)
+        .unwrap_or(0)
+}
+
+/// Sends a prompt (or edits the pressed message into it) and remembers it
+/// as the message whose buttons go when the answer comes.
+async fn show_prompt<B: Api>(
+    bot: &B,
+    service: &Service,
+    pending: Pending,
+    (text, keyboard): (String, InlineKeyboardMarkup),
+    pressed: Option<(ChatId, MessageId)>,
+    chat: ChatId,
+) -> HandlerResult {
+    if let Some((chat, message)) = pressed {
+        if api::edit_with_keyboard(bot, chat, message, &text, &keyboard)
+            .await
+            .is_ok()
+        {
+            let card = Card {
+                chat_id: chat.0,
+                message_id: message.0,
+            };
+            service.set_prompt(pending, card).await?;
+            return Ok(());
+        }
+    }
+    let sent = send_with_keyboard(bot, chat, (text, keyboard)).await?;
+    let card = Card {
+        chat_id: chat.0,
+        message_id: sent.id.0,
+    };
+    service.set_prompt(pending, card).await?;
+    Ok(())
+}
+
+/// The prompt of a plan step that asks about an item.
+fn ask_prompt(
+    i18n: &I18n,
+    pending: &Pending,
+    entry: &PlanEntry,
+    total: usize,
+) -> (String, InlineKeyboardMarkup) {
+    let audit_id = pending.audit_id;
+    match pending.awaiting {
+        Awaiting::Deadline { .. } => {
+            plan_view::deadline_prompt(i18n, audit_id, entry, total, pending.walk, today())
+        }
+        Awaiting::Solution { .. } => plan_view::solution_prompt(i18n, audit_id, entry, total),
+        _ => plan_view::owner_prompt(i18n, audit_id, entry, total, pending.walk),
+    }
+}
+
+/// Shows where the plan dialogue went: the next question, the offer of
+/// the «Высокий» problems, or — at the end of a walk — the plan and the
+/// report files. `lead` goes above the first prompt.
+#[allow(clippy::too_many_arguments)]
+async fn show_step<B: Api>(
+    bot: &B,
+    service: &Service,
+    i18n: &I18n,
+    user: &User,
+    step: PlanStep,
+    pressed: Option<(ChatId, MessageId)>,
+    chat: ChatId,
+    lead: Option<String>,
+) -> HandlerResult {
+    let with_lead = |(text, keyboard): (String, InlineKeyboardMarkup)| match &lead {
+        Some(lead) => (format!("{lead}\n\n{text}"), keyboard),
+        None => (text, keyboard),
+    };
+    match step {
+        PlanStep::Ask { pending, entry } => {
+            let total = service.plan(pending.audit_id).await?.len();
+            let prompt = with_lead(ask_prompt(i18n, &pending, &entry, total));
+            show_prompt(bot, service, pending, prompt, pressed, chat).await
+        }
+        PlanStep::OfferHigh { pending, count } => {
+            let prompt = with_lead(plan_view::offer_high(i18n, pending.audit_id, count));
+            show_prompt(bot, service, pending, prompt, pressed, chat).await
+        }
+        PlanStep::Done { audit_id, walked } => {
+            if let Some((chat, message)) = pressed {
+                strip_buttons(bot, chat, message).await;
+            }
+            let session = service.session(audit_id).await?;
+            send_plan(bot, service, i18n, &session, chat, !walked).await?;
+            if walked {
+                send_report_files(bot, service, i18n, &session, &display_name(user), chat).await?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The plan as a message; with `buttons`, to change items or mark them
+/// done.
+async fn send_plan<B: Api>(
+    bot: &B,
+    service: &Service,
+    i18n: &I18n,
+    session: &Session,
+    chat: ChatId,
+    buttons: bool,
+) -> HandlerResult {
+    let plan = service.plan(session.record.id).await?;
+    let text = plan_view::plan_message(i18n, session, &plan);
+    let keyboard = plan_view::plan_keyboard(i18n, session.record.id, &plan);
+    let parts = super::render::split_message(&text, super::render::MAX_MESSAGE_CHARS);
+    let last = parts.len().saturating_sub(1);
+    for (i, part) in parts.into_iter().enumerate() {
+        if i == last && buttons && !plan.is_empty() {
+            send_with_keyboard(bot, chat, (part, keyboard.clone())).await?;
+        } else {
+            send_html(bot, chat, part).await?;
+        }
+    }
+    Ok(())
+}
+
+/// After the last answer: the walk through the plan starts, or, with no
+/// problem to plan for, the report files come at once.
+pub(super) async fn after_finish<B: Api>(
+    bot: &B,
+    service: &Service,
+    i18n: &I18n,
+    user: &User,
+    session: &Session,
+    chat: ChatId,
+) -> HandlerResult {
+    match service
+        .begin_plan(user.id.0 as i64, session.record.id)
+        .await?
+    {
+        PlanStep::Done { .. } => {
+            send_report_files(bot, service, i18n, session, &display_name(user), chat).await
+        }
+        step => {
+            let lead = Some(i18n.t("plan-intro"));
+            show_step(bot, service, i18n, user, step, None, chat, lead).await
+        }
+    }
+}
+
+/// /plan: the plan of the latest finished audit with buttons; the walk
+/// where it stands if one is under way; the walk from the start if there is
+/// no plan yet.
+pub(super) async fn plan_command<B: Api>(
+    bot: &B,
+    service: &Service,
+    i18n: &I18n,
+    user: &User,
+    chat: ChatId,
+) -> HandlerResult {
+    let user_id = user.id.0 as i64;
+    let Some(session) = service.latest_finished(user_id).await? else {
+        let key = if service.open(user_id).await?.is_some() {
+            "plan-need-finished"
+        } else {
+            "plan-no-audit"
+        };
+        send_html(bot, chat, i18n.t(key)).await?;
+        return Ok(());
+    };
+    let audit_id = session.record.id;
+    if let Some(step) = service.current_plan_step(user_id, audit_id).await? {
+        return show_step(bot, service, i18n, user, step, None, chat, None).await;
+    }
+    if service.plan(audit_id).await?.is_empty() {
+        let step = service.begin_plan(user_id, audit_id).await?;
+        if !matches!(step, PlanStep::Done { .. }) {
+            return show_step(bot, service, i18n, user, step, None, chat, None).await;
+        }
+    }
+    send_plan(bot, service, i18n, &session, chat, true).await
+}
+
+/// /report: the PDF and CSV of the latest finished audit.
+pub(super) async fn report_command<B: Api>(
+    bot: &B,
+    service: &Service,
+    i18n: &I18n,
+    user: &User,
+    chat: ChatId,
+) -> HandlerResult {
+    match service.latest_finished(user.id.0 as i64).await? {
+        Some(session) => {
+            send_report_files(bot, service, i18n, &session, &display_name(user), chat).await
+        }
+        None => {
+            send_html(bot, chat, i18n.t("report-none")).await?;
+            Ok(())
+        }
+    }
+}
+
+/// Builds the PDF (with the chart) and the CSV off the async workers and
+/// sends both as documents. A failure to build says so to the user.
+async fn send_report_files<B: Api>(
+    bot: &B,
+    service: &Service,
+    i18n: &I18n,
+    session: &Session,
+    user_name: &str,
+    chat: ChatId,
+) -> HandlerResult {
+    let plan: Vec<_> = service
+        .plan(session.record.id)
+        .await?
+        .into_iter()
+        .map(|e| e.item)
+        .collect();
+    let finished_at = session
+        .record
+        .finished_at
+        .unwrap_or(session.record.updated_at);
+    let date = chrono::DateTime::from_timestamp(finished_at, 0)
+        .map(|d| d.date_naive())
+        .unwrap_or_else(today);
+    let labels = ExportLabels::new(i18n);
+    let chart_labels = ChartLabels {
+        title: i18n.t("chart-title"),
+        overall: i18n.t("chart-overall"),
+        no_data: i18n.t("chart-no-data"),
+    };
+    let names = (
+        file_name(&labels, date, "pdf"),
+        file_name(&labels, date, "csv"),
+    );
+    let (checklist, audit, notes) = (
+        session.checklist.clone(),
+        session.audit.clone(),
+        session.notes.clone(),
+    );
+    let user_name = user_name.to_string();
+    let audit_id = session.record.id;
+    let built = tokio::task::spawn_blocking(move || {
+        let input = ReportInput {
+            checklist: &checklist,
+            audit: &audit,
+            user_name: &user_name,
+            date,
+            notes: &notes,
+            plan: &plan,
+        };
+        let report = crate::domain::report::Report::new(&checklist, &audit);
+        let chart = match section_chart(&report, &chart_labels) {
+            Ok(png) => Some(png),
+            Err(e) => {
+                log::warn!("no chart in the report of audit {audit_id}: {e}");
+                None
+            }
+        };
+        let pdf = report_pdf(&input, &labels, chart.as_deref())?;
+        let csv = report_csv(&input, &labels)?;
+        Ok::<_, crate::export::ExportError>((pdf, csv))
+    })
+    .await?;
+    let (pdf, csv) = match built {
+        Ok(files) => files,
+        Err(e) => {
+            log::error!("building the report of audit {audit_id} failed: {e}");
+            send_html(bot, chat, i18n.t("report-failed")).await?;
+            return Ok(());
+        }
+    };
+    api::send_document(bot, chat, pdf, &names.0, &i18n.t("report-caption-pdf")).await?;
+    api::send_document(bot, chat, csv, &names.1, &i18n.t("report-caption-csv")).await?;
+    Ok(())
+}
+
+/// A message while the bot waits for typed text: the note, the owner, the
+/// deadline or the solution — or a clear re-ask, with nothing changed.
+pub(super) async fn on_pending_text<B: Api>(
+    bot: &B,
+    service: &Service,
+    i18n: &I18n,
+    msg: &Message,
+    user: &User,
+    pending: Pending,
+) -> HandlerResult {
+    let chat = msg.chat.id;
+    let text = msg.text().unwrap_or_default();
+    if text.starts_with('/') {
+        // An unknown command is not an answer: the prompt stays as it is.
+        send_html(bot, chat, i18n.t("pending-not-a-command")).await?;
+        return Ok(());
+    }
+    let retry = |text: String| async move { send_html(bot, chat, text).await.map(drop) };
+    let input = match &pending.awaiting {
+        Awaiting::Note { .. } => {
+            return match rules::parse_note(text) {
+                Err(e) => Ok(retry(plan_view::text_refusal(i18n, Typed::Note, e)).await?),
+                Ok(note) => save_note(bot, service, i18n, pending, Some(&note), None, chat).await,
+            };
+        }
+        Awaiting::MoreHigh => return Ok(retry(i18n.t("plan-press-button")).await?),
+        Awaiting::Owner { .. } => match rules::parse_owner(text) {
+            Ok(owner) => PlanInput::Owner(Some(owner)),
+            Err(e) => return Ok(retry(plan_view::text_refusal(i18n, Typed::Owner, e)).await?),
+        },
+        Awaiting::Solution { .. } => match rules::parse_solution(text) {
+            Ok(solution) => PlanInput::Solution(solution),
+            Err(e) => return Ok(retry(plan_view::text_refusal(i18n, Typed::Solution, e)).await?),
+        },
+        Awaiting::Deadline { .. } => match rules::parse_deadline(text, today()) {
+            Ok(date) => PlanInput::Deadline(Some(date)),
+            Err(e) => return Ok(retry(plan_view::date_refusal(i18n, e, text, today())).await?),
+        },
+    };
+    let position = match pending.awaiting {
+        Awaiting::Owner { position }
+        | Awaiting::Deadline { position }
+        | Awaiting::Solution { position } => position,
+        _ => return Ok(()),
+    };
+    let step = match service
+        .plan_input(pending.user_id, pending.audit_id, position, input)
+        .await
+    {
+        Ok(step) => step,
+        Err(e @ (ServiceError::Stale | ServiceError::NotYours | ServiceError::NoAudit)) => {
+            return Ok(retry(refusal(i18n, &e)).await?);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if let Some(prompt) = pending.prompt {
+        strip_buttons(bot, ChatId(prompt.chat_id), MessageId(prompt.message_id)).await;
+    }
+    show_step(bot, service, i18n, user, step, None, chat, None).await
+}
+
+/// Writes or deletes the note the user was asked for, says so, and — during
+/// the audit — brings the card back under the thumb.
+async fn save_note<B: Api>(
+    bot: &B,
+    service: &Service,
+    i18n: &I18n,
+    pending: Pending,
+    note: Option<&str>,
+    pressed: Option<(ChatId, MessageId)>,
+    chat: ChatId,
+) -> HandlerResult {
+    let prompt = pending.prompt;
+    let result = service.finish_note(&pending, note).await;
+    let (text, session) = match result {
+        Ok((session, question_id)) => {
+            let number = n("number", question_number(&session, &question_id));
+            let key = if note.is_some() {
+                "note-saved"
+            } else {
+                "note-deleted"
+            };
+            (i18n.t_args(key, &[number]), Some(session))
+        }
+        Err(ServiceError::AnswerGone) => {
+            let number = match &pending.awaiting {
+                Awaiting::Note { question_id } => service
+                    .session(pending.audit_id)
+                    .await
+                    .map(|s| question_number(&s, question_id))
+                    .unwrap_or(0),
+                _ => 0,
+            };
+            (
+                i18n.t_args("note-answer-gone", &[n("number", number)]),
+                None,
+            )
+        }
+        Err(e) => return Err(e.into()),
+    };
+    match pressed {
+        Some(_) => replace_message(bot, pressed, chat, text).await?,
+        None => {
+            if let Some(prompt) = prompt {
+                strip_buttons(bot, ChatId(prompt.chat_id), MessageId(prompt.message_id)).await;
+            }
+            send_html(bot, chat, text).await?;
+        }
+    }
+    if let Some(session) = session.filter(|s| s.record.status == Status::InProgress) {
+        send_card(bot, service, i18n, &session, chat).await?;
+    }
+    Ok(())
+}
+
+/// «📝 Заметка» on a card.
+pub(super) async fn note_pressed<B: Api>(
+    bot: &B,
+    service: &Service,
+    i18n: &I18n,
+    q: &CallbackQuery,
+    audit_id: i64,
+    revision: i64,
+    chat: ChatId,
+) -> HandlerResult {
+    let user_id = q.from.id.0 as i64;
+    let prompt = match service.begin_note(user_id, audit_id, revision).await {
+        Ok(prompt) => prompt,
+        Err(e) => {
+            let text = match e {
+                ServiceError::NothingToNote => i18n.t("notice-nothing-to-note"),
+                e => refusal(i18n, &e),
+            };
+            api::answer(bot, q, Some(&text)).await?;
+            return Ok(());
+        }
+    };
+    api::answer(bot, q, Some(&i18n.t("ack-note-prompt"))).await?;
+    let view = plan_view::note_prompt(i18n, &prompt.session, prompt.index, &prompt.question_id);
+    show_prompt(bot, service, prompt.pending, view, None, chat).await
+}
+
+/// «✖️ Отмена» or «🗑 Удалить заметку» on a note prompt.
+pub(super) async fn note_closed<B: Api>(
+    bot: &B,
+    service: &Service,
+    i18n: &I18n,
+    q: &CallbackQuery,
+    (audit_id, delete): (i64, bool),
+    pressed: Option<(ChatId, MessageId)>,
+    chat: ChatId,
+) -> HandlerResult {
+    let user_id = q.from.id.0 as i64;
+    let pending = service.pending(user_id).await?;
+    let Some(pending) =
+        pending.filter(|p| p.audit_id == audit_id && matches!(p.awaiting, Awaiting::Note { .. }))
+    else {
+        api::answer(bot, q, Some(&i18n.t("notice-stale"))).await?;
+        return Ok(());
+    };
+    if delete {
+        api::answer(bot, q, Some(&i18n.t("ack-note-deleted"))).await?;
+        return save_note(bot, service, i18n, pending, None, pressed, chat).await;
+    }
+    service.clear_pending(user_id).await?;
+    api::answer(bot, q, Some(&i18n.t("ack-note-cancelled"))).await?;
+    replace_message(bot, pressed, chat, i18n.t("note-cancelled")).await
+}
+
+/// What a press on a plan prompt means.
+fn plan_input(action: PlanAction, user: &User) -> PlanInput {
+    match action {
+        PlanAction::OwnerMe => PlanInput::Owner(Some(rules::owner_from_name(&user.first_name))),
+        PlanAction::SkipOwner => PlanInput::Owner(None),
+        PlanAction::Term(term) => PlanInput::Deadline(Some(term.due(today()))),
+        PlanAction::SkipDeadline => PlanInput::Deadline(None),
+        PlanAction::EditSolution => PlanInput::EditSolution,
+        PlanAction::KeepSolution => PlanInput::KeepSolution,
+    }
+}
+
+/// The notice confirming a plan press.
+fn plan_ack(i18n: &I18n, input: &PlanInput) -> String {
+    match input {
+        PlanInput::Owner(Some(owner)) => {
+            let owner = rules::shorten(owner, 100);
+            i18n.t_args("ack-owner", &[s("owner", owner)])
+        }
+        PlanInput::Owner(None) => i18n.t("ack-owner-skipped"),
+        PlanInput::Deadline(Some(date)) => {
+            i18n.t_args("ack-deadline", &[s("date", plan_view::day(*date))])
+        }
+        PlanInput::Deadline(None) => i18n.t("ack-deadline-skipped"),
+        PlanInput::EditSolution => i18n.t("ack-solution-edit"),
+        PlanInput::KeepSolution | PlanInput::Solution(_) => i18n.t("ack-solution-kept"),
+    }
+}
+
+/// The notice for a refused plan press.
+fn plan_refusal(i18n: &I18n, error: &ServiceError) -> String {
+    match error {
+        ServiceError::Stale | ServiceError::NoAudit => i18n.t("notice-plan-stale"),
+        other => refusal(i18n, other),
+    }
+}
+
+/// A press on a plan prompt: an owner, a deadline, the solution.
+pub(super) async fn plan_pressed<B: Api>(
+    bot: &B,
+    service: &Service,
+    i18n: &I18n,
+    q: &CallbackQuery,
+    (audit_id, position, action): (i64, u32, PlanAction),
+    pressed: Option<(ChatId, MessageId)>,
+    chat: ChatId,
+) -> HandlerResult {
+    let input = plan_input(action, &q.from);
+    let ack = plan_ack(i18n, &input);
+    let user_id = q.from.id.0 as i64;
+    match service.plan_input(user_id, audit_id, position, input).await {
+        Ok(step) => {
+            api::answer(bot, q, Some(&ack)).await?;
+            show_step(bot, service, i18n, &q.from, step, pressed, chat, None).await
+        }
+        Err(e) => {
+            api::answer(bot, q, Some(&plan_refusal(i18n, &e))).await?;
+            Ok(())
+        }
+    }
+}
+
+/// «Добавить проблемы «Высокий»?» answered.
+pub(super) async fn more_pressed<B: Api>(
+    bot: &B,
+    service: &Service,
+    i18n: &I18n,
+    q: &CallbackQuery,
+    (audit_id, add): (i64, bool),
+    pressed: Option<(ChatId, MessageId)>,
+    chat: ChatId,
+) -> HandlerResult {
+    let user_id = q.from.id.0 as i64;
+    match service.plan_more(user_id, audit_id, add).await {
+        Ok(step) => {
+            let key = if add {
+                "ack-plan-more"
+            } else {
+                "ack-plan-done"
+            };
+            api::answer(bot, q, Some(&i18n.t(key))).await?;
+            show_step(bot, service, i18n, &q.from, step, pressed, chat, None).await
+        }
+        Err(e) => {
+            api::answer(bot, q, Some(&plan_refusal(i18n, &e))).await?;
+            Ok(())
+        }
+    }
+}
+
+/// «⏹ Закончить план»: what is filled in stays; the plan and the files come.
+pub(super) async fn stop_pressed<B: Api>(
+    bot: &B,
+    service: &Service,
+    i18n: &I18n,
+    q: &CallbackQuery,
+    audit_id: i64,
+    pressed: Option<(ChatId, MessageId)>,
+    chat: ChatId,
+) -> HandlerResult {
+    match service.plan_stop(q.from.id.0 as i64, audit_id).await {
+        Ok(()) => {
+            api::answer(bot, q, Some(&i18n.t("ack-plan-stopped"))).await?;
+            let step = PlanStep::Done {
+                audit_id,
+                walked: true,
+            };
+            show_step(bot, service, i18n, &q.from, step, pressed, chat, None).await
+        }
+        Err(e) => {
+            api::answer(bot, q, Some(&plan_refusal(i18n, &e))).await?;
+            Ok(())
+        }
+    }
+}
+
+/// «✏️ Пункт N» under /plan: ask about that item again.
+pub(super) async fn edit_pressed<B: Api>(
+    bot: &B,
+    service: &Service,
+    i18n: &I18n,
+    q: &CallbackQuery,
+    (audit_id, position): (i64, u32),
+    chat: ChatId,
+) -> HandlerResult {
+    match service
+        .edit_plan_item(q.from.id.0 as i64, audit_id, position)
+        .await
+    {
+        Ok(step) => {
+            let ack = i18n.t_args("ack-plan-edit", &[n("number", position)]);
+            api::answer(bot, q, Some(&ack)).await?;
+            show_step(bot, service, i18n, &q.from, step, None, chat, None).await
+        }
+        Err(e) => {
+            api::answer(bot, q, Some(&plan_refusal(i18n, &e))).await?;
+            Ok(())
+        }
+    }
+}
+
+/// «☑️ N выполнен» / «↩️ N не выполнен» under /plan: the plan message is
+/// redrawn with the mark.
+pub(super) async fn done_pressed<B: Api>(
+    bot: &B,
+    service: &Service,
+    i18n: &I18n,
+    q: &CallbackQuery,
+    (audit_id, position, done): (i64, u32, bool),
+    pressed: Option<(ChatId, MessageId)>,
+    chat: ChatId,
+) -> HandlerResult {
+    let user_id = q.from.id.0 as i64;
+    if let Err(e) = service
+        .set_plan_done(user_id, audit_id, position, done)
+        .await
+    {
+        api::answer(bot, q, Some(&plan_refusal(i18n, &e))).await?;
+        return Ok(());
+    }
+    let key = if done {
+        "ack-plan-item-done"
+    } else {
+        "ack-plan-item-undone"
+    };
+    api::answer(bot, q, Some(&i18n.t(key))).await?;
+    let session = service.session(audit_id).await?;
+    let plan = service.plan(audit_id).await?;
+    let text = plan_view::plan_message(i18n, &session, &plan);
+    let keyboard = plan_view::plan_keyboard(i18n, audit_id, &plan);
+    let fits = text.chars().count() <= super::render::MAX_MESSAGE_CHARS;
+    match pressed {
+        Some((chat, message)) if fits => {
+            api::edit_with_keyboard(bot, chat, message, &text, &keyboard).await?;
+        }
+        _ => send_plan(bot, service, i18n, &session, chat, true).await?,
+    }
+    Ok(())
+}
