@@ -38,6 +38,9 @@ pub enum ServiceError {
     /// The plan is for finished audits.
     #[error("the audit is not finished")]
     NotFinished,
+    /// A note was asked for while the plan walk waits for an answer.
+    #[error("the plan is being filled in")]
+    PlanUnderway,
     #[error(transparent)]
     Storage(StorageError),
 }
@@ -382,6 +385,8 @@ pub struct NotePrompt {
     pub index: usize,
     pub question_id: String,
     pub pending: Pending,
+    /// The note prompt this one replaces, whose buttons should go.
+    pub replaces: Option<Card>,
 }
 
 impl Service {
@@ -429,6 +434,16 @@ impl Service {
             .audit
             .note_target()
             .ok_or(ServiceError::NothingToNote)?;
+        // The user has one open question at a time: a note would end the
+        // walk through the plan, so it waits until the plan is done.
+        let previous = self.storage.pending(user_id).await?;
+        if previous
+            .as_ref()
+            .is_some_and(|p| !matches!(p.awaiting, Awaiting::Note { .. }))
+        {
+            return Err(ServiceError::PlanUnderway);
+        }
+        let replaces = previous.and_then(|p| p.prompt);
         let question_id = session
             .checklist
             .question(index)
@@ -449,6 +464,7 @@ impl Service {
             index,
             question_id,
             pending,
+            replaces,
         })
     }
 

@@ -252,11 +252,17 @@ pub(super) async fn on_message<B: Api>(
     let Some(user) = msg.from.as_ref().filter(|u| !u.is_bot) else {
         return Ok(());
     };
+    // A question the bot asked this user is answered in the chat it was
+    // asked in (in a group: by a reply, which Telegram delivers even in
+    // privacy mode).
+    if let Some(pending) = service.pending(user.id.0 as i64).await? {
+        let asked_in = pending.prompt.map(|p| p.chat_id);
+        if asked_in == Some(msg.chat.id.0) || (asked_in.is_none() && msg.chat.is_private()) {
+            return plan::on_pending_text(&bot, &service, &i18n, &msg, user, pending).await;
+        }
+    }
     if !msg.chat.is_private() {
         return Ok(());
-    }
-    if let Some(pending) = service.pending(user.id.0 as i64).await? {
-        return plan::on_pending_text(&bot, &service, &i18n, &msg, user, pending).await;
     }
     match service.open(user.id.0 as i64).await {
         Ok(Some(session)) => send_card(&bot, &service, &i18n, &session, msg.chat.id).await?,
@@ -282,6 +288,7 @@ pub(super) fn refusal(i18n: &I18n, error: &ServiceError) -> String {
         ServiceError::NothingToNote => i18n.t("notice-nothing-to-note"),
         ServiceError::AnswerGone => i18n.t("notice-stale"),
         ServiceError::NotFinished => i18n.t("plan-need-finished"),
+        ServiceError::PlanUnderway => i18n.t("notice-plan-underway"),
         ServiceError::Rule(rule) => match rule {
             AuditError::Closed => i18n.t("notice-closed"),
             AuditError::NotAwaitingPriority => i18n.t("notice-not-awaiting-priority"),

@@ -318,6 +318,9 @@ pub(super) async fn on_pending_text<B: Api>(
 ) -> HandlerResult {
     let chat = msg.chat.id;
     let text = msg.text().unwrap_or_default();
+    if text.starts_with('/') && !msg.chat.is_private() {
+        return Ok(());
+    }
     if text.starts_with('/') {
         // An unknown command is not an answer: the prompt stays as it is.
         send_html(bot, chat, i18n.t("pending-not-a-command")).await?;
@@ -437,6 +440,7 @@ pub(super) async fn note_pressed<B: Api>(
         Err(e) => {
             let text = match e {
                 ServiceError::NothingToNote => i18n.t("notice-nothing-to-note"),
+                ServiceError::PlanUnderway => i18n.t("notice-plan-underway"),
                 e => refusal(i18n, &e),
             };
             api::answer(bot, q, Some(&text)).await?;
@@ -445,7 +449,11 @@ pub(super) async fn note_pressed<B: Api>(
     };
     api::answer(bot, q, Some(&i18n.t("ack-note-prompt"))).await?;
     let view = plan_view::note_prompt(i18n, &prompt.session, prompt.index, &prompt.question_id);
-    show_prompt(bot, service, prompt.pending, view, None, chat).await
+    show_prompt(bot, service, prompt.pending, view, None, chat).await?;
+    if let Some(old) = prompt.replaces {
+        strip_buttons(bot, ChatId(old.chat_id), MessageId(old.message_id)).await;
+    }
+    Ok(())
 }
 
 /// «✖️ Отмена» or «🗑 Удалить заметку» on a note prompt.
@@ -460,9 +468,17 @@ pub(super) async fn note_closed<B: Api>(
 ) -> HandlerResult {
     let user_id = q.from.id.0 as i64;
     let pending = service.pending(user_id).await?;
-    let Some(pending) =
-        pending.filter(|p| p.audit_id == audit_id && matches!(p.awaiting, Awaiting::Note { .. }))
-    else {
+    // Only the prompt that is waiting: an older prompt's buttons must not
+    // act on the note asked for since.
+    let is_the_prompt = |p: &Pending| match (p.prompt, pressed) {
+        (Some(prompt), Some((chat, message))) => {
+            prompt.chat_id == chat.0 && prompt.message_id == message.0
+        }
+        _ => true,
+    };
+    let Some(pending) = pending.filter(|p| {
+        p.audit_id == audit_id && matches!(p.awaiting, Awaiting::Note { .. }) && is_the_prompt(p)
+    }) else {
         api::answer(bot, q, Some(&i18n.t("notice-stale"))).await?;
         return Ok(());
     };

@@ -8,6 +8,7 @@ mod faults;
 mod helpers;
 mod history;
 mod hostile;
+mod notes;
 mod operator;
 mod plan;
 mod privacy;
