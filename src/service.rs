@@ -528,16 +528,15 @@ impl Service {
                 walked: false,
             });
         };
-        self.ask(
-            user_id,
-            audit_id,
-            Awaiting::Owner {
-                position: first.position,
-            },
-            true,
-            first,
-        )
-        .await
+        self.walk_from(user_id, audit_id, first).await
+    }
+
+    /// Walks through the plan from `first`: «Кто отвечает?» for it.
+    async fn walk_from(&self, user_id: i64, audit_id: i64, first: PlanEntry) -> Result<PlanStep> {
+        let awaiting = Awaiting::Owner {
+            position: first.position,
+        };
+        self.ask(user_id, audit_id, awaiting, true, first).await
     }
 
     async fn ask(
@@ -732,18 +731,7 @@ impl Service {
         let after = self.storage.add_plan_items(audit_id, &drafts).await?;
         let last = before.iter().map(|e| e.position).max().unwrap_or(0);
         match after.into_iter().find(|e| e.position > last) {
-            Some(first) => {
-                self.ask(
-                    user_id,
-                    audit_id,
-                    Awaiting::Owner {
-                        position: first.position,
-                    },
-                    true,
-                    first,
-                )
-                .await
-            }
+            Some(first) => self.walk_from(user_id, audit_id, first).await,
             None => {
                 self.storage.clear_pending(user_id).await?;
                 Ok(PlanStep::Done {

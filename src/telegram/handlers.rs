@@ -8,7 +8,7 @@ use teloxide::RequestError;
 
 use super::api::{self, strip_buttons, Api};
 use super::callback::{Action, CallbackData};
-use super::plan;
+use super::plan::{self, PlanPress};
 use super::render;
 use super::{Cmd, HandlerResult};
 use crate::domain::audit::{AuditError, Change, Status};
@@ -408,17 +408,24 @@ async fn handle_callback<B: Api>(
             position,
             action,
         } => {
-            let press = (audit_id, position, action);
+            let press = PlanPress::Prompt {
+                audit_id,
+                position,
+                action,
+            };
             plan::plan_pressed(bot, service, i18n, q, press, pressed, chat).await?;
         }
         CallbackData::PlanMore { audit_id, add } => {
-            plan::more_pressed(bot, service, i18n, q, (audit_id, add), pressed, chat).await?;
+            let press = PlanPress::More { audit_id, add };
+            plan::plan_pressed(bot, service, i18n, q, press, pressed, chat).await?;
         }
         CallbackData::PlanStop { audit_id } => {
-            plan::stop_pressed(bot, service, i18n, q, audit_id, pressed, chat).await?;
+            let press = PlanPress::Stop { audit_id };
+            plan::plan_pressed(bot, service, i18n, q, press, pressed, chat).await?;
         }
         CallbackData::PlanEdit { audit_id, position } => {
-            plan::edit_pressed(bot, service, i18n, q, (audit_id, position), chat).await?;
+            let press = PlanPress::Edit { audit_id, position };
+            plan::plan_pressed(bot, service, i18n, q, press, pressed, chat).await?;
         }
         CallbackData::PlanDone {
             audit_id,

@@ -528,102 +528,77 @@ fn plan_refusal(i18n: &I18n, error: &ServiceError) -> String {
     }
 }
 
-/// A press on a plan prompt: an owner, a deadline, the solution.
+/// A press that moves the plan dialogue on.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum PlanPress {
+    /// On a prompt about an item: an owner, a deadline, the solution.
+    Prompt {
+        audit_id: i64,
+        position: u32,
+        action: PlanAction,
+    },
+    /// «Добавить проблемы «Высокий»?» answered.
+    More { audit_id: i64, add: bool },
+    /// «⏹ Закончить план»: what is filled in stays; the plan and the files
+    /// come.
+    Stop { audit_id: i64 },
+    /// «✏️ Пункт N» under /plan: ask about that item again, in a new
+    /// message below the plan.
+    Edit { audit_id: i64, position: u32 },
+}
+
+/// Applies a plan press and shows where the dialogue went; a press that no
+/// longer fits is refused with a notice and changes nothing.
 pub(super) async fn plan_pressed<B: Api>(
     bot: &B,
     service: &Service,
     i18n: &I18n,
     q: &CallbackQuery,
-    (audit_id, position, action): (i64, u32, PlanAction),
-    pressed: Option<(ChatId, MessageId)>,
-    chat: ChatId,
-) -> HandlerResult {
-    let input = plan_input(action, &q.from);
-    let ack = plan_ack(i18n, &input);
-    let user_id = q.from.id.0 as i64;
-    match service.plan_input(user_id, audit_id, position, input).await {
-        Ok(step) => {
-            api::answer(bot, q, Some(&ack)).await?;
-            show_step(bot, service, i18n, &q.from, step, pressed, chat, None).await
-        }
-        Err(e) => {
-            api::answer(bot, q, Some(&plan_refusal(i18n, &e))).await?;
-            Ok(())
-        }
-    }
-}
-
-/// «Добавить проблемы «Высокий»?» answered.
-pub(super) async fn more_pressed<B: Api>(
-    bot: &B,
-    service: &Service,
-    i18n: &I18n,
-    q: &CallbackQuery,
-    (audit_id, add): (i64, bool),
+    press: PlanPress,
     pressed: Option<(ChatId, MessageId)>,
     chat: ChatId,
 ) -> HandlerResult {
     let user_id = q.from.id.0 as i64;
-    match service.plan_more(user_id, audit_id, add).await {
-        Ok(step) => {
+    let (result, ack, pressed) = match press {
+        PlanPress::Prompt {
+            audit_id,
+            position,
+            action,
+        } => {
+            let input = plan_input(action, &q.from);
+            let ack = plan_ack(i18n, &input);
+            let result = service.plan_input(user_id, audit_id, position, input).await;
+            (result, ack, pressed)
+        }
+        PlanPress::More { audit_id, add } => {
             let key = if add {
                 "ack-plan-more"
             } else {
                 "ack-plan-done"
             };
-            api::answer(bot, q, Some(&i18n.t(key))).await?;
-            show_step(bot, service, i18n, &q.from, step, pressed, chat, None).await
+            let result = service.plan_more(user_id, audit_id, add).await;
+            (result, i18n.t(key), pressed)
         }
-        Err(e) => {
-            api::answer(bot, q, Some(&plan_refusal(i18n, &e))).await?;
-            Ok(())
+        PlanPress::Stop { audit_id } => {
+            let result = service
+                .plan_stop(user_id, audit_id)
+                .await
+                .map(|()| PlanStep::Done {
+                    audit_id,
+                    walked: true,
+                });
+            (result, i18n.t("ack-plan-stopped"), pressed)
         }
-    }
-}
-
-/// «⏹ Закончить план»: what is filled in stays; the plan and the files come.
-pub(super) async fn stop_pressed<B: Api>(
-    bot: &B,
-    service: &Service,
-    i18n: &I18n,
-    q: &CallbackQuery,
-    audit_id: i64,
-    pressed: Option<(ChatId, MessageId)>,
-    chat: ChatId,
-) -> HandlerResult {
-    match service.plan_stop(q.from.id.0 as i64, audit_id).await {
-        Ok(()) => {
-            api::answer(bot, q, Some(&i18n.t("ack-plan-stopped"))).await?;
-            let step = PlanStep::Done {
-                audit_id,
-                walked: true,
-            };
-            show_step(bot, service, i18n, &q.from, step, pressed, chat, None).await
-        }
-        Err(e) => {
-            api::answer(bot, q, Some(&plan_refusal(i18n, &e))).await?;
-            Ok(())
-        }
-    }
-}
-
-/// «✏️ Пункт N» under /plan: ask about that item again.
-pub(super) async fn edit_pressed<B: Api>(
-    bot: &B,
-    service: &Service,
-    i18n: &I18n,
-    q: &CallbackQuery,
-    (audit_id, position): (i64, u32),
-    chat: ChatId,
-) -> HandlerResult {
-    match service
-        .edit_plan_item(q.from.id.0 as i64, audit_id, position)
-        .await
-    {
-        Ok(step) => {
+        PlanPress::Edit { audit_id, position } => {
+            let result = service.edit_plan_item(user_id, audit_id, position).await;
             let ack = i18n.t_args("ack-plan-edit", &[n("number", position)]);
+            (result, ack, None)
+        }
+    };
+    match result {
+        Ok(step) => {
             api::answer(bot, q, Some(&ack)).await?;
-            show_step(bot, service, i18n, &q.from, step, None, chat, None).await
+            show_step(bot, service, i18n, &q.from, step, pressed, chat, None).await
         }
         Err(e) => {
             api::answer(bot, q, Some(&plan_refusal(i18n, &e))).await?;
