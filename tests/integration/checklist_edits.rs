@@ -261,11 +261,17 @@ async fn audit_across_an_edit(edit: Edit) {
     // Answering goes on to the end, on the questions of the edited file.
     let plan = plan(&shipped);
     let mut summary = None;
+    let mut last_shown = None;
     for _ in 0..3 * total {
-        if h.card_buttons(&anna).is_empty() {
+        if summary.is_some() {
             break;
         }
+        assert!(
+            !h.card_buttons(&anna).is_empty(),
+            "the card lost its buttons"
+        );
         let card = h.card_text(&anna);
+        last_shown = Some((h.card_id(&anna), shown_index(&card)));
         let labels: Vec<String> = h.card_labels(&anna).concat();
         if labels.iter().any(|l| l.contains("Завершить")) {
             let finish = labels
@@ -278,12 +284,38 @@ async fn audit_across_an_edit(edit: Edit) {
             assert_card_shows(&card, &expected, index);
             h.answer(&anna, plan(&expected.questions[index].id)).await;
         }
-        let sent = h.sent_texts().join("\n");
-        if sent.contains("Итоги аудита") {
-            summary = Some(sent);
+        let mut sent = h.sent_texts();
+        if sent.iter().any(|t| t.contains("Итоги аудита")) {
+            // The plan's first question comes after the summary.
+            let prompt = sent.pop().expect("the plan prompt");
+            assert!(prompt.contains("Кто отвечает?"), "{prompt}");
+            summary = Some(sent.join("\n"));
         }
     }
     let summary = summary.expect("the audit ended with a summary");
+    // The finished card keeps one button: a note on the question it showed.
+    let (card_id, index) = last_shown.expect("a card was answered");
+    let finished = h.message(card_id);
+    assert!(
+        finished
+            .text()
+            .unwrap_or_default()
+            .contains("Аудит завершён"),
+        "{finished:?}"
+    );
+    assert_eq!(
+        labels(&buttons(finished.reply_markup())),
+        [[format!("📝 Заметка к вопросу {}", index + 1)]]
+    );
+    assert_eq!(
+        h.card_labels(&anna),
+        [
+            vec!["👤 Я", "Пропустить"],
+            vec!["✏️ Своё решение"],
+            vec!["⏹ Закончить план"],
+        ],
+        "the plan's first question is the live card"
+    );
     let audit = h.audit_of(&anna).await;
     assert_eq!(audit.status, "finished");
 

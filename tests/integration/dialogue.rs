@@ -100,6 +100,26 @@ fn strs(rows: &[&[&str]]) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// The card's last row once question `number` (1-based) has an answer.
+fn note_row(number: usize) -> Vec<String> {
+    vec![format!("📝 Заметка к вопросу {number}")]
+}
+
+/// The buttons of the first plan prompt after the last answer.
+fn plan_prompt_labels() -> Vec<Vec<String>> {
+    strs(&[
+        &["👤 Я", "Пропустить"],
+        &["✏️ Своё решение"],
+        &["⏹ Закончить план"],
+    ])
+}
+
+/// The date part of the report files' names: the UTC day the audit was
+/// finished, as every other audit date the bot shows.
+fn report_day(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%d.%m.%Y").to_string()
+}
+
 /// Answers the next `replies` in order, each on the live card.
 async fn answer_all(h: &mut Harness, who: &Person, replies: &[Reply]) {
     for &reply in replies {
@@ -175,6 +195,7 @@ async fn a_whole_audit_is_answered_on_one_card_and_ends_with_the_summary() {
     let card_id = h.card_id(&anna);
 
     let mut summary = String::new();
+    let mut plan_prompt = String::new();
     for (i, &reply) in plan.iter().enumerate() {
         assert_card_shows(&h.card_text(&anna), &sheet, i);
         let labels = reply_labels(reply);
@@ -186,13 +207,16 @@ async fn a_whole_audit_is_answered_on_one_card_and_ends_with_the_summary() {
         for (press, (label, expected)) in labels.iter().zip(&notices).enumerate() {
             let notice = h.tap(&anna, label).await;
             assert_eq!(&notice, expected, "question {}, press {label}", i + 1);
-            assert_eq!(h.card_id(&anna), card_id, "the card moved");
             let edits = h.edited_texts();
             assert_eq!(edits.len(), 1, "one edit per press: {edits:?}");
             assert_eq!(edits[0].0, card_id, "the card is edited in place");
             let final_press = last_question && press + 1 == labels.len();
             if final_press {
-                summary = h.sent_texts().join("\n");
+                // The summary, the chart, then the first question of the
+                // plan as a new message with buttons.
+                let mut texts = h.sent_texts();
+                plan_prompt = texts.pop().expect("the plan prompt");
+                summary = texts.join("\n");
                 assert_eq!(
                     h.sent_photos(),
                     vec![(
@@ -201,22 +225,51 @@ async fn a_whole_audit_is_answered_on_one_card_and_ends_with_the_summary() {
                     )],
                     "the chart follows the summary"
                 );
+                assert!(h.sent_documents().is_empty(), "the files wait for the plan");
+                let sent = &h.last.sent_messages_text;
+                let text_ids: Vec<i32> = sent.iter().map(|t| t.message.id.0).collect();
+                let photo_id = h.last.sent_messages_photo[0].message.id.0;
+                let (prompt_id, summary_ids) = text_ids.split_last().expect("texts");
+                assert!(
+                    summary_ids.iter().all(|&id| id < photo_id) && photo_id < *prompt_id,
+                    "summary {summary_ids:?}, then the chart {photo_id}, then the plan {prompt_id}"
+                );
+                assert!(
+                    sent[..summary_ids.len()]
+                        .iter()
+                        .all(|t| t.bot_request.reply_markup.is_none()),
+                    "the summary has no buttons"
+                );
+                assert_eq!(
+                    h.card_id(&anna),
+                    *prompt_id,
+                    "the plan prompt is the live card"
+                );
             } else {
+                assert_eq!(h.card_id(&anna), card_id, "the card moved");
                 assert!(h.last.sent_messages.is_empty(), "no new message per press");
             }
         }
     }
 
-    // The card ends without buttons.
-    let card = h.card_text(&anna);
+    // The audit card ends with one button: a note on the last answer.
+    let card = h.message(card_id).text().unwrap_or_default().to_string();
     assert!(card.contains("Аудит завершён"), "{card}");
     assert!(card.contains("39 из 39"), "{card}");
-    assert!(h.card_buttons(&anna).is_empty());
-    assert!(h
-        .last
-        .sent_messages
-        .iter()
-        .all(|m| m.reply_markup().is_none()));
+    assert_eq!(
+        labels(&buttons(h.message(card_id).reply_markup())),
+        vec![note_row(39)]
+    );
+
+    // The plan starts with the heaviest zone: who is responsible?
+    assert_eq!(plan_prompt, h.card_text(&anna));
+    assert!(
+        plan_prompt.contains("Теперь план действий"),
+        "{plan_prompt}"
+    );
+    assert!(plan_prompt.contains("Кто отвечает?"), "{plan_prompt}");
+    assert!(plan_prompt.contains("пункт 1 из 3"), "{plan_prompt}");
+    assert_eq!(h.card_labels(&anna), plan_prompt_labels());
 
     // The overall score and the section scores, computed here.
     let count = |pred: &dyn Fn(&Reply) -> bool, section: Option<usize>| {
@@ -289,6 +342,11 @@ async fn a_whole_audit_is_answered_on_one_card_and_ends_with_the_summary() {
     }
     assert_in_order(top_block, &needles);
     assert!(!top_block.contains("4. <b>"), "more than three zones");
+    let first_zone = format!("<b>{}</b>", esc(&sheet.section_titles[ranked[0].0]));
+    assert!(
+        plan_prompt.contains(&first_zone),
+        "{first_zone:?} not in:\n{plan_prompt}"
+    );
 
     let strengths_at = summary.find("Сильные стороны").expect("strengths title");
     let problems_block = &summary[problems_at..strengths_at];
@@ -357,6 +415,66 @@ async fn a_whole_audit_is_answered_on_one_card_and_ends_with_the_summary() {
     }
 }
 
+#[tokio::test]
+async fn an_audit_answered_all_yes_ends_with_the_report_files_and_no_plan() {
+    let mut h = Harness::new().await;
+    let boris = boris();
+    h.start_audit(&boris).await;
+    let card_id = h.card_id(&boris);
+    answer_all(&mut h, &boris, &[Reply::Yes; 38]).await;
+
+    let before = chrono::Utc::now();
+    let notice = h.tap(&boris, YES).await;
+    let after = chrono::Utc::now();
+
+    assert_eq!(notice, ACK_FINISHED);
+    let summary = h.sent_texts().join("\n");
+    assert!(summary.contains("Итоги аудита"), "{summary}");
+    assert!(summary.contains("Проблем не найдено"), "{summary}");
+    assert!(!summary.contains("Кто отвечает?"), "{summary}");
+    assert_eq!(h.sent_photos().len(), 1, "the chart");
+    let documents = h.sent_documents();
+    let names: Vec<&str> = documents.iter().map(|d| d.0.as_str()).collect();
+    let named = |day: &str| {
+        vec![
+            format!("Отчёт об аудите {day}.pdf"),
+            format!("Отчёт об аудите {day}.csv"),
+        ]
+    };
+    assert!(
+        names == named(&report_day(before)) || names == named(&report_day(after)),
+        "{names:?}"
+    );
+    // The files come last: after the summary and the chart.
+    let photo_id = h.last.sent_messages_photo[0].message.id.0;
+    let document_ids: Vec<i32> = h
+        .last
+        .sent_messages_document
+        .iter()
+        .map(|d| d.message.id.0)
+        .collect();
+    assert!(
+        h.last
+            .sent_messages_text
+            .iter()
+            .all(|t| t.message.id.0 < photo_id),
+        "the summary comes first"
+    );
+    assert!(
+        document_ids.iter().all(|&id| id > photo_id),
+        "the chart {photo_id}, then the files {document_ids:?}"
+    );
+    // No plan to ask about: the finished card is the only one with buttons.
+    assert!(h
+        .last
+        .sent_messages
+        .iter()
+        .all(|m| m.reply_markup().is_none()));
+    assert_eq!(h.card_id(&boris), card_id);
+    assert!(h.card_text(&boris).contains("Аудит завершён"));
+    assert_eq!(h.card_labels(&boris), vec![note_row(39)]);
+}
+
 // ---------------------------------------------------------------------------
 // 3. Resume after a restart of the bot
 // ---------------------------------------------------------------------------
@@ -383,7 +501,9 @@ async fn an_audit_resumes_after_the_bot_restarts_on_the_same_database() {
     assert_eq!(notice, ACK_CONTINUE);
     assert_eq!(h.sent_texts().len(), 1, "the card is sent anew");
     assert_card_shows(&h.card_text(&anna), &sheet, 10);
-    assert_eq!(h.card_labels(&anna), strs(&[&[YES, NO], &[NA], &[BACK]]));
+    let mut expected = strs(&[&[YES, NO], &[NA], &[BACK]]);
+    expected.push(note_row(10));
+    assert_eq!(h.card_labels(&anna), expected);
 
     let notice = h.tap(&anna, YES).await;
 
@@ -455,7 +575,9 @@ async fn back_while_choosing_a_priority_undoes_the_unrated_answer() {
     let card = h.card_text(&anna);
     assert_card_shows(&card, &sheet, 2);
     assert!(!card.contains("Ваш ответ"), "{card}");
-    assert_eq!(h.card_labels(&anna), strs(&[&[YES, NO], &[NA], &[BACK]]));
+    let mut expected = strs(&[&[YES, NO], &[NA], &[BACK]]);
+    expected.push(note_row(2));
+    assert_eq!(h.card_labels(&anna), expected);
     let rows = h.answers(audit.id).await;
     assert_eq!(rows.len(), 2);
     assert!(rows.iter().all(|r| r.question_id != sheet.questions[2].id));
@@ -934,4 +1056,5 @@ async fn the_summary_goes_to_the_chat_where_the_audit_was_finished() {
         "the summary went to chats {chats:?}, not the private chat {}",
         private.chat_id()
     );
+    assert_eq!(h.sent_documents().len(), 2, "the report files");
 }

@@ -10,7 +10,7 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 use crate::bot_process::*;
-use crate::fake_api::{FakeUser, FaultKind};
+use crate::fake_api::{Attachment, FakeApi, FakeUser, FaultKind, StoredMessage};
 
 // ---------------------------------------------------------------------------
 // Tests
@@ -433,6 +433,8 @@ async fn set_my_commands_registers_the_menu() {
             "continue",
             "progress",
             "summary",
+            "plan",
+            "report",
             "history",
             "restart",
             "help",
@@ -446,6 +448,291 @@ async fn set_my_commands_registers_the_menu() {
         );
     }
     world.fake.wait_for_idle_poll(WAIT).await.unwrap();
+    bot.stop_cleanly().await;
+    world.assert_token_not_logged();
+}
+
+// ---------------------------------------------------------------------------
+// The plan and the report files over the binary
+// ---------------------------------------------------------------------------
+
+/// A day as the bot writes it.
+fn day(date: chrono::NaiveDate) -> String {
+    date.format("%d.%m.%Y").to_string()
+}
+
+/// Presses the button labelled `label` on `message`; returns the notice.
+async fn press_label(fake: &FakeApi, message: &StoredMessage, label: &str) -> Option<String> {
+    let data = message
+        .keyboard
+        .iter()
+        .flatten()
+        .find(|(l, _)| l == label)
+        .map(|(_, data)| data.clone())
+        .unwrap_or_else(|| panic!("no «{label}» on {:?}", message.keyboard));
+    let (_, query) = fake.push_callback(USER, USER, message.message_id, &data);
+    fake.wait_callback_answered(&query, WAIT).await.unwrap()
+}
+
+/// The labels of a message's buttons, row by row.
+fn rows(message: &StoredMessage) -> Vec<Vec<&str>> {
+    message
+        .keyboard
+        .iter()
+        .map(|row| row.iter().map(|(label, _)| label.as_str()).collect())
+        .collect()
+}
+
+#[tokio::test]
+async fn an_audit_and_its_plan_over_the_binary_end_with_a_pdf_and_a_csv() {
+    let qids = question_ids();
+    let mut world = World::new("plan-report").await;
+    let fake = world.fake.clone();
+    fake.add_user(FakeUser::new(USER, "Анна").language(Some("ru")));
+    let mut bot = world.spawn();
+
+    // The audit: «Нет» in three sections, «Да» everywhere else.
+    let mut card = world.start_audit().await;
+    let mut model = Model::default();
+    let no = |i: usize| match i {
+        0 => Some(Press::High),
+        8 => Some(Press::Medium),
+        21 => Some(Press::Low),
+        _ => None,
+    };
+    let mut presses = Vec::new();
+    for i in 0..TOTAL {
+        match no(i) {
+            Some(priority) => presses.extend([Press::No, priority]),
+            None => presses.push(Press::Yes),
+        }
+    }
+    // The files carry the (UTC) day the audit was finished.
+    let mut finished_on = Vec::new();
+    for (n, &press) in presses.iter().enumerate() {
+        if n + 1 == presses.len() {
+            finished_on.push(day(chrono::Utc::now().date_naive()));
+        }
+        let query = press_on(&fake, &card, press);
+        let ack = fake.wait_callback_answered(&query, WAIT).await.unwrap();
+        let ack = ack.unwrap_or_default();
+        model.apply(press, &qids);
+        if n + 1 < presses.len() {
+            assert!(is_ack(&ack), "press {n} ({press:?}) answered {ack:?}");
+            card = wait_card_edited(&fake, &card).await;
+            assert_card_matches(&card, &model, &qids);
+        } else {
+            assert_eq!(ack, "Аудит завершён! Отправляю итоги…");
+        }
+    }
+    finished_on.push(day(chrono::Utc::now().date_naive()));
+
+    // The summary and the chart, then the plan's first question.
+    let owner_prompt = fake
+        .wait_for_bot_message(
+            USER,
+            |m| m.message_id > card.message_id && m.plain_text.contains("Кто отвечает?"),
+            WAIT,
+        )
+        .await
+        .unwrap();
+    let earlier: Vec<StoredMessage> = fake
+        .bot_messages(USER)
+        .into_iter()
+        .filter(|m| m.message_id > card.message_id && m.message_id < owner_prompt.message_id)
+        .collect();
+    assert!(
+        earlier
+            .iter()
+            .any(|m| m.plain_text.contains("Итоги аудита")),
+        "no summary before the plan"
+    );
+    assert!(
+        earlier
+            .iter()
+            .any(|m| m.attachment.as_ref().is_some_and(|a| a.kind == "photo")),
+        "no chart before the plan"
+    );
+    assert!(
+        owner_prompt.plain_text.contains("пункт 1 из 3"),
+        "{}",
+        owner_prompt.plain_text
+    );
+    assert_eq!(
+        rows(&owner_prompt),
+        [
+            vec!["👤 Я", "Пропустить"],
+            vec!["✏️ Своё решение"],
+            vec!["⏹ Закончить план"],
+        ]
+    );
+
+    // Item 1: the owner and the deadline typed.
+    let today = chrono::Local::now().date_naive();
+    let deadline = day(today
+        .checked_add_months(chrono::Months::new(1))
+        .expect("a month from today"));
+    let deadline_prompt = world
+        .send_text("Ольга", |m| {
+            m.plain_text.contains("Срок?") && m.plain_text.contains("Ольга")
+        })
+        .await;
+    assert!(
+        deadline_prompt.plain_text.contains("пункт 1 из 3"),
+        "{}",
+        deadline_prompt.plain_text
+    );
+    let item_two = world
+        .send_text(&deadline, |m| m.plain_text.contains("Кто отвечает?"))
+        .await;
+    assert!(
+        item_two.plain_text.contains("пункт 2 из 3"),
+        "{}",
+        item_two.plain_text
+    );
+
+    // Item 2: skipped by presses; the prompt is edited in place.
+    let notice = press_label(&fake, &item_two, "Пропустить").await;
+    assert_eq!(notice.as_deref(), Some("Ответственный не назначен"));
+    let item_two = fake
+        .wait_for_bot_message(
+            USER,
+            |m| m.message_id == item_two.message_id && m.plain_text.contains("Срок?"),
+            WAIT,
+        )
+        .await
+        .unwrap();
+    let notice = press_label(&fake, &item_two, "Без срока").await;
+    assert_eq!(notice.as_deref(), Some("Без срока"));
+
+    // Item 3: the plan is ended there.
+    let item_three = fake
+        .wait_for_bot_message(
+            USER,
+            |m| m.message_id == item_two.message_id && m.plain_text.contains("пункт 3 из 3"),
+            WAIT,
+        )
+        .await
+        .unwrap();
+    let notice = press_label(&fake, &item_three, "⏹ Закончить план").await;
+    assert_eq!(notice.as_deref(), Some("План сохранён"));
+
+    // The plan as a message, then the PDF and the CSV.
+    let is_document =
+        |m: &StoredMessage| m.attachment.as_ref().is_some_and(|a| a.kind == "document");
+    fake.wait_for_bot_message(
+        USER,
+        |m| {
+            is_document(m)
+                && m.message_id > item_three.message_id
+                && m.attachment
+                    .as_ref()
+                    .and_then(|a| a.file_name.as_deref())
+                    .is_some_and(|name| name.ends_with(".csv"))
+        },
+        WAIT,
+    )
+    .await
+    .unwrap();
+    let after: Vec<StoredMessage> = fake
+        .bot_messages(USER)
+        .into_iter()
+        .filter(|m| m.message_id > item_three.message_id)
+        .collect();
+    let plan = after
+        .iter()
+        .find(|m| m.plain_text.contains("План действий"))
+        .unwrap_or_else(|| panic!("no plan message: {after:#?}"));
+    assert!(plan.plain_text.contains("Ольга"), "{}", plan.plain_text);
+    assert!(plan.plain_text.contains(&deadline), "{}", plan.plain_text);
+    let documents: Vec<&Attachment> = after
+        .iter()
+        .filter(|m| is_document(m))
+        .filter_map(|m| m.attachment.as_ref())
+        .collect();
+    let names: Vec<&str> = documents
+        .iter()
+        .map(|a| a.file_name.as_deref().unwrap_or_default())
+        .collect();
+    assert!(
+        finished_on.iter().any(|finished| names
+            == [
+                format!("Отчёт об аудите {finished}.pdf"),
+                format!("Отчёт об аудите {finished}.csv"),
+            ]),
+        "{names:?}, finished on {finished_on:?}"
+    );
+    // The uploads arrived byte for byte as the fake server stored them.
+    let uploads = fake.requests_for("sendDocument");
+    assert_eq!(uploads.len(), 2, "{uploads:#?}");
+    for (upload, stored) in uploads.iter().zip(&documents) {
+        let file = upload.file("document").expect("an uploaded document");
+        assert_eq!(file.bytes, stored.bytes);
+        assert_eq!(Some(file.file_name.as_str()), stored.file_name.as_deref());
+    }
+
+    // The PDF: a PDF, with the typed owner and deadline in its text.
+    let pdf = &documents[0].bytes;
+    assert!(pdf.starts_with(b"%PDF-"), "{:?}", &pdf[..pdf.len().min(16)]);
+    let text = pdf_extract::extract_text_from_mem(pdf).expect("the PDF's text");
+    assert!(text.contains("Ольга"), "no owner in the PDF:\n{text}");
+    assert!(
+        text.contains(&deadline),
+        "no {deadline} in the PDF:\n{text}"
+    );
+
+    // The CSV: UTF-8 with a BOM, «;»-separated, every answer and the plan.
+    let csv_bytes = &documents[1].bytes;
+    let bom = "\u{feff}".as_bytes();
+    assert!(csv_bytes.starts_with(bom), "{:?}", &csv_bytes[..8]);
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(&csv_bytes[bom.len()..]);
+    let header = reader.headers().expect("a header row").clone();
+    assert_eq!(header.len(), 13, "{header:?}");
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no column {name:?} in {header:?}"))
+    };
+    let (kind, question_id, answer, owner, due) = (
+        column("Тип строки"),
+        column("ID вопроса"),
+        column("Ответ"),
+        column("Ответственный"),
+        column("Срок"),
+    );
+    let records: Vec<csv::StringRecord> = reader
+        .records()
+        .collect::<Result<_, _>>()
+        .expect("CSV rows");
+    let answers: Vec<&csv::StringRecord> = records.iter().filter(|r| &r[kind] == "Ответ").collect();
+    let plan_rows: Vec<&csv::StringRecord> =
+        records.iter().filter(|r| &r[kind] == "План").collect();
+    assert_eq!(answers.len(), TOTAL);
+    assert_eq!(answers.len() + plan_rows.len(), records.len());
+    for (i, row) in answers.iter().enumerate() {
+        assert_eq!(&row[question_id], qids[i].as_str());
+        let expected = if no(i).is_some() { "Нет" } else { "Да" };
+        assert_eq!(&row[answer], expected, "{row:?}");
+    }
+    assert_eq!(plan_rows.len(), 3, "{plan_rows:?}");
+    assert_eq!(&plan_rows[0][owner], "Ольга");
+    assert_eq!(&plan_rows[0][due], deadline.as_str());
+    assert!(plan_rows[1..].iter().all(|r| &r[owner] != "Ольга"));
+
+    // Nothing the bot asked of the API was refused.
+    let refused: Vec<String> = fake
+        .requests()
+        .iter()
+        .filter(|r| !r.is_ok() && !r.is("getUpdates"))
+        .map(ToString::to_string)
+        .collect();
+    assert!(refused.is_empty(), "{refused:#?}");
+    let db = DbState::read(&world.db_path()).await;
+    assert_eq!(db.answers(), model.answers);
+    assert_eq!(db.audits[0].1, "finished");
     bot.stop_cleanly().await;
     world.assert_token_not_logged();
 }
