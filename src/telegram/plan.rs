@@ -67,7 +67,12 @@ async fn show_prompt<B: Api>(
         chat_id: chat.0,
         message_id: sent.id.0,
     };
+    // Asked again in a new message (/plan): one live prompt, like one card.
+    let previous = pending.prompt.filter(|old| *old != card);
     service.set_prompt(pending, card).await?;
+    if let Some(old) = previous {
+        strip_buttons(bot, ChatId(old.chat_id), MessageId(old.message_id)).await;
+    }
     Ok(())
 }
 
@@ -251,9 +256,7 @@ async fn send_report_files<B: Api>(
         .record
         .finished_at
         .unwrap_or(session.record.updated_at);
-    let date = chrono::DateTime::from_timestamp(finished_at, 0)
-        .map(|d| d.date_naive())
-        .unwrap_or_else(today);
+    let date = super::render::local_day(finished_at).unwrap_or_else(today);
     let labels = ExportLabels::new(i18n);
     let chart_labels = ChartLabels {
         title: i18n.t("chart-title"),
@@ -456,6 +459,17 @@ pub(super) async fn note_pressed<B: Api>(
     Ok(())
 }
 
+/// Whether a press came from the prompt that is waiting (when both are
+/// known): an older copy's buttons must not answer the question asked since.
+fn is_the_prompt(pending: Option<&Pending>, pressed: Option<(ChatId, MessageId)>) -> bool {
+    match (pending.and_then(|p| p.prompt), pressed) {
+        (Some(prompt), Some((chat, message))) => {
+            prompt.chat_id == chat.0 && prompt.message_id == message.0
+        }
+        _ => true,
+    }
+}
+
 /// «✖️ Отмена» or «🗑 Удалить заметку» on a note prompt.
 pub(super) async fn note_closed<B: Api>(
     bot: &B,
@@ -468,16 +482,10 @@ pub(super) async fn note_closed<B: Api>(
 ) -> HandlerResult {
     let user_id = q.from.id.0 as i64;
     let pending = service.pending(user_id).await?;
-    // Only the prompt that is waiting: an older prompt's buttons must not
-    // act on the note asked for since.
-    let is_the_prompt = |p: &Pending| match (p.prompt, pressed) {
-        (Some(prompt), Some((chat, message))) => {
-            prompt.chat_id == chat.0 && prompt.message_id == message.0
-        }
-        _ => true,
-    };
     let Some(pending) = pending.filter(|p| {
-        p.audit_id == audit_id && matches!(p.awaiting, Awaiting::Note { .. }) && is_the_prompt(p)
+        p.audit_id == audit_id
+            && matches!(p.awaiting, Awaiting::Note { .. })
+            && is_the_prompt(Some(p), pressed)
     }) else {
         api::answer(bot, q, Some(&i18n.t("notice-stale"))).await?;
         return Ok(());
@@ -559,6 +567,12 @@ pub(super) async fn plan_pressed<B: Api>(
     chat: ChatId,
 ) -> HandlerResult {
     let user_id = q.from.id.0 as i64;
+    if !matches!(press, PlanPress::Edit { .. })
+        && !is_the_prompt(service.pending(user_id).await?.as_ref(), pressed)
+    {
+        api::answer(bot, q, Some(&i18n.t("notice-plan-stale"))).await?;
+        return Ok(());
+    }
     let (result, ack, pressed) = match press {
         PlanPress::Prompt {
             audit_id,
