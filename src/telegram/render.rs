@@ -539,9 +539,15 @@ fn percent_text(percent: Option<u32>) -> String {
         .unwrap_or_else(|| "—".to_string())
 }
 
+/// The calendar day of a unix time in the server's time zone — the same
+/// clock deadlines are counted by.
+pub fn local_day(secs: i64) -> Option<chrono::NaiveDate> {
+    chrono::DateTime::from_timestamp(secs, 0).map(|d| d.with_timezone(&chrono::Local).date_naive())
+}
+
 /// Day.month.year of a unix time, as the owner reads dates.
 pub fn date(secs: i64) -> String {
-    chrono::DateTime::from_timestamp(secs, 0)
+    local_day(secs)
         .map(|d| d.format("%d.%m.%Y").to_string())
         .unwrap_or_default()
 }
