@@ -360,6 +360,7 @@ btn-plan-edit = ✏️ Пункт { $number }
 btn-plan-done = ☑️ { $number } выполнен
 btn-plan-undone = ↩️ { $number } не выполнен
 pending-not-a-command = Такой команды нет. Я жду ответ на вопрос выше — напишите его сообщением или нажмите кнопку. Все команды: /help
+notice-dates-outdated = Эти сроки уже прошли — обновил кнопки, выберите ещё раз
 notice-plan-stale = Этот вопрос плана уже неактуален — ничего не изменено. План: /plan
 
 ## Report files

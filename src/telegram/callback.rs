@@ -4,6 +4,7 @@
 
 use crate::domain::audit::{Answer, Command, Priority};
 use crate::domain::plan::Term;
+use chrono::NaiveDate;
 
 /// Telegram's limit on callback data, in bytes.
 pub const MAX_LEN: usize = 64;
@@ -61,7 +62,9 @@ pub enum PlanAction {
     /// «Я»: the user is responsible.
     OwnerMe,
     SkipOwner,
-    Term(Term),
+    /// A term counted from the day the prompt was drawn, so the press
+    /// stores the date its label showed.
+    Term(Term, NaiveDate),
     SkipDeadline,
     /// Write an own solution instead of the proposed one.
     EditSolution,
@@ -70,33 +73,40 @@ pub enum PlanAction {
 }
 
 impl PlanAction {
-    pub const ALL: [PlanAction; 9] = [
+    /// Every action but the terms, which carry a date.
+    pub const FIXED: [PlanAction; 5] = [
         PlanAction::OwnerMe,
         PlanAction::SkipOwner,
-        PlanAction::Term(Term::Week),
-        PlanAction::Term(Term::TwoWeeks),
-        PlanAction::Term(Term::Month),
-        PlanAction::Term(Term::ThreeMonths),
         PlanAction::SkipDeadline,
         PlanAction::EditSolution,
         PlanAction::KeepSolution,
     ];
 
-    fn code(self) -> &'static str {
+    fn token(self) -> String {
         match self {
-            PlanAction::OwnerMe => "me",
-            PlanAction::SkipOwner => "so",
-            PlanAction::Term(term) => term.code(),
-            PlanAction::SkipDeadline => "sd",
-            PlanAction::EditSolution => "ed",
-            PlanAction::KeepSolution => "ks",
+            PlanAction::OwnerMe => "me".into(),
+            PlanAction::SkipOwner => "so".into(),
+            PlanAction::Term(term, from) => format!("{}{}", term.code(), from.format(DAY)),
+            PlanAction::SkipDeadline => "sd".into(),
+            PlanAction::EditSolution => "ed".into(),
+            PlanAction::KeepSolution => "ks".into(),
         }
     }
 
-    fn from_code(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|a| a.code() == code)
+    fn from_token(token: &str) -> Option<Self> {
+        if let Some(fixed) = Self::FIXED.into_iter().find(|a| a.token() == token) {
+            return Some(fixed);
+        }
+        let (code, day) = (token.get(..2)?, token.get(2..)?);
+        let term = Term::from_code(code)?;
+        let from = NaiveDate::parse_from_str(day, DAY).ok()?;
+        // Only the canonical spelling, so one press has one form.
+        (from.format(DAY).to_string() == day).then_some(PlanAction::Term(term, from))
     }
 }
+
+/// How a term's day is written in callback data.
+const DAY: &str = "%Y%m%d";
 
 /// What a press on the audit card asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -181,7 +191,7 @@ impl CallbackData {
                 audit_id,
                 position,
                 action,
-            } => format!("p:{audit_id}:{position}:{}", action.code()),
+            } => format!("p:{audit_id}:{position}:{}", action.token()),
             CallbackData::PlanMore { audit_id, add } => format!("pm:{audit_id}:{}", u8::from(*add)),
             CallbackData::PlanStop { audit_id } => format!("px:{audit_id}"),
             CallbackData::PlanEdit { audit_id, position } => format!("pe:{audit_id}:{position}"),
@@ -238,7 +248,7 @@ impl CallbackData {
             ("p", [audit, position, code]) => CallbackData::Plan {
                 audit_id: number(audit)?,
                 position: position_number(position)?,
-                action: PlanAction::from_code(code).ok_or(ParseError)?,
+                action: PlanAction::from_token(code).ok_or(ParseError)?,
             },
             ("pm", [audit, add]) => CallbackData::PlanMore {
                 audit_id: number(audit)?,
@@ -337,9 +347,18 @@ mod tests {
                 done: false,
             },
         ]);
+        // The widest days an eight-digit date holds.
+        let (first, last) = (
+            NaiveDate::from_ymd_opt(1000, 1, 1).unwrap(),
+            NaiveDate::from_ymd_opt(9999, 12, 31).unwrap(),
+        );
+        let terms = Term::ALL
+            .into_iter()
+            .flat_map(|t| [PlanAction::Term(t, first), PlanAction::Term(t, last)]);
         all.extend(
-            PlanAction::ALL
+            PlanAction::FIXED
                 .into_iter()
+                .chain(terms)
                 .map(|action| CallbackData::Plan {
                     audit_id,
                     position,
@@ -418,6 +437,11 @@ mod tests {
             "nx:",
             "p:1:0:me",
             "p:1:2:zz",
+            "p:1:2:w1",
+            "p:1:2:w12026113",
+            "p:1:2:w120261131",
+            "p:1:2:w1+2026112",
+            "p:1:2:x120261123",
             "p:1:4294967296:me",
             "pm:1:2",
             "pm:1:",

@@ -504,7 +504,7 @@ fn plan_input(action: PlanAction, user: &User) -> PlanInput {
     match action {
         PlanAction::OwnerMe => PlanInput::Owner(Some(rules::owner_from_name(&user.first_name))),
         PlanAction::SkipOwner => PlanInput::Owner(None),
-        PlanAction::Term(term) => PlanInput::Deadline(Some(term.due(today()))),
+        PlanAction::Term(term, from) => PlanInput::Deadline(Some(term.due(from))),
         PlanAction::SkipDeadline => PlanInput::Deadline(None),
         PlanAction::EditSolution => PlanInput::EditSolution,
         PlanAction::KeepSolution => PlanInput::KeepSolution,
@@ -572,6 +572,26 @@ pub(super) async fn plan_pressed<B: Api>(
     {
         api::answer(bot, q, Some(&i18n.t("notice-plan-stale"))).await?;
         return Ok(());
+    }
+    if let PlanPress::Prompt {
+        audit_id,
+        action: PlanAction::Term(term, from),
+        ..
+    } = press
+    {
+        if from > today() {
+            // No prompt is drawn in the future: a forged press.
+            api::answer(bot, q, Some(&i18n.t("notice-plan-stale"))).await?;
+            return Ok(());
+        }
+        if term.due(from) < today() {
+            // Drawn long ago: its dates have passed. Redraw it with today's.
+            api::answer(bot, q, Some(&i18n.t("notice-dates-outdated"))).await?;
+            if let Some(step) = service.current_plan_step(user_id, audit_id).await? {
+                show_step(bot, service, i18n, &q.from, step, pressed, chat, None).await?;
+            }
+            return Ok(());
+        }
     }
     let (result, ack, pressed) = match press {
         PlanPress::Prompt {

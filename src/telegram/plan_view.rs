@@ -219,7 +219,7 @@ pub fn deadline_prompt(
         if term == suggested {
             label = i18n.t_args("btn-term-default", &[s("label", label)]);
         }
-        button(label, data(PlanAction::Term(term)))
+        button(label, data(PlanAction::Term(term, today)))
     };
     let mut rows = vec![
         vec![term_button(Term::Week), term_button(Term::TwoWeeks)],

@@ -21,6 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock};
 use std::time::Instant;
 
+use chrono::NaiveDate;
 use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::test_runner::{Config as ProptestConfig, RngAlgorithm, TestCaseError, TestRunner};
@@ -31,6 +32,7 @@ use churn_audit_bot::domain::audit::{
     Answer, Audit, AuditError, Command, Priority, Response, Status,
 };
 use churn_audit_bot::domain::checklist::{Checklist, ChecklistError, MAX_CHECKLIST_ID_LEN};
+use churn_audit_bot::domain::plan::Term;
 use churn_audit_bot::domain::report::Report;
 use churn_audit_bot::i18n::I18n;
 use churn_audit_bot::service::Session;
@@ -303,6 +305,16 @@ fn kind_of(data: &CallbackData) -> usize {
 }
 const KINDS: usize = 15;
 
+/// Any plan action; a term with any day an eight-digit date can hold.
+fn plan_action() -> impl Strategy<Value = PlanAction> {
+    let day = (1000i32..=9999, 1u32..=12, 1u32..=31)
+        .prop_filter_map("a real day", |(y, m, d)| NaiveDate::from_ymd_opt(y, m, d));
+    prop_oneof![
+        select(PlanAction::FIXED.to_vec()),
+        (select(Term::ALL.to_vec()), day).prop_map(|(term, day)| PlanAction::Term(term, day)),
+    ]
+}
+
 /// A plan position: 1 or more, often at the edges.
 fn position() -> impl Strategy<Value = u32> {
     prop_oneof![
@@ -332,13 +344,13 @@ fn callback_data() -> impl Strategy<Value = CallbackData> {
         (id(), id()).prop_map(|(audit_id, revision)| CallbackData::Note { audit_id, revision }),
         id().prop_map(|audit_id| CallbackData::NoteCancel { audit_id }),
         id().prop_map(|audit_id| CallbackData::NoteDelete { audit_id }),
-        (id(), position(), select(PlanAction::ALL.to_vec())).prop_map(
-            |(audit_id, position, action)| CallbackData::Plan {
+        (id(), position(), plan_action()).prop_map(|(audit_id, position, action)| {
+            CallbackData::Plan {
                 audit_id,
                 position,
                 action,
             }
-        ),
+        }),
         (id(), any::<bool>()).prop_map(|(audit_id, add)| CallbackData::PlanMore { audit_id, add }),
         id().prop_map(|audit_id| CallbackData::PlanStop { audit_id }),
         (id(), position())

@@ -1663,3 +1663,61 @@ async fn an_audit_without_problems_gets_no_plan_prompt_and_files_at_once() {
     assert!(items(&mut h, &anna).await.is_empty());
     assert_eq!(pending(&mut h, &anna).await, None);
 }
+
+/// A deadline button stores the date its label shows, counted from the day
+/// the prompt was drawn. Pressed after that date has passed, it is refused
+/// and the prompt is redrawn with today's dates; a day in the future is no
+/// prompt the bot drew, and changes nothing either.
+#[tokio::test]
+async fn a_deadline_button_whose_date_has_passed_is_redrawn_not_stored() {
+    let mut h = Harness::new().await;
+    let anna = anna();
+    run_audit(&mut h, &anna, THREE_ZONES).await;
+    h.tap(&anna, ME).await;
+    let prompt = h.card_id(&anna);
+    let priority = THREE_ZONES_PLAN[0].1;
+    let fresh = deadline_keyboard(priority, true);
+    assert_eq!(h.card_labels(&anna), fresh);
+    let data = h.data_of(&anna, &starred(&h, &anna));
+    let drawn_on = |date: NaiveDate| {
+        let (head, _) = data.split_at(data.len() - 8);
+        format!("{head}{}", date.format("%Y%m%d"))
+    };
+    assert_eq!(drawn_on(today()), data, "the button carries today");
+    let before = state(&mut h).await;
+
+    // Drawn 100 days ago: «1 неделя» or even «3 месяца» from then is past.
+    let notice = h
+        .press_on(&anna, prompt, Some(&drawn_on(today() - Days::new(100))))
+        .await;
+    assert_eq!(
+        notice,
+        "Эти сроки уже прошли — обновил кнопки, выберите ещё раз"
+    );
+    assert_eq!(state(&mut h).await, before, "nothing stored");
+    // Redrawn in place (here to the same dates, so Telegram's copy does not
+    // change): no second prompt.
+    assert!(h.sent_texts().is_empty(), "{:?}", h.sent_texts());
+    assert_eq!(h.card_id(&anna), prompt);
+    assert_eq!(h.card_labels(&anna), fresh);
+
+    // Drawn tomorrow: forged.
+    let notice = h
+        .press_on(&anna, prompt, Some(&drawn_on(today() + Days::new(1))))
+        .await;
+    assert_eq!(notice, PLAN_STALE);
+    assert!(h.nothing_shown());
+    assert_eq!(state(&mut h).await, before);
+
+    // The real button still stores the date it shows.
+    h.press_on(&anna, prompt, Some(&data)).await;
+    let expected = match priority {
+        Prio::High => week(),
+        Prio::Medium => month(),
+        Prio::Low => three_months(),
+    };
+    assert_eq!(
+        filled(&mut h, &anna).await[0],
+        (Some("Анна".into()), stored(expected))
+    );
+}
