@@ -548,7 +548,7 @@ pub fn local_day(secs: i64) -> Option<chrono::NaiveDate> {
 /// Day.month.year of a unix time, as the owner reads dates.
 pub fn date(secs: i64) -> String {
     local_day(secs)
-        .map(|d| d.format("%d.%m.%Y").to_string())
+        .map(super::plan_view::day)
         .unwrap_or_default()
 }
 
