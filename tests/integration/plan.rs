@@ -984,6 +984,30 @@ async fn a_press_on_an_earlier_prompt_is_refused_and_changes_nothing() {
     }
 }
 
+/// The callback data of every button on `who`'s live message.
+fn live_data(h: &Harness, who: &Person) -> Vec<String> {
+    h.card_buttons(who)
+        .into_iter()
+        .flatten()
+        .map(|b| b.data)
+        .collect()
+}
+
+/// `who` presses each of `data` on `message`: each is refused as someone
+/// else's, nothing is shown and nothing changes.
+async fn assert_foreign(h: &mut Harness, who: &Person, message: i32, data: &[String]) {
+    let before = state(h).await;
+    for data in data {
+        assert_eq!(
+            h.press_on(who, message, Some(data)).await,
+            NOT_YOURS,
+            "{data}"
+        );
+        assert!(h.nothing_shown(), "{data}");
+        assert_eq!(state(h).await, before, "{data}");
+    }
+}
+
 #[tokio::test]
 async fn another_user_cannot_press_the_plan_buttons_of_anna() {
     let mut h = Harness::new().await;
@@ -994,67 +1018,25 @@ async fn another_user_cannot_press_the_plan_buttons_of_anna() {
     let card = h.card_id(&anna);
 
     // The walk's buttons.
-    let mut foreign: Vec<String> = h
-        .card_buttons(&anna)
-        .into_iter()
-        .flatten()
-        .map(|b| b.data)
-        .collect();
+    let mut foreign = live_data(&h, &anna);
     h.tap(&anna, ME).await;
-    foreign.extend(h.card_buttons(&anna).into_iter().flatten().map(|b| b.data));
-    let before = state(&mut h).await;
-    for data in &foreign {
-        assert_eq!(
-            h.press_on(&boris, card, Some(data)).await,
-            NOT_YOURS,
-            "{data}"
-        );
-        assert!(h.nothing_shown(), "{data}");
-        assert_eq!(state(&mut h).await, before, "{data}");
-    }
+    foreign.extend(live_data(&h, &anna));
+    assert_foreign(&mut h, &boris, card, &foreign).await;
 
     // The offer's buttons.
     h.tap(&anna, NO_DEADLINE).await;
     skip_rest(&mut h, &anna).await;
-    let offer: Vec<String> = h
-        .card_buttons(&anna)
-        .into_iter()
-        .flatten()
-        .map(|b| b.data)
-        .collect();
+    let offer = live_data(&h, &anna);
     assert_eq!(offer.len(), 2);
-    let before = state(&mut h).await;
-    for data in &offer {
-        assert_eq!(
-            h.press_on(&boris, card, Some(data)).await,
-            NOT_YOURS,
-            "{data}"
-        );
-        assert!(h.nothing_shown(), "{data}");
-        assert_eq!(state(&mut h).await, before, "{data}");
-    }
+    assert_foreign(&mut h, &boris, card, &offer).await;
 
     // /plan's buttons.
     h.tap(&anna, ENOUGH).await;
     h.send_text(&anna, "/plan").await;
     let plan = h.card_id(&anna);
-    let buttons: Vec<String> = h
-        .card_buttons(&anna)
-        .into_iter()
-        .flatten()
-        .map(|b| b.data)
-        .collect();
+    let buttons = live_data(&h, &anna);
     assert_eq!(buttons.len(), 6);
-    let before = state(&mut h).await;
-    for data in &buttons {
-        assert_eq!(
-            h.press_on(&boris, plan, Some(data)).await,
-            NOT_YOURS,
-            "{data}"
-        );
-        assert!(h.nothing_shown(), "{data}");
-        assert_eq!(state(&mut h).await, before, "{data}");
-    }
+    assert_foreign(&mut h, &boris, plan, &buttons).await;
     assert_eq!(pending(&mut h, &boris).await, None);
 }
 
