@@ -415,6 +415,16 @@ impl Service {
         Ok(session)
     }
 
+    /// Checks the audit is the user's, reading only its row: the plan's
+    /// presses need no answers.
+    async fn check_owner(&self, user_id: i64, audit_id: i64) -> Result<()> {
+        match self.storage.audit(audit_id).await? {
+            Some(record) if record.user_id == user_id => Ok(()),
+            Some(_) => Err(ServiceError::NotYours),
+            None => Err(ServiceError::NoAudit),
+        }
+    }
+
     /// «📝 Заметка» pressed on a card made at `revision`: from now on the
     /// user's next text is the note for the question the card offered.
     pub async fn begin_note(
@@ -565,7 +575,7 @@ impl Service {
         audit_id: i64,
         position: u32,
     ) -> Result<PlanStep> {
-        self.own_session(user_id, audit_id).await?;
+        self.check_owner(user_id, audit_id).await?;
         let plan = self.storage.plan(audit_id).await?;
         let entry = plan
             .into_iter()
@@ -589,7 +599,7 @@ impl Service {
         position: u32,
         done: bool,
     ) -> Result<PlanEntry> {
-        self.own_session(user_id, audit_id).await?;
+        self.check_owner(user_id, audit_id).await?;
         let pending = self.storage.pending(user_id).await?;
         self.storage
             .update_plan_item(
@@ -605,7 +615,7 @@ impl Service {
 
     /// The pending plan prompt of `user_id` for `audit_id`, or `Stale`.
     async fn plan_pending(&self, user_id: i64, audit_id: i64) -> Result<Pending> {
-        self.own_session(user_id, audit_id).await?;
+        self.check_owner(user_id, audit_id).await?;
         match self.storage.pending(user_id).await? {
             Some(p) if p.audit_id == audit_id => Ok(p),
             _ => Err(ServiceError::Stale),
