@@ -12,10 +12,10 @@ sections-count = { $count } { $count ->
     [one] разделе
    *[other] разделах
 }
+# In the genitive: it always follows «около» (около 1 минуты, около 15 минут).
 minutes-count = { $count } { $count ->
-    [one] минута
-    [few] минуты
-   *[many] минут
+    [one] минуты
+   *[other] минут
 }
 
 ## /start
@@ -31,7 +31,9 @@ start-greeting =
     ⏱ Около { $minutes }: { $questions } в { $sections }. Вопросы приходят по одному, отвечать — кнопками. Ответы сохраняются после каждого нажатия: можно прерваться и продолжить позже, даже с другого устройства.
 start-legend-title = <b>Как отвечать</b>
 start-priority-title = <b>Приоритет</b> — его нужно оценить после «Нет» (и можно после «Не применимо»):
-start-choose = Выберите аудит:
+start-choose = 👋 Здравствуйте, { $name }! Выберите аудит:
+start-choose-item = { $number }. <b>{ $title }</b> — { $questions }, около { $minutes }
+start-choose-hint = Ответы сохраняются после каждого нажатия: можно прерваться и продолжить позже, даже с другого устройства. Язык бота: /language
 start-in-progress =
     У вас есть незавершённый аудит «{ $title }»: отвечено { $answered } из { $total }.
 
@@ -41,7 +43,8 @@ start-no-checklists = Нет ни одного аудит-листа. Обрат
 ## Buttons
 
 btn-start = ▶️ Начать аудит
-btn-start-named = ▶️ { $title }
+btn-start-named = ▶️ { $number }. { $title }
+btn-start-other = ▶️ Начать «{ $title }»
 btn-continue = ▶️ Продолжить ({ $answered } из { $total })
 btn-restart = 🔄 Начать заново
 btn-restart-confirm = Да, начать заново
@@ -116,6 +119,10 @@ restart-confirm =
     Начать аудит «{ $title }» заново?
 
     Текущий аудит (отвечено { $answered } из { $total }) сохранится как прерванный, продолжить его будет нельзя.
+restart-confirm-other =
+    Начать аудит «{ $other }»?
+
+    Текущий аудит «{ $title }» (отвечено { $answered } из { $total }) сохранится как прерванный, продолжить его будет нельзя.
 no-audit = Сейчас нет начатого аудита. Отправьте /start, чтобы начать.
 checklist-gone = Аудит-лист этого аудита больше недоступен. Отправьте /start, чтобы начать новый.
 error-internal = ⚠️ Что-то пошло не так, ничего не изменено. Попробуйте ещё раз через минуту.
@@ -151,6 +158,7 @@ help =
     /plan — план действий: ответственные, сроки, отметки о выполнении
     /report — отчёт файлами: PDF и таблица CSV
     /history — ваши аудиты и их баллы
+    /language — язык бота: українська, русский, English
     /delete_my_data — удалить все ваши данные
     /help — эта справка
 
@@ -177,6 +185,7 @@ cmd-history = Мои аудиты и их баллы
 cmd-restart = Начать аудит заново
 cmd-help = Как отвечать и что умеет бот
 cmd-delete-my-data = Удалить все мои данные
+cmd-language = Язык бота: українська, русский, English
 cmd-plan = План действий: ответственные и сроки
 cmd-report = Отчёт файлами: PDF и CSV
 
@@ -232,7 +241,7 @@ history-empty = У вас ещё нет аудитов. Начать: /start
 ## Report file: the PDF and CSV sent as documents. Plain text, no HTML.
 
 report-file-name = Отчёт об аудите
-report-file-title = Отчёт по аудиту оттока клиентов
+report-file-title = Отчёт об аудите
 report-file-date = Дата аудита
 report-file-user = Пользователь
 report-file-answered = Отвечено вопросов
@@ -369,3 +378,13 @@ report-none = Пока нет завершённого аудита — отчё
 report-caption-pdf = 📄 Отчёт об аудите: баллы, ответы, проблемы и план действий
 report-caption-csv = 📑 Все ответы и план таблицей (CSV, открывается в Excel)
 report-failed = ⚠️ Не получилось подготовить отчёт. Попробуйте /report ещё раз через минуту.
+
+## /language (each language's name is written in that language)
+
+language-name = Русский
+language-prompt =
+    🌐 <b>Язык бота</b>
+    Сейчас: { $current }. Выберите язык — на нём будут вопросы аудита, итоги, план и отчёты. Ответы не изменятся.
+btn-language-current = ✓ { $name }
+ack-language = Язык бота: русский
+language-set = ✅ Язык бота: { $name }. Текущая карточка и вопросы — уже на нём.

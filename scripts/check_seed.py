@@ -42,7 +42,7 @@ HTML_RE = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>|&[a-zA-Z]+;|&#\d+;")
 MAX_QUESTION_ID_LEN = 48
 MAX_ACTION_LEN = 300
 
-TOP_KEYS = {"id", "version", "language", "title", "subtitle", "intro", "minutes",
+TOP_KEYS = {"id", "version", "language", "title", "short_title", "subtitle", "intro", "minutes",
             "instructions", "answers", "priorities", "sections"}
 ANSWER_KEYS = {"yes": "Да", "no": "Нет", "not_applicable": "Не применимо"}
 PRIORITY_KEYS = {"low": "Низкий", "medium": "Средний", "high": "Высокий"}

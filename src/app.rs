@@ -26,12 +26,14 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(Service, Arc<I18n>)> {
         )
     })?;
     for c in &checklists {
+        let languages: Vec<&str> = c.languages().map(|l| l.code()).collect();
         log::info!(
-            "checklist {} v{}: {} questions in {} sections",
-            c.id,
-            c.version,
-            c.question_count(),
-            c.sections.len()
+            "checklist {} v{}: {} questions in {} sections ({})",
+            c.id(),
+            c.version(),
+            c.original().question_count(),
+            c.original().sections.len(),
+            languages.join(", ")
         );
     }
     let storage = Storage::connect(&config.database_url)
@@ -44,7 +46,7 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(Service, Arc<I18n>)> {
     {
         log::info!("audits {}: {count}", status.code());
     }
-    let i18n = I18n::new("ru").context("loading the Russian locale")?;
+    let i18n = I18n::new(config.default_language).context("loading the locales")?;
     Ok((Service::new(storage, checklists), Arc::new(i18n)))
 }
 
@@ -207,12 +209,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let started = async {
         wait_for_api(&bot, &stop).await?;
         tokio::select! {
-            set = bot.set_my_commands(telegram::command_menu(&i18n)) => {
-                if let Err(e) = set {
-                    log::warn!("could not set the command menu: {e}");
-                }
-                Some(())
-            }
+            () = telegram::set_command_menus(&bot, &i18n) => Some(()),
             _ = stop.requested() => None,
         }
     };

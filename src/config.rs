@@ -3,6 +3,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::domain::lang::Lang;
+
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://churn-audit.db";
 pub const DEFAULT_CHECKLISTS_DIR: &str = "questions";
 
@@ -45,6 +47,8 @@ pub struct Config {
     pub checklists_dir: PathBuf,
     /// Another Bot API server (a local one, or a fake one in tests).
     pub api_url: Option<url::Url>,
+    /// The language of users whose Telegram language the bot doesn't speak.
+    pub default_language: Lang,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -61,6 +65,8 @@ pub enum ConfigError {
     MalformedToken,
     #[error("TELOXIDE_API_URL is not a valid URL: {0}")]
     BadApiUrl(String),
+    #[error("DEFAULT_LANGUAGE is {0:?}; the bot speaks uk, ru and en")]
+    BadLanguage(String),
 }
 
 /// Where the data is: all the `stats` command needs (no token).
@@ -86,7 +92,14 @@ impl Config {
                 url::Url::parse(raw.trim()).map_err(|e| ConfigError::BadApiUrl(e.to_string()))
             })
             .transpose()?;
+        let default_language = match get("DEFAULT_LANGUAGE") {
+            Some(raw) => {
+                Lang::parse(raw.trim()).ok_or_else(|| ConfigError::BadLanguage(raw.clone()))?
+            }
+            None => Lang::En,
+        };
         Ok(Self {
+            default_language,
             token,
             database_url: get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string()),
             checklists_dir: PathBuf::from(
@@ -118,6 +131,7 @@ mod tests {
         assert_eq!(c.database_url, DEFAULT_DATABASE_URL);
         assert_eq!(c.checklists_dir, PathBuf::from("questions"));
         assert_eq!(c.api_url, None);
+        assert_eq!(c.default_language, Lang::En);
         assert_eq!(c.token.expose(), TOKEN);
     }
 
@@ -158,8 +172,10 @@ mod tests {
             ("DATABASE_URL", "sqlite:///tmp/x.db"),
             ("CHECKLISTS_DIR", "/srv/lists"),
             ("TELOXIDE_API_URL", "http://127.0.0.1:8081/"),
+            ("DEFAULT_LANGUAGE", "uk"),
         ])
         .expect("valid");
+        assert_eq!(c.default_language, Lang::Uk);
         assert_eq!(c.database_url, "sqlite:///tmp/x.db");
         assert_eq!(c.checklists_dir, PathBuf::from("/srv/lists"));
         assert_eq!(c.api_url.map(|u| u.port()), Some(Some(8081)));
@@ -167,5 +183,11 @@ mod tests {
             config(&[("TELOXIDE_TOKEN", TOKEN), ("TELOXIDE_API_URL", "not a url")]),
             Err(ConfigError::BadApiUrl(_))
         ));
+        for bad in ["de", "UK", "ua", "en-US"] {
+            let err =
+                config(&[("TELOXIDE_TOKEN", TOKEN), ("DEFAULT_LANGUAGE", bad)]).expect_err(bad);
+            assert_eq!(err, ConfigError::BadLanguage(bad.to_string()));
+            assert!(err.to_string().contains("DEFAULT_LANGUAGE"), "{err}");
+        }
     }
 }

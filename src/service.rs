@@ -8,7 +8,8 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 
 use crate::domain::audit::{Audit, AuditError, Change, Command, Status};
-use crate::domain::checklist::Checklist;
+use crate::domain::checklist::{Checklist, Localized};
+use crate::domain::lang::Lang;
 use crate::domain::plan::{self, PlanEntry, Source};
 use crate::domain::report::Report;
 use crate::storage::{
@@ -59,19 +60,32 @@ pub type Result<T> = std::result::Result<T, ServiceError>;
 /// How many audits /history lists.
 const HISTORY_LENGTH: i64 = 20;
 
-/// An audit as the dialogue needs it: its row, its checklist and its state.
+/// An audit as the dialogue needs it: its row, its checklist (in every
+/// language) and its state.
 #[derive(Debug, Clone)]
 pub struct Session {
     pub record: AuditRecord,
-    pub checklist: Arc<Checklist>,
+    pub checklist: Arc<Localized>,
     pub audit: Audit,
     /// The owner's notes, by question id.
     pub notes: HashMap<String, String>,
 }
 
 impl Session {
-    pub fn report(&self) -> Report {
-        Report::new(&self.checklist, &self.audit)
+    /// The checklist's texts in `lang` (or its original language).
+    pub fn texts(&self, lang: Lang) -> &Checklist {
+        self.checklist.get(lang)
+    }
+
+    /// The language the checklist was written in. Plan items are drafted
+    /// in it; they are shown in the reader's (see [`Service::plan`]).
+    pub fn original_language(&self) -> Lang {
+        self.checklist.original().language
+    }
+
+    /// The report, its texts in `lang`.
+    pub fn report(&self, lang: Lang) -> Report {
+        Report::new(self.texts(lang), &self.audit)
     }
 }
 
@@ -88,11 +102,11 @@ pub struct AuditOverview {
 
 pub struct Service {
     storage: Storage,
-    checklists: Vec<Arc<Checklist>>,
+    checklists: Vec<Arc<Localized>>,
 }
 
 impl Service {
-    pub fn new(storage: Storage, checklists: Vec<Checklist>) -> Self {
+    pub fn new(storage: Storage, checklists: Vec<Localized>) -> Self {
         Self {
             storage,
             checklists: checklists.into_iter().map(Arc::new).collect(),
@@ -103,22 +117,45 @@ impl Service {
         &self.storage
     }
 
-    pub fn checklists(&self) -> &[Arc<Checklist>] {
+    pub fn checklists(&self) -> &[Arc<Localized>] {
         &self.checklists
     }
 
-    pub fn checklist(&self, id: &str) -> Option<&Arc<Checklist>> {
-        self.checklists.iter().find(|c| c.id == id)
+    pub fn checklist(&self, id: &str) -> Option<&Arc<Localized>> {
+        self.checklists.iter().find(|c| c.id() == id)
     }
 
-    pub async fn touch_user(&self, user: &UserInfo) -> Result<()> {
-        Ok(self.storage.upsert_user(user).await?)
+    /// Records who the user is now (name, username) and returns their
+    /// language: the one stored, else `guess`, which is stored from now on.
+    pub async fn touch_user(&self, user: &UserInfo, guess: Lang) -> Result<Lang> {
+        let stored = self.storage.upsert_user(user, guess.code()).await?;
+        Ok(Lang::parse(&stored).unwrap_or(guess))
+    }
+
+    /// The user's language without writing anything when it is known: what
+    /// every update asks first. A user the bot has not met yet is stored,
+    /// with `guess` as their language.
+    pub async fn language(&self, user: &UserInfo, guess: Lang) -> Result<Lang> {
+        match self.storage.language(user.id).await? {
+            Some(code) => match Lang::parse(&code) {
+                Some(lang) => Ok(lang),
+                None => self.set_language(user.id, guess).await.map(|()| guess),
+            },
+            None => self.touch_user(user, guess).await,
+        }
+    }
+
+    /// The language the user chose with /language.
+    pub async fn set_language(&self, user_id: i64, lang: Lang) -> Result<()> {
+        Ok(self.storage.set_language(user_id, lang.code()).await?)
     }
 
     /// Starts a new audit of a checklist; one in progress becomes abandoned.
+    /// `lang` is the user's language, stored if the bot has none for them.
     pub async fn start(
         &self,
         user: &UserInfo,
+        lang: Lang,
         chat_id: i64,
         checklist_id: &str,
     ) -> Result<Session> {
@@ -126,15 +163,15 @@ impl Service {
             .checklist(checklist_id)
             .ok_or_else(|| ServiceError::UnknownChecklist(checklist_id.to_string()))?
             .clone();
-        let audit = Audit::new(&checklist);
-        self.storage.upsert_user(user).await?;
+        let audit = Audit::new(checklist.original());
+        self.touch_user(user, lang).await?;
         let record = self
             .storage
             .create_audit(
                 user.id,
                 chat_id,
-                &checklist.id,
-                checklist.version,
+                checklist.id(),
+                checklist.version(),
                 audit.current_question_id(),
             )
             .await?;
@@ -167,7 +204,7 @@ impl Service {
                 record.id,
                 record.revision,
                 current,
-                session.checklist.version,
+                session.checklist.version(),
             )
             .await?;
         // None: a concurrent press changed the audit first; its revision
@@ -175,7 +212,7 @@ impl Service {
         if let Some(revision) = rebased {
             session.record.revision = revision;
             session.record.current_question_id = Some(current.to_string());
-            session.record.checklist_version = session.checklist.version;
+            session.record.checklist_version = session.checklist.version();
         }
         Ok(())
     }
@@ -220,7 +257,7 @@ impl Service {
         let responses = self.storage.responses(record.id).await?;
         let notes = self.storage.notes(record.id).await?;
         let audit = Audit::restore(
-            &checklist,
+            checklist.original(),
             responses,
             record.current_question_id.as_deref(),
             record.status,
@@ -316,7 +353,7 @@ impl Service {
             let (answered, total, score) = match self.checklist(&record.checklist_id) {
                 Some(checklist) => {
                     let session = self.restore(record.clone()).await?;
-                    let report = Report::new(checklist, &session.audit);
+                    let report = Report::new(checklist.original(), &session.audit);
                     (report.answered, report.total, report.overall.percent())
                 }
                 None => (0, 0, None),
@@ -456,6 +493,7 @@ impl Service {
         let replaces = previous.and_then(|p| p.prompt);
         let question_id = session
             .checklist
+            .original()
             .question(index)
             .map(|(_, q)| q.id.clone())
             .ok_or(ServiceError::NothingToNote)?;
@@ -508,14 +546,23 @@ impl Service {
         }
     }
 
-    pub async fn plan(&self, audit_id: i64) -> Result<Vec<PlanEntry>> {
-        Ok(self.storage.plan(audit_id).await?)
+    /// The plan of a session's audit, its texts in `lang`.
+    pub async fn plan(&self, session: &Session, lang: Lang) -> Result<Vec<PlanEntry>> {
+        let plan = self.storage.plan(session.record.id).await?;
+        if plan.is_empty() {
+            return Ok(plan);
+        }
+        let (texts, report) = (session.texts(lang), session.report(lang));
+        Ok(plan
+            .into_iter()
+            .map(|entry| entry.localized(texts, &report))
+            .collect())
     }
 
     /// «Высокий» problems not yet in the plan.
     fn high_candidates(session: &Session, plan: &[PlanEntry]) -> Vec<(Source, plan::PlanItem)> {
         let sources: Vec<Source> = plan.iter().map(|e| e.source.clone()).collect();
-        plan::draft_high(&session.report(), &sources)
+        plan::draft_high(&session.report(session.original_language()), &sources)
     }
 
     /// Starts the walk through the plan of a finished audit: the top
@@ -528,7 +575,8 @@ impl Service {
         }
         let mut plan = self.storage.plan(audit_id).await?;
         if plan.is_empty() {
-            let drafts = plan::draft_zones(&session.checklist, &session.report());
+            let lang = session.original_language();
+            let drafts = plan::draft_zones(session.texts(lang), &session.report(lang));
             plan = self.storage.add_plan_items(audit_id, &drafts).await?;
         }
         let Some(first) = plan.first().cloned() else {

@@ -157,7 +157,7 @@ const AUDIT_COLUMNS: &str = "id, user_id, chat_id, checklist_id, checklist_versi
      current_question_id, revision, card_chat_id, card_message_id, started_at, updated_at, finished_at";
 
 const PLAN_COLUMNS: &str =
-    "position, source_kind, source_ref, zone, priority, solution, owner, deadline, done";
+    "position, source_kind, source_ref, zone, priority, solution, solution_own, owner, deadline, done";
 
 const PENDING_COLUMNS: &str =
     "user_id, audit_id, kind, target, walk, prompt_chat_id, prompt_message_id";
@@ -186,20 +186,49 @@ impl Storage {
         self.pool.close().await;
     }
 
-    pub async fn upsert_user(&self, user: &UserInfo) -> Result<()> {
+    /// Records the user's name and username; a user met for the first time
+    /// (or whose language was never set) gets `language`. Returns the
+    /// language stored.
+    pub async fn upsert_user(&self, user: &UserInfo, language: &str) -> Result<String> {
         let t = now();
-        sqlx::query(
-            "INSERT INTO users (id, first_name, username, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?4)
+        let stored = sqlx::query_scalar(
+            "INSERT INTO users (id, first_name, username, language, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5)
              ON CONFLICT (id) DO UPDATE SET first_name = excluded.first_name,
-                 username = excluded.username, updated_at = excluded.updated_at",
+                 username = excluded.username, updated_at = excluded.updated_at,
+                 language = COALESCE(users.language, excluded.language)
+             RETURNING language",
         )
         .bind(user.id)
         .bind(&user.first_name)
         .bind(&user.username)
+        .bind(language)
         .bind(t)
-        .execute(&self.pool)
+        .fetch_one(&self.pool)
         .await?;
+        Ok(stored)
+    }
+
+    /// The user's stored language; `None` for a user not met yet or whose
+    /// language was never set.
+    pub async fn language(&self, user_id: i64) -> Result<Option<String>> {
+        let stored: Option<Option<String>> =
+            sqlx::query_scalar("SELECT language FROM users WHERE id = ?1")
+                .bind(user_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(stored.flatten())
+    }
+
+    /// Changes the user's language. A user the bot has not met has no row
+    /// and nothing is written.
+    pub async fn set_language(&self, user_id: i64, language: &str) -> Result<()> {
+        sqlx::query("UPDATE users SET language = ?2, updated_at = ?3 WHERE id = ?1")
+            .bind(user_id)
+            .bind(language)
+            .bind(now())
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -567,8 +596,8 @@ impl Storage {
             let (kind, reference) = source_columns(source);
             let added = sqlx::query(
                 "INSERT INTO plan_items (audit_id, position, source_kind, source_ref, zone,
-                     priority, solution, owner, deadline, done, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                     priority, solution, solution_own, owner, deadline, done, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8, ?9, ?10, ?11)
                  ON CONFLICT (audit_id, source_kind, source_ref) DO NOTHING",
             )
             .bind(audit_id)
@@ -607,14 +636,14 @@ impl Storage {
         next: Option<&Pending>,
         user_id: i64,
     ) -> Result<Option<PlanEntry>> {
-        let column = match update {
-            PlanUpdate::Owner(_) => "owner",
-            PlanUpdate::Deadline(_) => "deadline",
-            PlanUpdate::Solution(_) => "solution",
-            PlanUpdate::Done(_) => "done",
+        let set = match update {
+            PlanUpdate::Owner(_) => "owner = ?3",
+            PlanUpdate::Deadline(_) => "deadline = ?3",
+            PlanUpdate::Solution(_) => "solution = ?3, solution_own = 1",
+            PlanUpdate::Done(_) => "done = ?3",
         };
         let sql = format!(
-            "UPDATE plan_items SET {column} = ?3, updated_at = ?4
+            "UPDATE plan_items SET {set}, updated_at = ?4
              WHERE audit_id = ?1 AND position = ?2
              RETURNING {PLAN_COLUMNS}"
         );
@@ -876,6 +905,7 @@ fn plan_entry_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<PlanEntry> {
         _ => return Err(StorageError::Corrupt(format!("plan source {kind:?}"))),
     };
     Ok(PlanEntry {
+        own_solution: r.try_get("solution_own")?,
         position: u32::try_from(position)
             .ok()
             .filter(|p| *p >= 1)
@@ -942,11 +972,14 @@ mod tests {
         let storage = Storage::connect(&db.url).await.unwrap();
         for (id, name) in [(USER, "Anna"), (OTHER_USER, "Boris")] {
             storage
-                .upsert_user(&UserInfo {
-                    id,
-                    first_name: name.to_string(),
-                    username: None,
-                })
+                .upsert_user(
+                    &UserInfo {
+                        id,
+                        first_name: name.to_string(),
+                        username: None,
+                    },
+                    "ru",
+                )
                 .await
                 .unwrap();
         }
@@ -1055,6 +1088,7 @@ mod tests {
             position,
             source,
             item,
+            own_solution: false,
         }
     }
 
@@ -1134,7 +1168,14 @@ mod tests {
                 .fetch_all(&pool)
                 .await
                 .unwrap();
-        assert_eq!(applied, [(20261123000001, true), (20261123000002, true)]);
+        assert_eq!(
+            applied,
+            [
+                (20261123000001, true),
+                (20261123000002, true),
+                (20261201000003, true)
+            ]
+        );
         storage.close().await;
     }
 
@@ -1153,7 +1194,7 @@ mod tests {
             .fetch_one(&raw(&db).await)
             .await
             .unwrap();
-        assert_eq!(migrations, 2);
+        assert_eq!(migrations, 3);
     }
 
     #[tokio::test]
@@ -1243,7 +1284,15 @@ mod tests {
                 .fetch_all(&pool)
                 .await
                 .unwrap();
-        assert_eq!(versions, [20261123000001, 20261123000002, future_version]);
+        assert_eq!(
+            versions,
+            [
+                20261123000001,
+                20261123000002,
+                20261201000003,
+                future_version
+            ]
+        );
     }
 
     #[tokio::test]
@@ -1282,6 +1331,34 @@ mod tests {
     // ---- users ---------------------------------------------------------
 
     #[tokio::test]
+    async fn a_chosen_language_is_stored_and_one_never_set_is_filled_in_once() {
+        let (db, storage) = setup().await;
+        assert_eq!(storage.language(USER).await.unwrap().as_deref(), Some("ru"));
+        storage.set_language(USER, "en").await.unwrap();
+        assert_eq!(storage.language(USER).await.unwrap().as_deref(), Some("en"));
+        // A user the bot has never met has no row, and setting a language
+        // for them writes none.
+        assert_eq!(storage.language(77).await.unwrap(), None);
+        storage.set_language(77, "uk").await.unwrap();
+        assert_eq!(storage.language(77).await.unwrap(), None);
+        // A user from before languages existed has NULL: the next contact's
+        // guess is stored.
+        let pool = raw(&db).await;
+        sqlx::query("UPDATE users SET language = NULL WHERE id = ?1")
+            .bind(OTHER_USER)
+            .execute(&pool)
+            .await
+            .unwrap();
+        let user = UserInfo {
+            id: OTHER_USER,
+            first_name: "Boris".into(),
+            username: None,
+        };
+        assert_eq!(storage.upsert_user(&user, "uk").await.unwrap(), "uk");
+        assert_eq!(storage.upsert_user(&user, "en").await.unwrap(), "uk");
+    }
+
+    #[tokio::test]
     async fn upsert_user_inserts_a_new_user_then_updates_the_name_and_username() {
         let (db, storage) = setup().await;
         let pool = raw(&db).await;
@@ -1297,15 +1374,26 @@ mod tests {
             .fetch_all(&pool)
         };
 
-        storage.upsert_user(&user("Vera", None)).await.unwrap();
-        let inserted = row().await.unwrap();
         storage
-            .upsert_user(&user("Vera K.", Some("vera_k")))
+            .upsert_user(&user("Vera", None), "uk")
+            .await
+            .unwrap();
+        let inserted = row().await.unwrap();
+        // The language stored at first contact stays: a later guess from
+        // another device's language_code changes nothing.
+        let kept = storage
+            .upsert_user(&user("Vera K.", Some("vera_k")), "en")
             .await
             .unwrap();
         let updated = row().await.unwrap();
-        storage.upsert_user(&user("Vera K.", None)).await.unwrap();
+        storage
+            .upsert_user(&user("Vera K.", None), "ru")
+            .await
+            .unwrap();
         let cleared = row().await.unwrap();
+
+        assert_eq!(kept, "uk");
+        assert_eq!(storage.language(42).await.unwrap().as_deref(), Some("uk"));
 
         assert_eq!(inserted, [("Vera".to_string(), None)]);
         assert_eq!(
@@ -1947,11 +2035,14 @@ mod tests {
 
     async fn new_audit_for_new_user(storage: &Storage) {
         storage
-            .upsert_user(&UserInfo {
-                id: USER,
-                first_name: "Anna".into(),
-                username: None,
-            })
+            .upsert_user(
+                &UserInfo {
+                    id: USER,
+                    first_name: "Anna".into(),
+                    username: None,
+                },
+                "ru",
+            )
             .await
             .unwrap();
         new_audit(storage, USER).await;
@@ -2196,6 +2287,9 @@ mod tests {
         let (_db, storage) = setup().await;
         let (audit, plan) = planned_audit(&storage, USER).await;
         let original = plan[1].clone();
+        // A drafted item's solution is the proposed one until the owner
+        // writes their own.
+        assert!(!original.own_solution);
         // Each update, with what it should do to the item.
         type Edit = fn(&mut PlanItem);
         let cases: Vec<(PlanUpdate, Edit)> = vec![
@@ -2226,6 +2320,7 @@ mod tests {
                 .unwrap();
 
             change(&mut expected.item);
+            expected.own_solution |= matches!(update, PlanUpdate::Solution(_));
             assert_eq!(updated.as_ref(), Some(&expected), "{update:?}");
             let stored = storage.plan(audit.id).await.unwrap();
             assert_eq!(stored[1], expected, "{update:?}");

@@ -4,18 +4,26 @@
 use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::Deserialize;
 use toml::Spanned;
 
-/// A checklist that passed validation: ids are unique and well-formed, no
-/// text is empty, no section is empty.
+use super::lang::Lang;
+
+/// A checklist in one language that passed validation: ids are unique and
+/// well-formed, no text is empty, no section is empty.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Checklist {
     pub id: String,
     pub version: u32,
-    pub language: String,
+    pub language: Lang,
+    /// The language of the file this one translates; `None` in the
+    /// original.
+    pub translated_from: Option<Lang>,
     pub title: String,
+    /// The title on a button: `short_title`, else the title.
+    pub short_title: String,
     pub subtitle: String,
     pub intro: String,
     pub minutes: u32,
@@ -23,6 +31,16 @@ pub struct Checklist {
     pub answers: Legend,
     pub priorities: PriorityScale,
     pub sections: Vec<Section>,
+    /// Where the checklist was read from, for errors found later.
+    pub origin: Origin,
+}
+
+/// The file a checklist came from and the lines of what a translation must
+/// agree on.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Origin {
+    pub file: String,
+    pub version_line: Option<usize>,
 }
 
 /// What each answer means, as the checklist's legend explains it.
@@ -48,6 +66,8 @@ pub struct Section {
     pub id: String,
     pub title: String,
     pub questions: Vec<Question>,
+    /// The line of its `id` in the file.
+    pub line: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +77,8 @@ pub struct Question {
     pub hint: String,
     /// The recommended action: the «proposed solution» of the action plan.
     pub action: String,
+    /// The line of its `id` in the file.
+    pub line: usize,
 }
 
 /// Where a question sits in its checklist.
@@ -112,9 +134,170 @@ impl Checklist {
     }
 }
 
-/// Loads every `*.toml` file of a folder, sorted by file name. Ids must be
-/// unique across files.
-pub fn load_dir(dir: &Path) -> Result<Vec<Checklist>, ChecklistError> {
+/// One checklist in every language it has: the same id, version, sections
+/// and questions, with texts per language. The audit and its answers never
+/// see the language: any version gives the same structure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Localized {
+    /// The original first, then the translations in file-name order.
+    versions: Vec<Arc<Checklist>>,
+}
+
+impl Localized {
+    /// The checklist in its original language.
+    pub fn original(&self) -> &Arc<Checklist> {
+        &self.versions[0]
+    }
+
+    /// The checklist in `lang`, else in its original language.
+    pub fn get(&self, lang: Lang) -> &Arc<Checklist> {
+        self.versions
+            .iter()
+            .find(|c| c.language == lang)
+            .unwrap_or(self.original())
+    }
+
+    pub fn id(&self) -> &str {
+        &self.original().id
+    }
+
+    pub fn version(&self) -> u32 {
+        self.original().version
+    }
+
+    /// The languages it has, the original first.
+    pub fn languages(&self) -> impl Iterator<Item = Lang> + '_ {
+        self.versions.iter().map(|c| c.language)
+    }
+
+    /// A checklist with no translation.
+    pub fn single(checklist: Checklist) -> Self {
+        Self {
+            versions: vec![Arc::new(checklist)],
+        }
+    }
+
+    /// Groups an original with its translations, checking they agree on
+    /// the version and on every section and question id, in order.
+    pub fn new(original: Checklist, translations: Vec<Checklist>) -> Result<Self, ChecklistError> {
+        let mut versions = vec![Arc::new(original)];
+        for translation in translations {
+            let original = &versions[0];
+            if let Some(clash) = versions.iter().find(|c| c.language == translation.language) {
+                return Err(ChecklistError::new(
+                    &translation.origin.file,
+                    None,
+                    format!(
+                        "checklist `{}` already has a {} version in {}",
+                        translation.id, translation.language, clash.origin.file
+                    ),
+                ));
+            }
+            agree(original, &translation)?;
+            versions.push(Arc::new(translation));
+        }
+        Ok(Self { versions })
+    }
+}
+
+/// Checks that `translation` has what `original` has: the version, the
+/// sections and the questions with the same ids in the same order. The
+/// first difference is reported at its line in the translation.
+fn agree(original: &Checklist, translation: &Checklist) -> Result<(), ChecklistError> {
+    let file = &translation.origin.file;
+    let at = |line: Option<usize>, problem: String| {
+        Err(ChecklistError::new(
+            file,
+            line,
+            format!("{problem} (the original is {})", original.origin.file),
+        ))
+    };
+    if translation.translated_from != Some(original.language) {
+        return at(
+            None,
+            format!(
+                "a translation of `{}` must say translated_from = \"{}\"",
+                original.id, original.language
+            ),
+        );
+    }
+    if translation.version != original.version {
+        return at(
+            translation.origin.version_line,
+            format!(
+                "version {} differs from the original's {}",
+                translation.version, original.version
+            ),
+        );
+    }
+    let last_line = translation
+        .sections
+        .last()
+        .and_then(|s| s.questions.last())
+        .map(|q| q.line);
+    for (i, theirs) in original.sections.iter().enumerate() {
+        let Some(ours) = translation.sections.get(i) else {
+            return at(
+                last_line,
+                format!("section \"{}\" is missing at the end", theirs.id),
+            );
+        };
+        if ours.id != theirs.id {
+            return at(
+                Some(ours.line),
+                format!(
+                    "section {} is \"{}\" here but \"{}\" in the original",
+                    i + 1,
+                    ours.id,
+                    theirs.id
+                ),
+            );
+        }
+        for (j, question) in theirs.questions.iter().enumerate() {
+            match ours.questions.get(j) {
+                Some(q) if q.id == question.id => {}
+                Some(q) => return at(
+                    Some(q.line),
+                    format!(
+                        "question {} of section \"{}\" is \"{}\" here but \"{}\" in the original",
+                        j + 1,
+                        ours.id,
+                        q.id,
+                        question.id
+                    ),
+                ),
+                None => {
+                    let line = ours.questions.last().map(|q| q.line).unwrap_or(ours.line);
+                    return at(
+                        Some(line),
+                        format!(
+                            "question \"{}\" is missing from section \"{}\"",
+                            question.id, ours.id
+                        ),
+                    );
+                }
+            }
+        }
+        if let Some(extra) = ours.questions.get(theirs.questions.len()) {
+            return at(
+                Some(extra.line),
+                format!("question \"{}\" is not in the original", extra.id),
+            );
+        }
+    }
+    if let Some(extra) = translation.sections.get(original.sections.len()) {
+        return at(
+            Some(extra.line),
+            format!("section \"{}\" is not in the original", extra.id),
+        );
+    }
+    Ok(())
+}
+
+/// Loads every `*.toml` file of a folder, sorted by file name, and groups
+/// them by checklist id: one original per id (the file without
+/// `translated_from`) and its translations, which must agree with it.
+pub fn load_dir(dir: &Path) -> Result<Vec<Localized>, ChecklistError> {
     let origin = dir.display().to_string();
     let entries = std::fs::read_dir(dir)
         .map_err(|e| ChecklistError::new(&origin, None, format!("cannot read folder: {e}")))?;
@@ -130,19 +313,49 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Checklist>, ChecklistError> {
             "no checklist (*.toml) in this folder".to_string(),
         ));
     }
-    let mut out: Vec<Checklist> = Vec::with_capacity(paths.len());
+    let mut originals: Vec<Checklist> = Vec::new();
+    let mut translations: Vec<Checklist> = Vec::new();
     for path in paths {
         let checklist = Checklist::load(&path)?;
-        if out.iter().any(|c| c.id == checklist.id) {
+        if checklist.translated_from.is_some() {
+            translations.push(checklist);
+            continue;
+        }
+        if let Some(other) = originals.iter().find(|c| c.id == checklist.id) {
             return Err(ChecklistError::new(
-                &path.display().to_string(),
+                &checklist.origin.file,
                 None,
-                format!("checklist id `{}` is used by another file", checklist.id),
+                format!(
+                    "checklist id `{}` is used by another file, {} (a translation says translated_from)",
+                    checklist.id, other.origin.file
+                ),
             ));
         }
-        out.push(checklist);
+        originals.push(checklist);
     }
-    Ok(out)
+    if let Some(orphan) = translations
+        .iter()
+        .find(|t| !originals.iter().any(|o| o.id == t.id))
+    {
+        return Err(ChecklistError::new(
+            &orphan.origin.file,
+            None,
+            format!(
+                "a translation of checklist `{}`, but no file is its original",
+                orphan.id
+            ),
+        ));
+    }
+    originals
+        .into_iter()
+        .map(|original| {
+            let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut translations)
+                .into_iter()
+                .partition(|t| t.id == original.id);
+            translations = rest;
+            Localized::new(original, mine)
+        })
+        .collect()
 }
 
 /// A checklist file that can't be used, with the place and the reason.
@@ -187,6 +400,8 @@ fn line_of(source: &str, offset: usize) -> usize {
 /// Longest texts accepted, in characters: with them a card, the greeting
 /// and a summary line stay within Telegram's 4096 per message.
 const MAX_TITLE: usize = 200;
+/// A button shows about this many characters on a phone.
+const MAX_SHORT_TITLE: usize = 40;
 const MAX_INTRO: usize = 1500;
 const MAX_QUESTION: usize = 500;
 const MAX_HINT: usize = 500;
@@ -196,9 +411,13 @@ const MAX_ACTION: usize = 1000;
 #[serde(deny_unknown_fields)]
 struct RawChecklist {
     id: Spanned<String>,
-    version: u32,
+    version: Spanned<u32>,
     language: Spanned<String>,
+    #[serde(default)]
+    translated_from: Option<Spanned<String>>,
     title: Spanned<String>,
+    #[serde(default)]
+    short_title: Option<Spanned<String>>,
     #[serde(default)]
     subtitle: String,
     intro: Spanned<String>,
@@ -277,6 +496,21 @@ impl Validator<'_> {
         Ok(text)
     }
 
+    /// A language the bot speaks, by its code.
+    fn language(&self, field: &str, value: &Spanned<String>) -> Result<Lang, ChecklistError> {
+        Lang::parse(value.get_ref()).ok_or_else(|| {
+            let known: Vec<&str> = Lang::ALL.iter().map(|l| l.code()).collect();
+            self.err(
+                value,
+                format!(
+                    "`{field}` \"{}\" is not a language the bot speaks ({})",
+                    value.get_ref(),
+                    known.join(", ")
+                ),
+            )
+        })
+    }
+
     fn id(
         &self,
         field: &str,
@@ -318,8 +552,26 @@ impl RawChecklist {
     fn validate(self, origin: &str, source: &str) -> Result<Checklist, ChecklistError> {
         let v = Validator { origin, source };
         let id = v.id("id", &self.id, false)?;
-        let language = v.text("language", &self.language, MAX_TITLE)?;
+        let language = v.language("language", &self.language)?;
+        let translated_from = self
+            .translated_from
+            .as_ref()
+            .map(|from| {
+                let lang = v.language("translated_from", from)?;
+                if lang == language {
+                    return Err(v.err(
+                        from,
+                        format!("`translated_from` names the file's own language, {lang}"),
+                    ));
+                }
+                Ok(lang)
+            })
+            .transpose()?;
         let title = v.text("title", &self.title, MAX_TITLE)?;
+        let short_title = match &self.short_title {
+            Some(short) => v.text("short_title", short, MAX_SHORT_TITLE)?,
+            None => title.clone(),
+        };
         let intro = v.text("intro", &self.intro, MAX_INTRO)?;
         let instructions = self
             .instructions
@@ -373,6 +625,7 @@ impl RawChecklist {
                     return Err(v.err(&q.id, format!("question id \"{qid}\" is used twice")));
                 }
                 questions.push(Question {
+                    line: line_of(source, q.id.span().start),
                     id: qid,
                     text: v.text("questions.text", &q.text, MAX_QUESTION)?,
                     hint: v.text("questions.hint", &q.hint, MAX_HINT)?,
@@ -380,6 +633,7 @@ impl RawChecklist {
                 });
             }
             sections.push(Section {
+                line: line_of(source, raw.id.span().start),
                 id: sid,
                 title: stitle,
                 questions,
@@ -394,9 +648,11 @@ impl RawChecklist {
         }
         Ok(Checklist {
             id,
-            version: self.version,
+            version: *self.version.get_ref(),
             language,
+            translated_from,
             title,
+            short_title,
             subtitle: self.subtitle.trim().to_string(),
             intro,
             minutes: self.minutes,
@@ -404,6 +660,10 @@ impl RawChecklist {
             answers,
             priorities,
             sections,
+            origin: Origin {
+                file: origin.to_string(),
+                version_line: Some(line_of(source, self.version.span().start)),
+            },
         })
     }
 }
@@ -596,28 +856,207 @@ action = "Сделать 3"
     }
 
     #[test]
-    fn the_shipped_checklist_loads_with_39_questions_in_6_sections() {
+    fn the_shipped_checklists_load_in_three_languages_each() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("questions");
         let all = load_dir(&dir).expect("questions/ loads");
-        let churn = all
-            .iter()
-            .find(|c| c.id == "churn_audit")
-            .expect("churn_audit");
-        assert_eq!(churn.sections.len(), 6);
-        assert_eq!(churn.question_count(), 39);
+        let find = |id: &str| all.iter().find(|c| c.id() == id).expect(id);
+        let churn = find("churn_audit");
         assert_eq!(
-            churn
-                .sections
-                .iter()
-                .map(|s| s.questions.len())
-                .collect::<Vec<_>>(),
-            [6, 7, 6, 7, 6, 7]
+            churn.languages().collect::<Vec<_>>(),
+            [Lang::Ru, Lang::En, Lang::Uk]
         );
-        for section in &churn.sections {
-            for q in &section.questions {
-                assert!(q.id.starts_with(&format!("{}.", section.id)), "{}", q.id);
+        for lang in Lang::ALL {
+            let c = churn.get(lang);
+            assert_eq!(c.language, lang);
+            assert_eq!(c.sections.len(), 6);
+            assert_eq!(c.question_count(), 39);
+            assert_eq!(
+                c.sections
+                    .iter()
+                    .map(|s| s.questions.len())
+                    .collect::<Vec<_>>(),
+                [6, 7, 6, 7, 6, 7]
+            );
+            for section in &c.sections {
+                for q in &section.questions {
+                    assert!(q.id.starts_with(&format!("{}.", section.id)), "{}", q.id);
+                }
             }
         }
+        let relationship = find("relationship_audit");
+        assert_eq!(relationship.original().language, Lang::Uk);
+        assert_eq!(relationship.languages().count(), 3);
+        let count = relationship.original().question_count();
+        assert!((25..=35).contains(&count), "{count} questions");
+        for lang in Lang::ALL {
+            assert_eq!(relationship.get(lang).language, lang);
+        }
+    }
+
+    /// SMALL in Ukrainian: the same ids, other words.
+    fn small_uk() -> String {
+        SMALL
+            .replace(
+                "language = \"ru\"",
+                "language = \"uk\"\ntranslated_from = \"ru\"",
+            )
+            .replace("Вопрос", "Питання")
+            .replace("Раздел", "Розділ")
+    }
+
+    fn dir_with(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).expect("write");
+        }
+        dir
+    }
+
+    #[test]
+    fn a_translation_joins_its_original_and_a_missing_language_falls_back_to_it() {
+        let uk = small_uk();
+        let dir = dir_with(&[("small.ru.toml", SMALL), ("small.uk.toml", &uk)]);
+        let all = load_dir(dir.path()).expect("loads");
+        assert_eq!(all.len(), 1);
+        let small = &all[0];
+        assert_eq!(small.id(), "small");
+        assert_eq!(
+            small.get(Lang::Uk).sections[0].questions[0].text,
+            "Питання 1?"
+        );
+        assert_eq!(
+            small.get(Lang::Ru).sections[0].questions[0].text,
+            "Вопрос 1?"
+        );
+        // No English version: the original serves.
+        assert_eq!(small.get(Lang::En).language, Lang::Ru);
+        assert_eq!(small.get(Lang::Uk).translated_from, Some(Lang::Ru));
+    }
+
+    /// The line of the first line of `file` that contains `text`.
+    fn line_with(file: &str, text: &str) -> usize {
+        file.lines()
+            .position(|l| l.contains(text))
+            .map(|i| i + 1)
+            .expect("the line is in the file")
+    }
+
+    #[test]
+    fn a_translation_that_disagrees_with_its_original_is_refused_at_its_line() {
+        let uk = small_uk();
+        let swapped = uk
+            .replace("id = \"a.one\"", "id = \"a.tmp\"")
+            .replace("id = \"a.two\"", "id = \"a.one\"")
+            .replace("id = \"a.tmp\"", "id = \"a.two\"");
+        let extra = format!(
+            "{uk}\n[[sections.questions]]\nid = \"b.four\"\ntext = \"Т\"\nhint = \"П\"\naction = \"Д\"\n"
+        );
+        let two = "[[sections.questions]]\nid = \"a.two\"\ntext = \"Питання 2?\"\nhint = \"Подсказка 2\"\naction = \"Сделать 2\"\n";
+        assert!(uk.contains(two));
+        let cut = uk.replace(two, "");
+        let renamed = uk.replace("[[sections]]\nid = \"b\"", "[[sections]]\nid = \"bb\"");
+        let cases: Vec<(String, Option<usize>, &str)> = vec![
+            (
+                uk.replace("version = 1", "version = 2"),
+                Some(line_with(&uk, "version = 1")),
+                "version 2 differs from the original's 1",
+            ),
+            (
+                swapped.clone(),
+                Some(line_with(&swapped, "id = \"a.two\"")),
+                "is \"a.two\" here but \"a.one\"",
+            ),
+            (
+                extra.clone(),
+                Some(line_with(&extra, "id = \"b.four\"")),
+                "\"b.four\" is not in the original",
+            ),
+            (
+                renamed.clone(),
+                Some(line_with(&renamed, "id = \"bb\"")),
+                "is \"bb\" here but \"b\"",
+            ),
+            (
+                cut.clone(),
+                Some(line_with(&cut, "id = \"a.one\"")),
+                "question \"a.two\" is missing from section \"a\"",
+            ),
+        ];
+        for (text, line, expected) in cases {
+            let dir = dir_with(&[("small.ru.toml", SMALL), ("small.uk.toml", &text)]);
+            let err = load_dir(dir.path()).expect_err(expected);
+            assert!(err.file.ends_with("small.uk.toml"), "{err}");
+            assert_eq!(err.line, line, "{err}");
+            assert!(err.problem.contains(expected), "{err}");
+            assert!(err.problem.contains("small.ru.toml"), "{err}");
+        }
+    }
+
+    #[test]
+    fn translations_without_an_original_or_in_a_taken_language_are_refused() {
+        let uk = small_uk();
+        let orphan = dir_with(&[("small.uk.toml", &uk)]);
+        let err = load_dir(orphan.path()).expect_err("no original");
+        assert!(err.problem.contains("no file is its original"), "{err}");
+
+        let twice = dir_with(&[
+            ("small.ru.toml", SMALL),
+            ("small.uk.toml", &uk),
+            ("small.uk2.toml", &uk),
+        ]);
+        let err = load_dir(twice.path()).expect_err("two uk");
+        assert!(err.file.ends_with("small.uk2.toml"), "{err}");
+        assert!(err.problem.contains("already has a uk version"), "{err}");
+
+        let wrong_source = uk.replace("translated_from = \"ru\"", "translated_from = \"en\"");
+        let dir = dir_with(&[("small.ru.toml", SMALL), ("small.uk.toml", &wrong_source)]);
+        let err = load_dir(dir.path()).expect_err("not from ru");
+        assert!(err.problem.contains("translated_from = \"ru\""), "{err}");
+
+        let own = uk.replace("translated_from = \"ru\"", "translated_from = \"uk\"");
+        let err = Checklist::parse("own.toml", &own).expect_err("from itself");
+        assert_eq!(err.line, Some(line_with(&own, "translated_from")), "{err}");
+
+        for (field, bad) in [("language", "de"), ("translated_from", "xx")] {
+            let text = uk.replace(
+                &format!(
+                    "{field} = \"{}\"",
+                    if field == "language" { "uk" } else { "ru" }
+                ),
+                &format!("{field} = \"{bad}\""),
+            );
+            let err = Checklist::parse("bad.toml", &text).expect_err(bad);
+            assert!(
+                err.problem.contains("not a language the bot speaks"),
+                "{err}"
+            );
+            assert_eq!(
+                err.line,
+                Some(line_with(&text, &format!("\"{bad}\""))),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_short_title_is_optional_and_bounded() {
+        assert_eq!(small().short_title, "Малый");
+        let short = SMALL.replace(
+            "title = \"Малый\"",
+            "title = \"Малый\"\nshort_title = \"М\"",
+        );
+        assert_eq!(
+            Checklist::parse("s.toml", &short)
+                .expect("valid")
+                .short_title,
+            "М"
+        );
+        let long = SMALL.replace(
+            "title = \"Малый\"",
+            &format!("title = \"Малый\"\nshort_title = \"{}\"", "м".repeat(41)),
+        );
+        let err = Checklist::parse("s.toml", &long).expect_err("too long");
+        assert!(err.problem.contains("at most 40"), "{err}");
     }
 
     #[test]

@@ -2,5 +2,6 @@
 
 pub mod audit;
 pub mod checklist;
+pub mod lang;
 pub mod plan;
 pub mod report;

@@ -48,6 +48,53 @@ pub struct PlanEntry {
     pub position: u32,
     pub source: Source,
     pub item: PlanItem,
+    /// The solution is the owner's own words, not the proposed one.
+    pub own_solution: bool,
+}
+
+impl PlanEntry {
+    /// The entry with its texts in the language of `checklist`: the zone
+    /// (a section title, or a question) and, unless the owner wrote their
+    /// own, the proposed solution, drafted again from `report` (made with
+    /// the same checklist). A source the checklist no longer has keeps the
+    /// texts stored with the entry.
+    pub fn localized(mut self, checklist: &Checklist, report: &Report) -> Self {
+        let texts = match &self.source {
+            Source::Zone(section_id) => checklist
+                .sections
+                .iter()
+                .position(|s| &s.id == section_id)
+                .map(|si| {
+                    (
+                        checklist.sections[si].title.clone(),
+                        zone_solution(report, si),
+                    )
+                }),
+            Source::Problem(question_id) => checklist
+                .position_of(question_id)
+                .and_then(|p| checklist.question(p.index))
+                .map(|(_, q)| (q.text.clone(), q.action.clone())),
+        };
+        if let Some((zone, solution)) = texts {
+            self.item.zone = zone;
+            if !self.own_solution && !solution.is_empty() {
+                self.item.solution = solution;
+            }
+        }
+        self
+    }
+}
+
+/// The proposed solution of a problem area: the recommended actions of its
+/// problems, highest priority first.
+fn zone_solution(report: &Report, section: usize) -> String {
+    let actions: Vec<&str> = report
+        .problems
+        .iter()
+        .filter(|p| p.section == section)
+        .map(|p| p.action.as_str())
+        .collect();
+    shorten(&actions.join(" "), MAX_SOLUTION_CHARS)
 }
 
 fn draft(zone: String, priority: Priority, solution: String) -> PlanItem {
@@ -69,13 +116,12 @@ pub fn draft_zones(checklist: &Checklist, report: &Report) -> Vec<(Source, PlanI
         .iter()
         .filter_map(|zone| {
             let section = checklist.sections.get(zone.section)?;
-            let actions: Vec<&str> = zone.problems.iter().map(|p| p.action.as_str()).collect();
             Some((
                 Source::Zone(section.id.clone()),
                 draft(
                     zone.title.clone(),
                     zone.priority,
-                    shorten(&actions.join(" "), MAX_SOLUTION_CHARS),
+                    zone_solution(report, zone.section),
                 ),
             ))
         })

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 
 use crate::domain::audit::{Answer, Priority, Response};
-use crate::i18n::I18n;
+use crate::i18n::Locale;
 
 /// The words of the report files, in the user's language. Plain text: the
 /// files are not HTML.
@@ -71,7 +71,7 @@ pub struct ExportLabels {
 }
 
 impl ExportLabels {
-    pub fn new(i18n: &I18n) -> Self {
+    pub fn new(i18n: &Locale) -> Self {
         let t = |key: &str| i18n.t(key);
         Self {
             file_name: t("report-file-name"),
@@ -279,6 +279,17 @@ impl ExportLabels {
     }
 }
 
+impl super::ChartLabels {
+    /// The chart's words from the locale.
+    pub fn new(i18n: &Locale) -> Self {
+        Self {
+            title: i18n.t("chart-title"),
+            overall: i18n.t("chart-overall"),
+            no_data: i18n.t("chart-no-data"),
+        }
+    }
+}
+
 /// A date as the report files show it: DD.MM.YYYY.
 pub fn format_date(date: NaiveDate) -> String {
     date.format("%d.%m.%Y").to_string()
@@ -295,7 +306,7 @@ pub(crate) mod tests {
     use super::*;
 
     pub(crate) fn labels() -> ExportLabels {
-        ExportLabels::new(&I18n::new("ru").expect("ru locale"))
+        ExportLabels::new(&crate::i18n::Locale::new(crate::i18n::Lang::Ru).expect("ru locale"))
     }
 
     #[test]

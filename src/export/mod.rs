@@ -70,10 +70,13 @@ pub(crate) mod fixtures {
     pub(crate) fn shipped() -> Checklist {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("questions");
         load_dir(&dir)
-            .expect("the shipped checklist")
+            .expect("the shipped checklists")
             .into_iter()
-            .next()
-            .expect("one checklist")
+            .find(|c| c.id() == "churn_audit")
+            .expect("the churn audit")
+            .original()
+            .as_ref()
+            .clone()
     }
 
     /// An audit of `checklist` with every question answered, cycling

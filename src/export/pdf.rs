@@ -1086,7 +1086,7 @@ fn write(
     let mut pdf = Pdf::new();
     pdf.catalog(catalog_id)
         .pages(tree_id)
-        .lang(TextStr(&input.checklist.language));
+        .lang(TextStr(input.checklist.language.code()));
     pdf.document_info(info_id)
         .title(TextStr(&labels.title))
         .subject(TextStr(&input.checklist.title))
@@ -1623,7 +1623,7 @@ mod tests {
         assert!(pdf.len() < 400_000, "{} bytes", pdf.len());
         let text = flat(&text_of(&pdf));
         for needle in [
-            "Отчёт по аудиту оттока клиентов",
+            "Отчёт об аудите",
             "Иван Петров",
             "23.11.2026",
             "Общий балл",

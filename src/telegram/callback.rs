@@ -3,6 +3,7 @@
 //! doubled presses can be told apart from fresh ones.
 
 use crate::domain::audit::{Answer, Command, Priority};
+use crate::domain::lang::Lang;
 use crate::domain::plan::Term;
 use chrono::NaiveDate;
 
@@ -15,10 +16,19 @@ pub enum CallbackData {
     StartNew { checklist: String, user: i64 },
     /// Show the card of `user`'s audit in progress.
     Continue { user: i64 },
-    /// Ask `user` to confirm starting over.
-    RestartAsk { user: i64 },
-    /// Abandon this audit and start its checklist again.
-    RestartConfirm { audit_id: i64 },
+    /// Ask `user` to confirm starting over: with the same checklist, or
+    /// with another one (a deep link named it during an audit).
+    RestartAsk {
+        user: i64,
+        checklist: Option<String>,
+    },
+    /// Abandon this audit and start its checklist again, or `checklist`.
+    RestartConfirm {
+        audit_id: i64,
+        checklist: Option<String>,
+    },
+    /// `user` chooses the bot's language.
+    Language { lang: Lang, user: i64 },
     /// `user` confirms deleting all their data.
     DeleteConfirm { user: i64 },
     /// `user` keeps their data after all.
@@ -175,8 +185,23 @@ impl CallbackData {
         match self {
             CallbackData::StartNew { checklist, user } => format!("new:{checklist}:{user}"),
             CallbackData::Continue { user } => format!("cont:{user}"),
-            CallbackData::RestartAsk { user } => format!("ask:{user}"),
-            CallbackData::RestartConfirm { audit_id } => format!("rst:{audit_id}"),
+            CallbackData::RestartAsk {
+                user,
+                checklist: None,
+            } => format!("ask:{user}"),
+            CallbackData::RestartAsk {
+                user,
+                checklist: Some(checklist),
+            } => format!("ask:{user}:{checklist}"),
+            CallbackData::RestartConfirm {
+                audit_id,
+                checklist: None,
+            } => format!("rst:{audit_id}"),
+            CallbackData::RestartConfirm {
+                audit_id,
+                checklist: Some(checklist),
+            } => format!("rst:{audit_id}:{checklist}"),
+            CallbackData::Language { lang, user } => format!("lang:{lang}:{user}"),
             CallbackData::DeleteConfirm { user } => format!("del:{user}"),
             CallbackData::DeleteCancel { user } => format!("keep:{user}"),
             CallbackData::Step {
@@ -220,9 +245,25 @@ impl CallbackData {
             },
             ("ask", [user]) => CallbackData::RestartAsk {
                 user: number(user)?,
+                checklist: None,
+            },
+            ("ask", [user, checklist]) if is_checklist_id(checklist) => CallbackData::RestartAsk {
+                user: number(user)?,
+                checklist: Some(checklist.to_string()),
             },
             ("rst", [audit]) => CallbackData::RestartConfirm {
                 audit_id: number(audit)?,
+                checklist: None,
+            },
+            ("rst", [audit, checklist]) if is_checklist_id(checklist) => {
+                CallbackData::RestartConfirm {
+                    audit_id: number(audit)?,
+                    checklist: Some(checklist.to_string()),
+                }
+            }
+            ("lang", [code, user]) => CallbackData::Language {
+                lang: Lang::parse(code).ok_or(ParseError)?,
+                user: number(user)?,
             },
             ("del", [user]) => CallbackData::DeleteConfirm {
                 user: number(user)?,
@@ -316,11 +357,29 @@ mod tests {
                 user: audit_id,
             },
             CallbackData::Continue { user: audit_id },
-            CallbackData::RestartAsk { user: audit_id },
-            CallbackData::RestartConfirm { audit_id },
+            CallbackData::RestartAsk {
+                user: audit_id,
+                checklist: None,
+            },
+            CallbackData::RestartAsk {
+                user: audit_id,
+                checklist: Some("relationship_audit".into()),
+            },
+            CallbackData::RestartConfirm {
+                audit_id,
+                checklist: None,
+            },
+            CallbackData::RestartConfirm {
+                audit_id,
+                checklist: Some("relationship_audit".into()),
+            },
             CallbackData::DeleteConfirm { user: audit_id },
             CallbackData::DeleteCancel { user: audit_id },
         ];
+        all.extend(Lang::ALL.map(|lang| CallbackData::Language {
+            lang,
+            user: audit_id,
+        }));
         let position = u32::try_from(revision.clamp(1, i64::from(u32::MAX))).unwrap();
         all.extend([
             CallbackData::Note { audit_id, revision },
@@ -391,13 +450,24 @@ mod tests {
 
     #[test]
     fn every_value_fits_64_bytes_even_with_the_largest_ids() {
-        let longest_checklist = CallbackData::StartNew {
-            checklist: "a".repeat(crate::domain::checklist::MAX_CHECKLIST_ID_LEN),
-            user: i64::MAX,
-        };
+        let longest = "a".repeat(crate::domain::checklist::MAX_CHECKLIST_ID_LEN);
+        let longest_checklist = [
+            CallbackData::StartNew {
+                checklist: longest.clone(),
+                user: i64::MAX,
+            },
+            CallbackData::RestartAsk {
+                user: i64::MAX,
+                checklist: Some(longest.clone()),
+            },
+            CallbackData::RestartConfirm {
+                audit_id: i64::MAX,
+                checklist: Some(longest),
+            },
+        ];
         for data in every_kind(i64::MAX, i64::MAX)
             .into_iter()
-            .chain([longest_checklist])
+            .chain(longest_checklist)
         {
             let encoded = data.encode();
             assert!(
@@ -426,6 +496,14 @@ mod tests {
             "new:Churn:1",
             "new:чек:1",
             "rst:x",
+            "rst:1:Churn",
+            "rst:1:",
+            "ask:1:чек",
+            "ask:1:a:b",
+            "lang:ua:1",
+            "lang:uk",
+            "lang:uk:-1",
+            "lang::1",
             "cont",
             "cont:1:2",
             "ask",

@@ -8,17 +8,19 @@ use teloxide::RequestError;
 
 use super::api::{self, strip_buttons, Api};
 use super::callback::{Action, CallbackData};
+use super::language;
 use super::plan::{self, PlanPress};
 use super::render;
 use super::{Cmd, HandlerResult};
 use crate::domain::audit::{AuditError, Change, Status};
+use crate::domain::checklist::Localized;
 use crate::domain::report::Comparison;
 use crate::export::{section_chart, ChartLabels};
-use crate::i18n::{n, I18n};
+use crate::i18n::{n, I18n, Locale, Tr};
 use crate::service::{Service, ServiceError, Session};
 use crate::storage::{Card, UserInfo};
 
-fn user_info(user: &User) -> UserInfo {
+pub(super) fn user_info(user: &User) -> UserInfo {
     UserInfo {
         id: user.id.0 as i64,
         first_name: user.first_name.clone(),
@@ -47,7 +49,7 @@ pub(super) async fn send_with_keyboard<B: Api>(
 pub(super) async fn send_card<B: Api>(
     bot: &B,
     service: &Service,
-    i18n: &I18n,
+    i18n: &Locale,
     session: &Session,
     chat: ChatId,
 ) -> HandlerResult {
@@ -67,7 +69,7 @@ pub(super) async fn send_card<B: Api>(
 async fn send_summary<B: Api>(
     bot: &B,
     service: &Service,
-    i18n: &I18n,
+    i18n: &Locale,
     session: &Session,
     chat: ChatId,
 ) -> HandlerResult {
@@ -76,9 +78,10 @@ async fn send_summary<B: Api>(
     } else {
         None
     };
+    let lang = i18n.lang();
     let comparison = previous.as_ref().map(|p| {
         (
-            Comparison::new(&session.checklist, &p.audit, &session.audit),
+            Comparison::new(session.texts(lang), &p.audit, &session.audit),
             p,
         )
     });
@@ -87,7 +90,7 @@ async fn send_summary<B: Api>(
         finished_at: p.record.finished_at.unwrap_or(p.record.updated_at),
     });
     let plan = if session.audit.status() == Status::Finished {
-        service.plan(session.record.id).await?
+        service.plan(session, lang).await?
     } else {
         Vec::new()
     };
@@ -111,16 +114,12 @@ async fn send_summary<B: Api>(
 /// The section scores as a bar chart photo.
 async fn send_chart<B: Api>(
     bot: &B,
-    i18n: &I18n,
+    i18n: &Locale,
     session: &Session,
     chat: ChatId,
 ) -> HandlerResult {
-    let report = session.report();
-    let labels = ChartLabels {
-        title: i18n.t("chart-title"),
-        overall: i18n.t("chart-overall"),
-        no_data: i18n.t("chart-no-data"),
-    };
+    let report = session.report(i18n.lang());
+    let labels = ChartLabels::new(i18n);
     // Drawing is CPU work: keep it off the async workers.
     let png = tokio::task::spawn_blocking(move || section_chart(&report, &labels)).await??;
     api::send_png(bot, chat, png, "chart.png", &i18n.t("chart-caption")).await?;
@@ -130,7 +129,7 @@ async fn send_chart<B: Api>(
 async fn send_start<B: Api>(
     bot: &B,
     service: &Service,
-    i18n: &I18n,
+    i18n: &Locale,
     user: &User,
     chat: ChatId,
 ) -> HandlerResult {
@@ -142,8 +141,8 @@ async fn send_start<B: Api>(
                 .map(drop)
                 .map_err(Into::into)
         }
-        [only] => render::greeting(i18n, &user.first_name, only),
-        _ => i18n.t("start-choose"),
+        [only] => render::greeting(i18n, &user.first_name, only.get(i18n.lang())),
+        _ => render::choose(i18n, &user.first_name, checklists),
     };
     send_with_keyboard(
         bot,
@@ -157,20 +156,52 @@ async fn send_start<B: Api>(
     Ok(())
 }
 
+/// The checklist a deep link names (`t.me/<bot>?start=<checklist id>`), if
+/// the payload is well-formed and the checklist is loaded.
+fn linked_checklist<'a>(service: &'a Service, payload: &str) -> Option<&'a Arc<Localized>> {
+    let payload = payload.trim();
+    let well_formed = (1..=64).contains(&payload.len())
+        && payload
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if !well_formed {
+        return None;
+    }
+    service.checklist(payload)
+}
+
+/// The first card of a new audit; with `greet`, the checklist's greeting
+/// (its intro and legend) comes first.
+async fn show_new_audit<B: Api>(
+    bot: &B,
+    service: &Service,
+    i18n: &Locale,
+    first_name: &str,
+    session: &Session,
+    chat: ChatId,
+    greet: bool,
+) -> HandlerResult {
+    if greet {
+        let greeting = render::greeting(i18n, first_name, session.texts(i18n.lang()));
+        send_html(bot, chat, greeting).await?;
+    }
+    send_card(bot, service, i18n, session, chat).await
+}
+
 async fn handle_command<B: Api>(
     bot: &B,
     msg: &Message,
     cmd: Cmd,
     service: &Service,
-    i18n: &I18n,
+    i18n: &Tr,
 ) -> HandlerResult {
     let Some(user) = msg.from.as_ref().filter(|u| !u.is_bot) else {
         return Ok(());
     };
     let chat = msg.chat.id;
     let info = user_info(user);
-    service.touch_user(&info).await?;
-    if matches!(cmd, Cmd::Start | Cmd::Continue | Cmd::Restart) {
+    service.touch_user(&info, i18n.lang()).await?;
+    if matches!(cmd, Cmd::Start(_) | Cmd::Continue | Cmd::Restart) {
         // Back to the audit: the bot stops waiting for a note or a plan
         // answer, so the next text is not taken for one.
         service.clear_pending(info.id).await?;
@@ -188,13 +219,24 @@ async fn handle_command<B: Api>(
         }
         Err(e) => return Err(e.into()),
     };
+    let linked = match &cmd {
+        Cmd::Start(payload) => linked_checklist(service, payload),
+        _ => None,
+    };
     match (cmd, open) {
-        (Cmd::Start, Some(session)) => {
-            send_with_keyboard(bot, chat, render::in_progress(i18n, &session)).await?;
+        (Cmd::Start(_), Some(session)) => {
+            let other = linked.filter(|c| c.id() != session.record.checklist_id);
+            let view = render::in_progress(i18n, &session, other.map(|c| c.as_ref()));
+            send_with_keyboard(bot, chat, view).await?;
         }
-        (Cmd::Start | Cmd::Restart, None) => send_start(bot, service, i18n, user, chat).await?,
+        (Cmd::Start(_), None) if linked.is_some() => {
+            let id = linked.map(|c| c.id().to_string()).unwrap_or_default();
+            let session = service.start(&info, i18n.lang(), chat.0, &id).await?;
+            show_new_audit(bot, service, i18n, &user.first_name, &session, chat, true).await?;
+        }
+        (Cmd::Start(_) | Cmd::Restart, None) => send_start(bot, service, i18n, user, chat).await?,
         (Cmd::Restart, Some(session)) => {
-            send_with_keyboard(bot, chat, render::restart_confirm(i18n, &session)).await?;
+            send_with_keyboard(bot, chat, render::restart_confirm(i18n, &session, None)).await?;
         }
         (Cmd::Continue, Some(session)) => send_card(bot, service, i18n, &session, chat).await?,
         (Cmd::Progress, Some(session)) => {
@@ -224,6 +266,7 @@ async fn handle_command<B: Api>(
         }
         (Cmd::Plan, _) => plan::plan_command(bot, service, i18n, user, chat).await?,
         (Cmd::Report, _) => plan::report_command(bot, service, i18n, user, chat).await?,
+        (Cmd::Language, _) => language::show(bot, i18n, info.id, chat).await?,
         (Cmd::DeleteMyData, _) => {
             send_with_keyboard(bot, chat, render::delete_confirm(i18n, info.id)).await?;
         }
@@ -232,7 +275,10 @@ async fn handle_command<B: Api>(
                 .map(|s| s.checklist)
                 .or_else(|| service.checklists().first().cloned());
             match checklist {
-                Some(checklist) => send_html(bot, chat, render::help(i18n, &checklist)).await?,
+                Some(checklist) => {
+                    let texts = checklist.get(i18n.lang());
+                    send_html(bot, chat, render::help(i18n, texts)).await?
+                }
                 None => send_html(bot, chat, i18n.t("start-no-checklists")).await?,
             };
         }
@@ -247,7 +293,7 @@ pub(super) async fn on_message<B: Api>(
     bot: B,
     msg: Message,
     service: Arc<Service>,
-    i18n: Arc<I18n>,
+    i18n: Tr,
 ) -> HandlerResult {
     let Some(user) = msg.from.as_ref().filter(|u| !u.is_bot) else {
         return Ok(());
@@ -278,7 +324,7 @@ pub(super) async fn on_message<B: Api>(
 }
 
 /// The notice for a press the audit refused; nothing was changed.
-pub(super) fn refusal(i18n: &I18n, error: &ServiceError) -> String {
+pub(super) fn refusal(i18n: &Locale, error: &ServiceError) -> String {
     match error {
         ServiceError::Stale => i18n.t("notice-stale"),
         ServiceError::NotYours => i18n.t("notice-not-yours"),
@@ -302,7 +348,7 @@ pub(super) fn refusal(i18n: &I18n, error: &ServiceError) -> String {
 }
 
 /// The notice confirming an applied press.
-fn acknowledgement(i18n: &I18n, action: Action, change: &Change, session: &Session) -> String {
+fn acknowledgement(i18n: &Locale, action: Action, change: &Change, session: &Session) -> String {
     if session.audit.status() == Status::Finished {
         return i18n.t("ack-finished");
     }
@@ -322,9 +368,10 @@ pub(super) async fn on_callback<B: Api>(
     bot: B,
     q: CallbackQuery,
     service: Arc<Service>,
-    i18n: Arc<I18n>,
+    i18n: Tr,
+    all: Arc<I18n>,
 ) -> HandlerResult {
-    let result = handle_callback(&bot, &q, &service, &i18n).await;
+    let result = handle_callback(&bot, &q, &service, &i18n, &all).await;
     if result.is_err() {
         let _ = api::answer(&bot, &q, Some(&i18n.t("notice-failed"))).await;
     }
@@ -337,7 +384,7 @@ pub(super) async fn on_command<B: Api>(
     msg: Message,
     cmd: Cmd,
     service: Arc<Service>,
-    i18n: Arc<I18n>,
+    i18n: Tr,
 ) -> HandlerResult {
     let result = handle_command(&bot, &msg, cmd, &service, &i18n).await;
     if result.is_err() {
@@ -350,7 +397,8 @@ async fn handle_callback<B: Api>(
     bot: &B,
     q: &CallbackQuery,
     service: &Service,
-    i18n: &I18n,
+    i18n: &Locale,
+    all: &Arc<I18n>,
 ) -> HandlerResult {
     let pressed = q.message.as_ref().map(|m| (m.chat().id, m.id()));
     let data = q.data.as_deref().map(CallbackData::parse);
@@ -437,19 +485,27 @@ async fn handle_callback<B: Api>(
         }
         CallbackData::StartNew { user: owner, .. }
         | CallbackData::Continue { user: owner }
-        | CallbackData::RestartAsk { user: owner }
+        | CallbackData::RestartAsk { user: owner, .. }
         | CallbackData::DeleteConfirm { user: owner }
         | CallbackData::DeleteCancel { user: owner }
+        | CallbackData::Language { user: owner, .. }
             if owner != user.id =>
         {
             notice(i18n.t("notice-not-yours")).await?;
+        }
+        CallbackData::Language { lang, .. } => {
+            language::chosen(bot, service, all, q, lang, pressed, chat).await?;
         }
         CallbackData::StartNew { checklist, .. } => {
             if service.open(user.id).await.ok().flatten().is_some() {
                 notice(i18n.t("notice-stale")).await?;
                 return Ok(());
             }
-            let session = match service.start(&user, chat.0, &checklist).await {
+            if service.checklist(&checklist).is_none() {
+                notice(i18n.t("notice-unknown-button")).await?;
+                return Ok(());
+            }
+            let session = match service.start(&user, i18n.lang(), chat.0, &checklist).await {
                 Ok(session) => session,
                 Err(e) => {
                     notice(refusal(i18n, &e)).await?;
@@ -460,7 +516,10 @@ async fn handle_callback<B: Api>(
             if let Some((chat, message)) = pressed {
                 strip_buttons(bot, chat, message).await;
             }
-            send_card(bot, service, i18n, &session, chat).await?;
+            // With one checklist its greeting came with the button.
+            let greet = service.checklists().len() > 1;
+            let name = &q.from.first_name;
+            show_new_audit(bot, service, i18n, name, &session, chat, greet).await?;
         }
         CallbackData::Continue { .. } => match service.open(user.id).await? {
             Some(session) => {
@@ -474,10 +533,20 @@ async fn handle_callback<B: Api>(
                 notice(i18n.t("notice-no-audit")).await?;
             }
         },
-        CallbackData::RestartAsk { .. } => match service.open(user.id).await? {
+        CallbackData::RestartAsk { checklist, .. } => match service.open(user.id).await? {
             Some(session) => {
+                let target = match &checklist {
+                    Some(id) => match service.checklist(id) {
+                        Some(target) => Some(target.clone()),
+                        None => {
+                            notice(i18n.t("notice-unknown-button")).await?;
+                            return Ok(());
+                        }
+                    },
+                    None => None,
+                };
                 api::answer(bot, q, None).await?;
-                let confirm = render::restart_confirm(i18n, &session);
+                let confirm = render::restart_confirm(i18n, &session, target.as_deref());
                 match pressed {
                     Some((chat, message)) => {
                         let (text, keyboard) = confirm;
@@ -515,7 +584,10 @@ async fn handle_callback<B: Api>(
             notice(i18n.t("ack-delete-cancelled")).await?;
             replace_message(bot, pressed, chat, i18n.t("delete-cancelled")).await?;
         }
-        CallbackData::RestartConfirm { audit_id } => {
+        CallbackData::RestartConfirm {
+            audit_id,
+            checklist,
+        } => {
             let open = service.open(user.id).await?;
             let Some(old) = open.filter(|s| s.record.id == audit_id) else {
                 let owner = service.storage().audit(audit_id).await?.map(|a| a.user_id);
@@ -527,9 +599,19 @@ async fn handle_callback<B: Api>(
                 notice(i18n.t(key)).await?;
                 return Ok(());
             };
-            let session = service
-                .start(&user, chat.0, &old.record.checklist_id)
-                .await?;
+            // Another checklist than the old audit's: the one a deep link
+            // named while this audit was in progress.
+            let greet = checklist
+                .as_deref()
+                .is_some_and(|c| c != old.record.checklist_id);
+            let target = checklist.unwrap_or_else(|| old.record.checklist_id.clone());
+            let session = match service.start(&user, i18n.lang(), chat.0, &target).await {
+                Ok(session) => session,
+                Err(e) => {
+                    notice(refusal(i18n, &e)).await?;
+                    return Ok(());
+                }
+            };
             notice(i18n.t("ack-started")).await?;
             if let Some((chat, message)) = pressed {
                 strip_buttons(bot, chat, message).await;
@@ -537,7 +619,8 @@ async fn handle_callback<B: Api>(
             if let Some(card) = old.record.card {
                 strip_buttons(bot, ChatId(card.chat_id), MessageId(card.message_id)).await;
             }
-            send_card(bot, service, i18n, &session, chat).await?;
+            let name = &q.from.first_name;
+            show_new_audit(bot, service, i18n, name, &session, chat, greet).await?;
         }
     }
     Ok(())
@@ -570,7 +653,7 @@ pub(super) async fn replace_message<B: Api>(
 async fn show_card_in_place<B: Api>(
     bot: &B,
     service: &Service,
-    i18n: &I18n,
+    i18n: &Locale,
     session: &Session,
     pressed: Option<(ChatId, MessageId)>,
     chat: ChatId,

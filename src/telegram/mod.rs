@@ -4,6 +4,7 @@
 pub mod api;
 pub mod callback;
 mod handlers;
+mod language;
 mod plan;
 pub mod plan_view;
 pub mod render;
@@ -15,16 +16,19 @@ use teloxide::prelude::*;
 use teloxide::types::BotCommand;
 use teloxide::utils::command::BotCommands;
 
-use crate::i18n::I18n;
+use crate::i18n::{I18n, Lang, Locale, Tr};
+use crate::service::Service;
 
 pub type HandlerError = anyhow::Error;
 pub type HandlerResult = Result<(), HandlerError>;
 
 /// The bot's commands. Their menu descriptions come from the locale.
-#[derive(BotCommands, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(BotCommands, Clone, Debug, PartialEq, Eq)]
 #[command(rename_rule = "snake_case")]
 pub enum Cmd {
-    Start,
+    /// With the payload of a deep link (`t.me/<bot>?start=<payload>`), or
+    /// empty.
+    Start(String),
     Continue,
     Progress,
     Summary,
@@ -33,11 +37,12 @@ pub enum Cmd {
     Report,
     Restart,
     Help,
+    Language,
     DeleteMyData,
 }
 
 /// The command menu Telegram shows, in the locale's words.
-pub fn command_menu(i18n: &I18n) -> Vec<BotCommand> {
+pub fn command_menu(i18n: &Locale) -> Vec<BotCommand> {
     [
         ("start", "cmd-start"),
         ("continue", "cmd-continue"),
@@ -48,6 +53,7 @@ pub fn command_menu(i18n: &I18n) -> Vec<BotCommand> {
         ("history", "cmd-history"),
         ("restart", "cmd-restart"),
         ("help", "cmd-help"),
+        ("language", "cmd-language"),
         ("delete_my_data", "cmd-delete-my-data"),
     ]
     .into_iter()
@@ -55,10 +61,43 @@ pub fn command_menu(i18n: &I18n) -> Vec<BotCommand> {
     .collect()
 }
 
+/// Telegram `language_code`s whose users get each language's command menu
+/// (as [`Lang::from_telegram`] maps them); users of any other code get the
+/// default language's menu, set without a code.
+const MENU_CODES: &[(Lang, &[&str])] = &[
+    (Lang::Uk, &["uk"]),
+    (Lang::Ru, &["ru", "be", "kk"]),
+    (Lang::En, &["en"]),
+];
+
+/// Sets the command menu in every language. A failure is logged and the
+/// bot goes on: the commands work without a menu.
+pub async fn set_command_menus<B: api::Api>(bot: &B, i18n: &I18n) {
+    let default = i18n.guess(None);
+    let mut menus: Vec<(Option<&str>, Lang)> = vec![(None, default)];
+    for (lang, codes) in MENU_CODES {
+        menus.extend(codes.iter().map(|code| (Some(*code), *lang)));
+    }
+    for (code, lang) in menus {
+        let request = bot.set_my_commands(command_menu(i18n.locale(lang)));
+        let sent = match code {
+            Some(code) => request.language_code(code).await,
+            None => request.await,
+        };
+        if let Err(e) = sent {
+            log::warn!(
+                "could not set the command menu for {}: {e}",
+                code.unwrap_or("everyone")
+            );
+        }
+    }
+}
+
 /// The whole handler tree; `main` and the tests dispatch through it. It
 /// needs `Arc<Service>` and `Arc<I18n>` as dependencies, and the Bot API
 /// client `B` the dispatcher runs with (`Throttle<Bot>` in production, a
-/// plain `Bot` in tests).
+/// plain `Bot` in tests). Every update first finds its user's language,
+/// which the handlers get as a [`Tr`].
 pub fn schema<B: api::Api>() -> UpdateHandler<HandlerError> {
     let commands = Update::filter_message()
         .filter_command::<Cmd>()
@@ -66,9 +105,27 @@ pub fn schema<B: api::Api>() -> UpdateHandler<HandlerError> {
     let messages = Update::filter_message().endpoint(handlers::on_message::<B>);
     let callbacks = Update::filter_callback_query().endpoint(handlers::on_callback::<B>);
     dptree::entry()
+        .map_async(user_locale)
         .branch(commands)
         .branch(messages)
         .branch(callbacks)
+}
+
+/// The language of the user an update comes from: stored, else guessed
+/// from Telegram's `language_code` (and stored from now on). If the
+/// database can't tell, the guess serves this update.
+async fn user_locale(update: Update, service: Arc<Service>, i18n: Arc<I18n>) -> Tr {
+    let Some(user) = update.from().filter(|u| !u.is_bot) else {
+        return i18n.tr(i18n.guess(None));
+    };
+    let guess = i18n.guess(user.language_code.as_deref());
+    match service.language(&handlers::user_info(user), guess).await {
+        Ok(lang) => i18n.tr(lang),
+        Err(e) => {
+            log::warn!("could not read the language of user {}: {e}", user.id);
+            i18n.tr(guess)
+        }
+    }
 }
 
 /// Dependencies of [`schema`], in the form `Dispatcher` and tests take.

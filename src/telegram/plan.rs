@@ -16,7 +16,7 @@ use crate::domain::plan::{self as rules, PlanEntry};
 use crate::export::{
     file_name, report_csv, report_pdf, section_chart, ChartLabels, ExportLabels, ReportInput,
 };
-use crate::i18n::{n, s, I18n};
+use crate::i18n::{n, s, Locale};
 use crate::service::{PlanInput, PlanStep, Service, ServiceError, Session};
 use crate::storage::{Awaiting, Card, Pending};
 
@@ -34,6 +34,7 @@ fn display_name(user: &User) -> String {
 fn question_number(session: &Session, question_id: &str) -> i64 {
     session
         .checklist
+        .original()
         .position_of(question_id)
         .map(|p| p.index as i64 + 1)
         .unwrap_or(0)
@@ -78,7 +79,7 @@ async fn show_prompt<B: Api>(
 
 /// The prompt of a plan step that asks about an item.
 fn ask_prompt(
-    i18n: &I18n,
+    i18n: &Locale,
     pending: &Pending,
     entry: &PlanEntry,
     total: usize,
@@ -100,7 +101,7 @@ fn ask_prompt(
 async fn show_step<B: Api>(
     bot: &B,
     service: &Service,
-    i18n: &I18n,
+    i18n: &Locale,
     user: &User,
     step: PlanStep,
     pressed: Option<(ChatId, MessageId)>,
@@ -113,8 +114,15 @@ async fn show_step<B: Api>(
     };
     match step {
         PlanStep::Ask { pending, entry } => {
-            let total = service.plan(pending.audit_id).await?.len();
-            let prompt = with_lead(ask_prompt(i18n, &pending, &entry, total));
+            // The item in the reader's language, as the plan has it now.
+            let session = service.session(pending.audit_id).await?;
+            let plan = service.plan(&session, i18n.lang()).await?;
+            let entry = plan
+                .iter()
+                .find(|e| e.position == entry.position)
+                .cloned()
+                .unwrap_or(entry);
+            let prompt = with_lead(ask_prompt(i18n, &pending, &entry, plan.len()));
             show_prompt(bot, service, pending, prompt, pressed, chat).await
         }
         PlanStep::OfferHigh { pending, count } => {
@@ -140,12 +148,12 @@ async fn show_step<B: Api>(
 async fn send_plan<B: Api>(
     bot: &B,
     service: &Service,
-    i18n: &I18n,
+    i18n: &Locale,
     session: &Session,
     chat: ChatId,
     buttons: bool,
 ) -> HandlerResult {
-    let plan = service.plan(session.record.id).await?;
+    let plan = service.plan(session, i18n.lang()).await?;
     let text = plan_view::plan_message(i18n, session, &plan);
     let keyboard = plan_view::plan_keyboard(i18n, session.record.id, &plan);
     let parts = super::render::split_message(&text, super::render::MAX_MESSAGE_CHARS);
@@ -165,7 +173,7 @@ async fn send_plan<B: Api>(
 pub(super) async fn after_finish<B: Api>(
     bot: &B,
     service: &Service,
-    i18n: &I18n,
+    i18n: &Locale,
     user: &User,
     session: &Session,
     chat: ChatId,
@@ -190,7 +198,7 @@ pub(super) async fn after_finish<B: Api>(
 pub(super) async fn plan_command<B: Api>(
     bot: &B,
     service: &Service,
-    i18n: &I18n,
+    i18n: &Locale,
     user: &User,
     chat: ChatId,
 ) -> HandlerResult {
@@ -208,7 +216,7 @@ pub(super) async fn plan_command<B: Api>(
     if let Some(step) = service.current_plan_step(user_id, audit_id).await? {
         return show_step(bot, service, i18n, user, step, None, chat, None).await;
     }
-    if service.plan(audit_id).await?.is_empty() {
+    if service.plan(&session, i18n.lang()).await?.is_empty() {
         let step = service.begin_plan(user_id, audit_id).await?;
         if !matches!(step, PlanStep::Done { .. }) {
             return show_step(bot, service, i18n, user, step, None, chat, None).await;
@@ -221,7 +229,7 @@ pub(super) async fn plan_command<B: Api>(
 pub(super) async fn report_command<B: Api>(
     bot: &B,
     service: &Service,
-    i18n: &I18n,
+    i18n: &Locale,
     user: &User,
     chat: ChatId,
 ) -> HandlerResult {
@@ -241,13 +249,14 @@ pub(super) async fn report_command<B: Api>(
 async fn send_report_files<B: Api>(
     bot: &B,
     service: &Service,
-    i18n: &I18n,
+    i18n: &Locale,
     session: &Session,
     user_name: &str,
     chat: ChatId,
 ) -> HandlerResult {
+    let lang = i18n.lang();
     let plan: Vec<_> = service
-        .plan(session.record.id)
+        .plan(session, lang)
         .await?
         .into_iter()
         .map(|e| e.item)
@@ -258,17 +267,13 @@ async fn send_report_files<B: Api>(
         .unwrap_or(session.record.updated_at);
     let date = super::render::local_day(finished_at).unwrap_or_else(today);
     let labels = ExportLabels::new(i18n);
-    let chart_labels = ChartLabels {
-        title: i18n.t("chart-title"),
-        overall: i18n.t("chart-overall"),
-        no_data: i18n.t("chart-no-data"),
-    };
+    let chart_labels = ChartLabels::new(i18n);
     let names = (
         file_name(&labels, date, "pdf"),
         file_name(&labels, date, "csv"),
     );
     let (checklist, audit, notes) = (
-        session.checklist.clone(),
+        session.checklist.get(lang).clone(),
         session.audit.clone(),
         session.notes.clone(),
     );
@@ -314,7 +319,7 @@ async fn send_report_files<B: Api>(
 pub(super) async fn on_pending_text<B: Api>(
     bot: &B,
     service: &Service,
-    i18n: &I18n,
+    i18n: &Locale,
     msg: &Message,
     user: &User,
     pending: Pending,
@@ -378,7 +383,7 @@ pub(super) async fn on_pending_text<B: Api>(
 async fn save_note<B: Api>(
     bot: &B,
     service: &Service,
-    i18n: &I18n,
+    i18n: &Locale,
     pending: Pending,
     note: Option<&str>,
     pressed: Option<(ChatId, MessageId)>,
@@ -427,11 +432,54 @@ async fn save_note<B: Api>(
     Ok(())
 }
 
+/// Draws the prompt the bot waits on again, in place, in the language of
+/// `i18n` (after /language). A prompt that can't be edited is sent anew.
+pub(super) async fn redraw_prompt<B: Api>(
+    bot: &B,
+    service: &Service,
+    i18n: &Locale,
+    user: &User,
+    pending: Pending,
+) -> HandlerResult {
+    let Some(prompt) = pending.prompt else {
+        return Ok(());
+    };
+    let (chat, message) = (ChatId(prompt.chat_id), MessageId(prompt.message_id));
+    if let Awaiting::Note { question_id } = &pending.awaiting {
+        let session = service.session(pending.audit_id).await?;
+        let Some(position) = session.checklist.original().position_of(question_id) else {
+            return Ok(());
+        };
+        let (text, keyboard) = plan_view::note_prompt(i18n, &session, position.index, question_id);
+        if let Err(e) = api::edit_with_keyboard(bot, chat, message, &text, &keyboard).await {
+            log::info!("the note prompt was not redrawn: {e}");
+        }
+        return Ok(());
+    }
+    if let Some(step) = service
+        .current_plan_step(pending.user_id, pending.audit_id)
+        .await?
+    {
+        show_step(
+            bot,
+            service,
+            i18n,
+            user,
+            step,
+            Some((chat, message)),
+            chat,
+            None,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// «📝 Заметка» on a card.
 pub(super) async fn note_pressed<B: Api>(
     bot: &B,
     service: &Service,
-    i18n: &I18n,
+    i18n: &Locale,
     q: &CallbackQuery,
     audit_id: i64,
     revision: i64,
@@ -474,7 +522,7 @@ fn is_the_prompt(pending: Option<&Pending>, pressed: Option<(ChatId, MessageId)>
 pub(super) async fn note_closed<B: Api>(
     bot: &B,
     service: &Service,
-    i18n: &I18n,
+    i18n: &Locale,
     q: &CallbackQuery,
     (audit_id, delete): (i64, bool),
     pressed: Option<(ChatId, MessageId)>,
@@ -512,7 +560,7 @@ fn plan_input(action: PlanAction, user: &User) -> PlanInput {
 }
 
 /// The notice confirming a plan press.
-fn plan_ack(i18n: &I18n, input: &PlanInput) -> String {
+fn plan_ack(i18n: &Locale, input: &PlanInput) -> String {
     match input {
         PlanInput::Owner(Some(owner)) => {
             let owner = rules::shorten(owner, 100);
@@ -529,7 +577,7 @@ fn plan_ack(i18n: &I18n, input: &PlanInput) -> String {
 }
 
 /// The notice for a refused plan press.
-fn plan_refusal(i18n: &I18n, error: &ServiceError) -> String {
+fn plan_refusal(i18n: &Locale, error: &ServiceError) -> String {
     match error {
         ServiceError::Stale | ServiceError::NoAudit => i18n.t("notice-plan-stale"),
         other => refusal(i18n, other),
@@ -560,7 +608,7 @@ pub(super) enum PlanPress {
 pub(super) async fn plan_pressed<B: Api>(
     bot: &B,
     service: &Service,
-    i18n: &I18n,
+    i18n: &Locale,
     q: &CallbackQuery,
     press: PlanPress,
     pressed: Option<(ChatId, MessageId)>,
@@ -646,7 +694,7 @@ pub(super) async fn plan_pressed<B: Api>(
 pub(super) async fn done_pressed<B: Api>(
     bot: &B,
     service: &Service,
-    i18n: &I18n,
+    i18n: &Locale,
     q: &CallbackQuery,
     (audit_id, position, done): (i64, u32, bool),
     pressed: Option<(ChatId, MessageId)>,
@@ -667,7 +715,7 @@ pub(super) async fn done_pressed<B: Api>(
     };
     api::answer(bot, q, Some(&i18n.t(key))).await?;
     let session = service.session(audit_id).await?;
-    let plan = service.plan(audit_id).await?;
+    let plan = service.plan(&session, i18n.lang()).await?;
     let text = plan_view::plan_message(i18n, &session, &plan);
     let keyboard = plan_view::plan_keyboard(i18n, audit_id, &plan);
     let fits = text.chars().count() <= super::render::MAX_MESSAGE_CHARS;

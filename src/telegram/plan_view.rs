@@ -12,7 +12,7 @@ use crate::domain::plan::{
     DateError, PlanEntry, PlanItem, Term, TextError, MAX_NOTE_CHARS, MAX_OWNER_CHARS,
     MAX_SOLUTION_CHARS, MAX_YEARS_AHEAD,
 };
-use crate::i18n::{n, s, I18n};
+use crate::i18n::{n, s, Locale};
 use crate::service::Session;
 
 /// A date as the owner reads it.
@@ -22,13 +22,13 @@ pub fn day(date: NaiveDate) -> String {
 
 /// The prompt for a note on question `index` (0-based).
 pub fn note_prompt(
-    i18n: &I18n,
+    i18n: &Locale,
     session: &Session,
     index: usize,
     question_id: &str,
 ) -> (String, InlineKeyboardMarkup) {
     let question = session
-        .checklist
+        .texts(i18n.lang())
         .question(index)
         .map(|(_, q)| q.text.as_str())
         .unwrap_or_default();
@@ -66,7 +66,7 @@ pub enum Typed {
 }
 
 /// Why a typed note, owner or solution was refused.
-pub fn text_refusal(i18n: &I18n, kind: Typed, error: TextError) -> String {
+pub fn text_refusal(i18n: &Locale, kind: Typed, error: TextError) -> String {
     let (empty, too_long, max) = match kind {
         Typed::Note => ("note-empty", "note-too-long", MAX_NOTE_CHARS),
         Typed::Owner => ("owner-empty", "owner-too-long", MAX_OWNER_CHARS),
@@ -81,7 +81,7 @@ pub fn text_refusal(i18n: &I18n, kind: Typed, error: TextError) -> String {
 }
 
 /// Why a typed deadline was refused.
-pub fn date_refusal(i18n: &I18n, error: DateError, text: &str, today: NaiveDate) -> String {
+pub fn date_refusal(i18n: &Locale, error: DateError, text: &str, today: NaiveDate) -> String {
     let shown = escape(&crate::domain::plan::shorten(text.trim(), 40));
     match error {
         DateError::NotADate => i18n.t_args(
@@ -98,7 +98,7 @@ pub fn date_refusal(i18n: &I18n, error: DateError, text: &str, today: NaiveDate)
 }
 
 /// The lines of one plan item: zone, priority, solution, owner, deadline.
-fn item_lines(i18n: &I18n, item: &PlanItem) -> Vec<String> {
+fn item_lines(i18n: &Locale, item: &PlanItem) -> Vec<String> {
     let mut lines = vec![
         i18n.t_args(
             "plan-item-priority",
@@ -138,7 +138,7 @@ fn item_lines(i18n: &I18n, item: &PlanItem) -> Vec<String> {
 }
 
 /// The head of a prompt about one item: which item, and the item so far.
-fn prompt_head(i18n: &I18n, entry: &PlanEntry, total: usize) -> Vec<String> {
+fn prompt_head(i18n: &Locale, entry: &PlanEntry, total: usize) -> Vec<String> {
     let mut lines = vec![
         i18n.t_args(
             "plan-item-head",
@@ -153,7 +153,7 @@ fn prompt_head(i18n: &I18n, entry: &PlanEntry, total: usize) -> Vec<String> {
 
 /// «Кто отвечает?» for an item.
 pub fn owner_prompt(
-    i18n: &I18n,
+    i18n: &Locale,
     audit_id: i64,
     entry: &PlanEntry,
     total: usize,
@@ -180,7 +180,7 @@ pub fn owner_prompt(
     (lines.join("\n"), InlineKeyboardMarkup::new(rows))
 }
 
-fn stop_row(i18n: &I18n, audit_id: i64, walk: bool) -> Option<Vec<InlineKeyboardButton>> {
+fn stop_row(i18n: &Locale, audit_id: i64, walk: bool) -> Option<Vec<InlineKeyboardButton>> {
     walk.then(|| {
         vec![button(
             i18n.t("btn-plan-stop"),
@@ -192,7 +192,7 @@ fn stop_row(i18n: &I18n, audit_id: i64, walk: bool) -> Option<Vec<InlineKeyboard
 /// «Срок?» for an item: the terms as buttons, the one suggested for the
 /// item's priority starred.
 pub fn deadline_prompt(
-    i18n: &I18n,
+    i18n: &Locale,
     audit_id: i64,
     entry: &PlanEntry,
     total: usize,
@@ -235,7 +235,7 @@ pub fn deadline_prompt(
 
 /// The owner's own solution for an item.
 pub fn solution_prompt(
-    i18n: &I18n,
+    i18n: &Locale,
     audit_id: i64,
     entry: &PlanEntry,
     total: usize,
@@ -254,7 +254,7 @@ pub fn solution_prompt(
 }
 
 /// Whether to add every «Высокий» problem to the plan.
-pub fn offer_high(i18n: &I18n, audit_id: i64, count: usize) -> (String, InlineKeyboardMarkup) {
+pub fn offer_high(i18n: &Locale, audit_id: i64, count: usize) -> (String, InlineKeyboardMarkup) {
     let count = n("count", count as i64);
     let keyboard = InlineKeyboardMarkup::new([
         vec![button(
@@ -277,8 +277,8 @@ pub fn offer_high(i18n: &I18n, audit_id: i64, count: usize) -> (String, InlineKe
 
 /// The plan as a message: one block per item. Every line is well-formed
 /// HTML on its own, so the text may be split between any two lines.
-pub fn plan_message(i18n: &I18n, session: &Session, plan: &[PlanEntry]) -> String {
-    let report = session.report();
+pub fn plan_message(i18n: &Locale, session: &Session, plan: &[PlanEntry]) -> String {
+    let report = session.report(i18n.lang());
     let finished_at = session
         .record
         .finished_at
@@ -291,7 +291,7 @@ pub fn plan_message(i18n: &I18n, session: &Session, plan: &[PlanEntry]) -> Strin
     let mut lines = vec![
         i18n.t_args(
             "plan-title",
-            &[s("title", escape(&session.checklist.title))],
+            &[s("title", escape(&session.texts(i18n.lang()).title))],
         ),
         i18n.t_args(
             "plan-title-date",
@@ -308,7 +308,7 @@ pub fn plan_message(i18n: &I18n, session: &Session, plan: &[PlanEntry]) -> Strin
 }
 
 /// One block per plan item, each after an empty line.
-pub fn plan_blocks(i18n: &I18n, plan: &[PlanEntry]) -> Vec<String> {
+pub fn plan_blocks(i18n: &Locale, plan: &[PlanEntry]) -> Vec<String> {
     if plan.is_empty() {
         return vec![String::new(), i18n.t("plan-empty")];
     }
@@ -326,7 +326,7 @@ pub fn plan_blocks(i18n: &I18n, plan: &[PlanEntry]) -> Vec<String> {
 }
 
 /// /plan's buttons: change an item, mark it done or not done.
-pub fn plan_keyboard(i18n: &I18n, audit_id: i64, plan: &[PlanEntry]) -> InlineKeyboardMarkup {
+pub fn plan_keyboard(i18n: &Locale, audit_id: i64, plan: &[PlanEntry]) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new(plan.iter().map(|entry| {
         let number = [n("number", entry.position)];
         let (key, done) = if entry.item.done {

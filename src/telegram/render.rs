@@ -8,10 +8,10 @@ use teloxide::utils::html::escape;
 
 use super::callback::{Action, CallbackData};
 use crate::domain::audit::{Answer, Priority, Response, Status, Step};
-use crate::domain::checklist::Checklist;
+use crate::domain::checklist::{Checklist, Localized};
 use crate::domain::plan::PlanEntry;
 use crate::domain::report::{Comparison, Report, Score};
-use crate::i18n::{n, s, I18n};
+use crate::i18n::{n, s, Locale};
 use crate::service::Session;
 
 /// Telegram's limit on a message's text, in characters.
@@ -21,7 +21,7 @@ pub fn button(label: String, data: CallbackData) -> InlineKeyboardButton {
     InlineKeyboardButton::callback(label, data.encode())
 }
 
-fn answer_word(i18n: &I18n, answer: Answer) -> String {
+fn answer_word(i18n: &Locale, answer: Answer) -> String {
     match answer {
         Answer::Yes => i18n.t("answer-yes"),
         Answer::No => i18n.t("answer-no"),
@@ -29,7 +29,7 @@ fn answer_word(i18n: &I18n, answer: Answer) -> String {
     }
 }
 
-fn answer_icon(i18n: &I18n, answer: Answer) -> String {
+fn answer_icon(i18n: &Locale, answer: Answer) -> String {
     match answer {
         Answer::Yes => i18n.t("icon-yes"),
         Answer::No => i18n.t("icon-no"),
@@ -37,7 +37,7 @@ fn answer_icon(i18n: &I18n, answer: Answer) -> String {
     }
 }
 
-pub fn priority_word(i18n: &I18n, priority: Priority) -> String {
+pub fn priority_word(i18n: &Locale, priority: Priority) -> String {
     match priority {
         Priority::Low => i18n.t("priority-low"),
         Priority::Medium => i18n.t("priority-medium"),
@@ -45,7 +45,7 @@ pub fn priority_word(i18n: &I18n, priority: Priority) -> String {
     }
 }
 
-pub fn priority_icon(i18n: &I18n, priority: Priority) -> String {
+pub fn priority_icon(i18n: &Locale, priority: Priority) -> String {
     match priority {
         Priority::Low => i18n.t("icon-low"),
         Priority::Medium => i18n.t("icon-medium"),
@@ -62,7 +62,7 @@ fn priority_description(checklist: &Checklist, priority: Priority) -> &str {
 }
 
 /// The short notice confirming a recorded response.
-pub fn ack_response(i18n: &I18n, response: &Response) -> String {
+pub fn ack_response(i18n: &Locale, response: &Response) -> String {
     let answer = answer_word(i18n, response.answer);
     match (response.priority, response.priority_skipped) {
         (Some(p), _) => i18n.t_args(
@@ -85,7 +85,7 @@ fn percent_of(part: usize, whole: usize) -> u32 {
 }
 
 /// The greeting of /start with the checklist's intro, legend and scale.
-pub fn greeting(i18n: &I18n, first_name: &str, checklist: &Checklist) -> String {
+pub fn greeting(i18n: &Locale, first_name: &str, checklist: &Checklist) -> String {
     let mut lines = vec![i18n.t_args(
         "start-greeting",
         &[
@@ -135,7 +135,7 @@ pub fn greeting(i18n: &I18n, first_name: &str, checklist: &Checklist) -> String 
     lines.join("\n")
 }
 
-fn priority_lines(i18n: &I18n, checklist: &Checklist) -> Vec<String> {
+fn priority_lines(i18n: &Locale, checklist: &Checklist) -> Vec<String> {
     [Priority::Low, Priority::Medium, Priority::High]
         .into_iter()
         .map(|p| {
@@ -151,73 +151,143 @@ fn priority_lines(i18n: &I18n, checklist: &Checklist) -> Vec<String> {
         .collect()
 }
 
+/// The /start answer with several checklists: each with its size and
+/// time, in the user's language.
+pub fn choose(i18n: &Locale, first_name: &str, checklists: &[std::sync::Arc<Localized>]) -> String {
+    let mut lines = vec![
+        i18n.t_args("start-choose", &[s("name", escape(first_name))]),
+        String::new(),
+    ];
+    for (i, localized) in checklists.iter().enumerate() {
+        let c = localized.get(i18n.lang());
+        lines.push(i18n.t_args(
+            "start-choose-item",
+            &[
+                n("number", i as i64 + 1),
+                s("title", escape(&c.title)),
+                s(
+                    "questions",
+                    i18n.t_args("questions-count", &[n("count", c.question_count() as i64)]),
+                ),
+                s(
+                    "minutes",
+                    i18n.t_args("minutes-count", &[n("count", c.minutes)]),
+                ),
+            ],
+        ));
+        if !c.subtitle.is_empty() {
+            lines.push(format!("<i>{}</i>", escape(&c.subtitle)));
+        }
+        lines.push(String::new());
+    }
+    lines.push(i18n.t("start-choose-hint"));
+    lines.join("\n")
+}
+
 /// Buttons to start an audit: one per checklist.
 pub fn start_keyboard(
-    i18n: &I18n,
-    checklists: &[std::sync::Arc<Checklist>],
+    i18n: &Locale,
+    checklists: &[std::sync::Arc<Localized>],
     user: i64,
 ) -> InlineKeyboardMarkup {
     let single = checklists.len() == 1;
-    InlineKeyboardMarkup::new(checklists.iter().map(|c| {
+    InlineKeyboardMarkup::new(checklists.iter().enumerate().map(|(i, c)| {
         let label = if single {
             i18n.t("btn-start")
         } else {
-            i18n.t_args("btn-start-named", &[s("title", c.title.clone())])
+            i18n.t_args(
+                "btn-start-named",
+                &[
+                    n("number", i as i64 + 1),
+                    s("title", c.get(i18n.lang()).short_title.clone()),
+                ],
+            )
         };
         vec![button(
             label,
             CallbackData::StartNew {
-                checklist: c.id.clone(),
+                checklist: c.id().to_string(),
                 user,
             },
         )]
     }))
 }
 
-/// The /start answer while an audit is in progress.
-pub fn in_progress(i18n: &I18n, session: &Session) -> (String, InlineKeyboardMarkup) {
+/// The /start answer while an audit is in progress; `other` is a checklist
+/// a deep link named, offered in place of this audit.
+pub fn in_progress(
+    i18n: &Locale,
+    session: &Session,
+    other: Option<&Localized>,
+) -> (String, InlineKeyboardMarkup) {
     let p = session.audit.progress().overall;
     let counts = [n("answered", p.answered as i64), n("total", p.total as i64)];
     let text = i18n.t_args(
         "start-in-progress",
         &[
-            s("title", escape(&session.checklist.title)),
+            s("title", escape(&session.texts(i18n.lang()).title)),
             counts[0].clone(),
             counts[1].clone(),
         ],
     );
-    let keyboard = InlineKeyboardMarkup::new([
-        vec![button(
-            i18n.t_args("btn-continue", &counts),
-            CallbackData::Continue {
-                user: session.record.user_id,
+    let user = session.record.user_id;
+    let mut rows = vec![vec![button(
+        i18n.t_args("btn-continue", &counts),
+        CallbackData::Continue { user },
+    )]];
+    match other {
+        Some(other) => rows.push(vec![button(
+            i18n.t_args(
+                "btn-start-other",
+                &[s("title", other.get(i18n.lang()).short_title.clone())],
+            ),
+            CallbackData::RestartAsk {
+                user,
+                checklist: Some(other.id().to_string()),
             },
-        )],
-        vec![button(
+        )]),
+        None => rows.push(vec![button(
             i18n.t("btn-restart"),
             CallbackData::RestartAsk {
-                user: session.record.user_id,
+                user,
+                checklist: None,
             },
-        )],
-    ]);
-    (text, keyboard)
+        )]),
+    }
+    (text, InlineKeyboardMarkup::new(rows))
 }
 
-pub fn restart_confirm(i18n: &I18n, session: &Session) -> (String, InlineKeyboardMarkup) {
+/// Whether to give up the audit in progress for a new one: of the same
+/// checklist, or of `target`.
+pub fn restart_confirm(
+    i18n: &Locale,
+    session: &Session,
+    target: Option<&Localized>,
+) -> (String, InlineKeyboardMarkup) {
     let p = session.audit.progress().overall;
-    let text = i18n.t_args(
-        "restart-confirm",
-        &[
-            s("title", escape(&session.checklist.title)),
-            n("answered", p.answered as i64),
-            n("total", p.total as i64),
-        ],
-    );
+    let title = s("title", escape(&session.texts(i18n.lang()).title));
+    let counts = [n("answered", p.answered as i64), n("total", p.total as i64)];
+    let text = match target {
+        Some(target) => i18n.t_args(
+            "restart-confirm-other",
+            &[
+                title,
+                s("other", escape(&target.get(i18n.lang()).title)),
+                counts[0].clone(),
+                counts[1].clone(),
+            ],
+        ),
+        None => i18n.t_args(
+            "restart-confirm",
+            &[title, counts[0].clone(), counts[1].clone()],
+        ),
+    };
     let keyboard = InlineKeyboardMarkup::new([
         vec![button(
             i18n.t("btn-restart-confirm"),
             CallbackData::RestartConfirm {
                 audit_id: session.record.id,
+                checklist: target.map(|t| t.id().to_string()),
             },
         )],
         vec![button(
@@ -231,7 +301,7 @@ pub fn restart_confirm(i18n: &I18n, session: &Session) -> (String, InlineKeyboar
 }
 
 /// The question before deleting a user's data.
-pub fn delete_confirm(i18n: &I18n, user: i64) -> (String, InlineKeyboardMarkup) {
+pub fn delete_confirm(i18n: &Locale, user: i64) -> (String, InlineKeyboardMarkup) {
     let keyboard = InlineKeyboardMarkup::new([
         vec![button(
             i18n.t("btn-delete-confirm"),
@@ -248,9 +318,9 @@ pub fn delete_confirm(i18n: &I18n, user: i64) -> (String, InlineKeyboardMarkup) 
 /// The live audit card: where the owner is, the question, and the buttons
 /// for what the question waits for. A closed audit gets a card without
 /// buttons.
-pub fn card(i18n: &I18n, session: &Session) -> (String, InlineKeyboardMarkup) {
+pub fn card(i18n: &Locale, session: &Session) -> (String, InlineKeyboardMarkup) {
     let audit = &session.audit;
-    let checklist = &session.checklist;
+    let checklist = session.texts(i18n.lang());
     let progress = audit.progress();
     let Some(step) = audit.step() else {
         let key = if audit.status() == Status::Abandoned {
@@ -374,9 +444,9 @@ pub fn card(i18n: &I18n, session: &Session) -> (String, InlineKeyboardMarkup) {
 }
 
 /// «📝 Заметка» for the question the card offers a note for, if any.
-fn note_button(i18n: &I18n, session: &Session) -> Option<InlineKeyboardButton> {
+fn note_button(i18n: &Locale, session: &Session) -> Option<InlineKeyboardButton> {
     let index = session.audit.note_target()?;
-    let (_, question) = session.checklist.question(index)?;
+    let (_, question) = session.checklist.original().question(index)?;
     let key = if session.notes.contains_key(&question.id) {
         "btn-note-edit"
     } else {
@@ -391,7 +461,7 @@ fn note_button(i18n: &I18n, session: &Session) -> Option<InlineKeyboardButton> {
     ))
 }
 
-fn current_answer(i18n: &I18n, r: &Response) -> String {
+fn current_answer(i18n: &Locale, r: &Response) -> String {
     let answer = format!(
         "{} {}",
         answer_icon(i18n, r.answer),
@@ -413,7 +483,7 @@ fn current_answer(i18n: &I18n, r: &Response) -> String {
 }
 
 /// /progress: answered out of total, overall and per section.
-pub fn progress(i18n: &I18n, session: &Session) -> String {
+pub fn progress(i18n: &Locale, session: &Session) -> String {
     let p = session.audit.progress();
     let mut lines = vec![i18n.t_args(
         "progress-title",
@@ -425,7 +495,7 @@ pub fn progress(i18n: &I18n, session: &Session) -> String {
     for (i, (count, section)) in p
         .sections
         .iter()
-        .zip(&session.checklist.sections)
+        .zip(&session.texts(i18n.lang()).sections)
         .enumerate()
     {
         let icon = if count.answered == count.total {
@@ -449,7 +519,7 @@ pub fn progress(i18n: &I18n, session: &Session) -> String {
     lines.join("\n")
 }
 
-pub fn help(i18n: &I18n, checklist: &Checklist) -> String {
+pub fn help(i18n: &Locale, checklist: &Checklist) -> String {
     i18n.t_args(
         "help",
         &[
@@ -463,7 +533,7 @@ pub fn help(i18n: &I18n, checklist: &Checklist) -> String {
     )
 }
 
-fn score_line(i18n: &I18n, score: &Score, title: &str) -> String {
+fn score_line(i18n: &Locale, score: &Score, title: &str) -> String {
     match score.percent() {
         Some(percent) => i18n.t_args(
             "summary-section",
@@ -483,7 +553,7 @@ fn score_line(i18n: &I18n, score: &Score, title: &str) -> String {
 /// The summary as HTML lines; each line is well-formed on its own, so the
 /// text may be split between any two lines. Final once every question is
 /// answered.
-pub fn summary(i18n: &I18n, checklist: &Checklist, report: &Report) -> String {
+pub fn summary(i18n: &Locale, checklist: &Checklist, report: &Report) -> String {
     let extras = Extras {
         notes: &HashMap::new(),
         plan: &[],
@@ -511,13 +581,13 @@ pub struct Earlier<'a> {
 /// the action plan once there is one (in place of the bare top zones), and
 /// the change since the user's previous audit of the same checklist.
 pub fn session_summary(
-    i18n: &I18n,
+    i18n: &Locale,
     session: &Session,
     plan: &[PlanEntry],
     earlier: Option<Earlier<'_>>,
 ) -> String {
     let finished = session.audit.status() == Status::Finished;
-    let report = session.report();
+    let report = session.report(i18n.lang());
     let extras = Extras {
         notes: &session.notes,
         plan,
@@ -525,7 +595,7 @@ pub fn session_summary(
     };
     summary_lines(
         i18n,
-        &session.checklist,
+        session.texts(i18n.lang()),
         &report,
         finished || report.is_complete(),
         extras,
@@ -552,7 +622,7 @@ pub fn date(secs: i64) -> String {
         .unwrap_or_default()
 }
 
-fn comparison_lines(i18n: &I18n, earlier: &Earlier<'_>) -> Vec<String> {
+fn comparison_lines(i18n: &Locale, earlier: &Earlier<'_>) -> Vec<String> {
     let cmp = earlier.comparison;
     let change = |then: Option<u32>, now: Option<u32>| {
         [s("then", percent_text(then)), s("now", percent_text(now))]
@@ -598,7 +668,7 @@ fn comparison_lines(i18n: &I18n, earlier: &Earlier<'_>) -> Vec<String> {
 }
 
 fn summary_lines(
-    i18n: &I18n,
+    i18n: &Locale,
     checklist: &Checklist,
     report: &Report,
     finished: bool,
@@ -722,14 +792,14 @@ fn summary_lines(
 }
 
 /// /history: the user's audits, newest first.
-pub fn history(i18n: &I18n, sessions: &[Session]) -> String {
+pub fn history(i18n: &Locale, sessions: &[Session]) -> String {
     if sessions.is_empty() {
         return i18n.t("history-empty");
     }
     let mut lines = vec![i18n.t("history-title")];
     for session in sessions {
         let record = &session.record;
-        let report = session.report();
+        let report = session.report(i18n.lang());
         let status = match record.status {
             Status::Finished => i18n.t("history-status-finished"),
             Status::Abandoned => i18n.t("history-status-abandoned"),
@@ -748,7 +818,7 @@ pub fn history(i18n: &I18n, sessions: &[Session]) -> String {
                     "date",
                     date(record.finished_at.unwrap_or(record.started_at)),
                 ),
-                s("title", escape(&session.checklist.title)),
+                s("title", escape(&session.texts(i18n.lang()).title)),
                 s("score", percent_text(report.overall.percent())),
                 s("status", status),
             ],

@@ -31,10 +31,11 @@ use teloxide::utils::html::escape;
 use churn_audit_bot::domain::audit::{
     Answer, Audit, AuditError, Command, Priority, Response, Status,
 };
+use churn_audit_bot::domain::checklist::Localized;
 use churn_audit_bot::domain::checklist::{Checklist, ChecklistError, MAX_CHECKLIST_ID_LEN};
 use churn_audit_bot::domain::plan::Term;
 use churn_audit_bot::domain::report::Report;
-use churn_audit_bot::i18n::I18n;
+use churn_audit_bot::i18n::{Lang, Locale};
 use churn_audit_bot::service::Session;
 use churn_audit_bot::storage::AuditRecord;
 use churn_audit_bot::telegram::callback::{Action, CallbackData, PlanAction, MAX_LEN};
@@ -44,7 +45,8 @@ use churn_audit_bot::telegram::render::{self, MAX_MESSAGE_CHARS};
 const CHURN_TOML: &str = include_str!("../../questions/churn_audit.ru.toml");
 const ORIGIN: &str = "questions/churn_audit.ru.toml";
 
-static I18N: LazyLock<I18n> = LazyLock::new(|| I18n::new("ru").expect("the ru locale loads"));
+static I18N: LazyLock<Locale> =
+    LazyLock::new(|| Locale::new(Lang::Ru).expect("the ru locale loads"));
 
 // ---------------------------------------------------------------------------
 // Runner
@@ -301,9 +303,10 @@ fn kind_of(data: &CallbackData) -> usize {
         CallbackData::PlanStop { .. } => 12,
         CallbackData::PlanEdit { .. } => 13,
         CallbackData::PlanDone { .. } => 14,
+        CallbackData::Language { .. } => 15,
     }
 }
-const KINDS: usize = 15;
+const KINDS: usize = 16;
 
 /// Any plan action; a term with any day an eight-digit date can hold.
 fn plan_action() -> impl Strategy<Value = PlanAction> {
@@ -330,8 +333,16 @@ fn callback_data() -> impl Strategy<Value = CallbackData> {
         ("[a-z0-9_]{1,32}", id())
             .prop_map(|(checklist, user)| CallbackData::StartNew { checklist, user }),
         id().prop_map(|user| CallbackData::Continue { user }),
-        id().prop_map(|user| CallbackData::RestartAsk { user }),
-        id().prop_map(|audit_id| CallbackData::RestartConfirm { audit_id }),
+        (id(), proptest::option::of("[a-z0-9_]{1,32}"))
+            .prop_map(|(user, checklist)| CallbackData::RestartAsk { user, checklist }),
+        (id(), proptest::option::of("[a-z0-9_]{1,32}")).prop_map(|(audit_id, checklist)| {
+            CallbackData::RestartConfirm {
+                audit_id,
+                checklist,
+            }
+        }),
+        (id(), select(Lang::ALL.to_vec()))
+            .prop_map(|(user, lang)| CallbackData::Language { lang, user }),
         id().prop_map(|user| CallbackData::DeleteConfirm { user }),
         id().prop_map(|user| CallbackData::DeleteCancel { user }),
         (id(), id(), select(ACTIONS.to_vec())).prop_map(|(audit_id, revision, action)| {
@@ -747,7 +758,7 @@ fn session(checklist: &Arc<Checklist>, audit: Audit, ids: (i64, i64, i64)) -> Se
     };
     Session {
         record,
-        checklist: checklist.clone(),
+        checklist: Arc::new(Localized::single(checklist.as_ref().clone())),
         audit,
         notes: Default::default(),
     }
@@ -782,7 +793,7 @@ fn check_card(s: &Session) -> Result<(), TestCaseError> {
     let shown = visible(&text)?;
     if s.audit.step().is_some() {
         let (_, question) = s
-            .checklist
+            .texts(Lang::Ru)
             .question(s.audit.cursor())
             .expect("the cursor is on a question");
         prop_assert!(
@@ -810,8 +821,8 @@ fn check_card(s: &Session) -> Result<(), TestCaseError> {
 }
 
 fn check_summary(s: &Session) -> Result<(), TestCaseError> {
-    let report = Report::new(&s.checklist, &s.audit);
-    let text = render::summary(&I18N, &s.checklist, &report);
+    let report = Report::new(s.texts(Lang::Ru), &s.audit);
+    let text = render::summary(&I18N, s.texts(Lang::Ru), &report);
     let shown = visible(&text)?;
     for problem in &report.problems {
         prop_assert!(shown.contains(&problem.text));
@@ -820,7 +831,7 @@ fn check_summary(s: &Session) -> Result<(), TestCaseError> {
     // Each line is well-formed on its own, so any split is safe; a line
     // break inside a text breaks this (see
     // `a_line_break_in_a_question_keeps_summary_lines_well_formed`).
-    let c = &s.checklist;
+    let c = s.texts(Lang::Ru);
     let multiline = std::iter::once(&c.title)
         .chain(c.sections.iter().map(|s| &s.title))
         .chain(c.questions().flat_map(|(_, q)| [&q.text, &q.action]))
@@ -872,7 +883,13 @@ fn everything_rendered_from_hostile_texts_is_valid_html() {
             );
             prop_assert!(shown.contains(&checklist.title));
             visible(&render::help(&I18N, &checklist))?;
-            let keyboard = render::start_keyboard(&I18N, std::slice::from_ref(&checklist), ids.1);
+            let localized = Arc::new(Localized::single(checklist.as_ref().clone()));
+            let keyboard = render::start_keyboard(&I18N, std::slice::from_ref(&localized), ids.1);
+            visible(&render::choose(
+                &I18N,
+                &first_name,
+                &[localized.clone(), localized.clone()],
+            ))?;
             for button in keyboard.inline_keyboard.iter().flatten() {
                 let InlineKeyboardButtonKind::CallbackData(data) = &button.kind else {
                     return Err(TestCaseError::fail("not a callback button"));
@@ -887,12 +904,14 @@ fn everything_rendered_from_hostile_texts_is_valid_html() {
                 check_card(&s)?;
                 if i % 10 == 0 {
                     visible(&render::progress(&I18N, &s))?;
-                    let (text, keyboard) = render::in_progress(&I18N, &s);
-                    visible(&text)?;
-                    check_keyboard(&keyboard, &s)?;
-                    let (text, keyboard) = render::restart_confirm(&I18N, &s);
-                    visible(&text)?;
-                    check_keyboard(&keyboard, &s)?;
+                    for other in [None, Some(localized.as_ref())] {
+                        let (text, keyboard) = render::in_progress(&I18N, &s, other);
+                        visible(&text)?;
+                        check_keyboard(&keyboard, &s)?;
+                        let (text, keyboard) = render::restart_confirm(&I18N, &s, other);
+                        visible(&text)?;
+                        check_keyboard(&keyboard, &s)?;
+                    }
                     let (text, keyboard) = render::delete_confirm(&I18N, s.record.user_id);
                     visible(&text)?;
                     check_keyboard(&keyboard, &s)?;

@@ -37,15 +37,20 @@ pub(crate) fn token() -> String {
     format!("{BOT_ID_PART}:{SECRET}")
 }
 
+/// The churn audit alone: /start offers it without a choice.
 pub(crate) fn checklists_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("questions")
+    crate::helpers::churn_only_dir()
 }
 
 /// Question ids of the (only) checklist, in the order the audit asks them.
 pub(crate) fn question_ids() -> Vec<String> {
     let lists = checklist::load_dir(&checklists_dir()).expect("the checklists load");
     assert_eq!(lists.len(), 1, "these tests expect exactly one checklist");
-    let ids: Vec<String> = lists[0].questions().map(|(_, q)| q.id.clone()).collect();
+    let ids: Vec<String> = lists[0]
+        .original()
+        .questions()
+        .map(|(_, q)| q.id.clone())
+        .collect();
     assert_eq!(ids.len(), TOTAL);
     ids
 }

@@ -413,18 +413,37 @@ async fn the_token_never_appears_in_the_logs() {
 }
 
 #[tokio::test]
-async fn set_my_commands_registers_the_menu() {
+async fn set_my_commands_registers_the_menu_in_every_language() {
     let mut world = World::new("set-my-commands").await;
     let mut bot = world.spawn();
-    world
-        .fake
-        .wait_for_request("setMyCommands", |r| r.is_ok(), WAIT)
-        .await
-        .unwrap();
-    let commands = world
-        .fake
-        .my_commands(None)
-        .expect("commands for the default scope");
+    // The menus are set before polling starts.
+    world.fake.wait_for_idle_poll(WAIT).await.unwrap();
+    let menu = |code: Option<&str>| {
+        world
+            .fake
+            .my_commands(code)
+            .unwrap_or_else(|| panic!("no menu for {code:?}"))
+    };
+    let start_of = |code: Option<&str>| {
+        menu(code)
+            .into_iter()
+            .find(|(c, _)| c == "start")
+            .map(|(_, d)| d)
+            .expect("/start in the menu")
+    };
+    // Telegram's language codes get their language's menu; the rest get
+    // DEFAULT_LANGUAGE's, English unless set.
+    for (code, expected) in [
+        (None, "Start or continue the audit"),
+        (Some("en"), "Start or continue the audit"),
+        (Some("uk"), "Почати або продовжити аудит"),
+        (Some("ru"), "Начать или продолжить аудит"),
+        (Some("be"), "Начать или продолжить аудит"),
+        (Some("kk"), "Начать или продолжить аудит"),
+    ] {
+        assert_eq!(start_of(code), expected, "{code:?}");
+    }
+    let commands = menu(Some("uk"));
     let names: Vec<&str> = commands.iter().map(|(c, _)| c.as_str()).collect();
     assert_eq!(
         names,
@@ -438,6 +457,7 @@ async fn set_my_commands_registers_the_menu() {
             "history",
             "restart",
             "help",
+            "language",
             "delete_my_data"
         ]
     );
@@ -447,7 +467,6 @@ async fn set_my_commands_registers_the_menu() {
             "/{command} has no description"
         );
     }
-    world.fake.wait_for_idle_poll(WAIT).await.unwrap();
     bot.stop_cleanly().await;
     world.assert_token_not_logged();
 }
@@ -733,6 +752,160 @@ async fn an_audit_and_its_plan_over_the_binary_end_with_a_pdf_and_a_csv() {
     let db = DbState::read(&world.db_path()).await;
     assert_eq!(db.answers(), model.answers);
     assert_eq!(db.audits[0].1, "finished");
+    bot.stop_cleanly().await;
+    world.assert_token_not_logged();
+}
+
+/// The relationship audit of seed 004 over the binary, in Ukrainian: a user
+/// whose Telegram speaks German gets DEFAULT_LANGUAGE, follows the deep
+/// link, answers all 30 questions, walks the plan, and the PDF and the CSV
+/// read back in Ukrainian.
+#[tokio::test]
+async fn the_relationship_audit_from_a_deep_link_ends_with_a_ukrainian_pdf_and_csv() {
+    let mut world = World::new("relationship-uk").await;
+    let fake = world.fake.clone();
+    fake.add_user(FakeUser::new(USER, "Оксана").language(Some("de")));
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("questions");
+    let mut bot = world.spawn_with(|cmd| {
+        cmd.env("CHECKLISTS_DIR", &shipped)
+            .env("DEFAULT_LANGUAGE", "uk");
+    });
+    const QUESTIONS: usize = 30;
+    let position = |m: &StoredMessage| {
+        let rest = m.plain_text.split("Питання ").nth(1)?;
+        let (index, total) = rest.split_once('/')?;
+        let total: String = total.chars().take_while(char::is_ascii_digit).collect();
+        (total == QUESTIONS.to_string())
+            .then(|| index.parse::<usize>().ok())
+            .flatten()
+    };
+
+    let mut card = world
+        .send_text("/start relationship_audit", |m| {
+            position(m) == Some(1) && !m.keyboard.is_empty()
+        })
+        .await;
+    let greeting = fake
+        .bot_messages(USER)
+        .into_iter()
+        .find(|m| m.plain_text.starts_with("👋 Вітаю, Оксана!"))
+        .expect("the greeting in Ukrainian");
+    assert!(
+        greeting.plain_text.contains("Аудит відносин з клієнтами"),
+        "{}",
+        greeting.plain_text
+    );
+    assert!(
+        card.plain_text.contains("Точки контакту на шляху клієнта"),
+        "{}",
+        card.plain_text
+    );
+
+    for i in 0..QUESTIONS {
+        let presses: &[&str] = if i == 3 {
+            &["❌ Ні", "🔴 Високий"]
+        } else {
+            &["✅ Так"]
+        };
+        for (n, label) in presses.iter().enumerate() {
+            let notice = press_label(&fake, &card, label).await.unwrap_or_default();
+            let last = i + 1 == QUESTIONS && n + 1 == presses.len();
+            if last {
+                assert_eq!(notice, "Аудит завершено! Надсилаю підсумки…");
+            } else {
+                assert!(notice.starts_with("Записано: "), "{notice}");
+                card = wait_card_edited(&fake, &card).await;
+            }
+        }
+    }
+
+    let owner = fake
+        .wait_for_bot_message(
+            USER,
+            |m| m.message_id > card.message_id && m.plain_text.contains("Хто відповідає?"),
+            WAIT,
+        )
+        .await
+        .unwrap();
+    assert!(
+        owner.plain_text.contains("Точки контакту на шляху клієнта"),
+        "{}",
+        owner.plain_text
+    );
+    press_label(&fake, &owner, "👤 Я").await;
+    let deadline = fake
+        .wait_for_bot_message(
+            USER,
+            |m| m.message_id == owner.message_id && m.plain_text.contains("Термін?"),
+            WAIT,
+        )
+        .await
+        .unwrap();
+    let starred = rows(&deadline)
+        .into_iter()
+        .flatten()
+        .find(|l| l.starts_with("⭐"))
+        .map(str::to_string)
+        .expect("a starred term");
+    press_label(&fake, &deadline, &starred).await;
+    let offer = fake
+        .wait_for_bot_message(
+            USER,
+            |m| m.message_id == owner.message_id && m.plain_text.contains("Додати до плану"),
+            WAIT,
+        )
+        .await
+        .unwrap();
+    press_label(&fake, &offer, "✅ Ні, план готовий").await;
+
+    let csv_sent = fake
+        .wait_for_bot_message(
+            USER,
+            |m| {
+                m.attachment
+                    .as_ref()
+                    .and_then(|a| a.file_name.as_deref())
+                    .is_some_and(|name| name.ends_with(".csv"))
+            },
+            WAIT,
+        )
+        .await
+        .unwrap();
+    let documents: Vec<Attachment> = fake
+        .bot_messages(USER)
+        .into_iter()
+        .filter_map(|m| m.attachment)
+        .filter(|a| a.kind == "document")
+        .collect();
+    assert_eq!(documents.len(), 2, "{documents:?}");
+    let name = documents[0].file_name.clone().unwrap_or_default();
+    assert!(
+        name.starts_with("Звіт про аудит ") && name.ends_with(".pdf"),
+        "{name}"
+    );
+    let text = pdf_extract::extract_text_from_mem(&documents[0].bytes).expect("the PDF's text");
+    for expected in [
+        "Звіт про аудит",
+        "Аудит відносин з клієнтами",
+        "Бали за розділами",
+        "Точки контакту на шляху клієнта",
+        "План дій",
+    ] {
+        assert!(
+            text.contains(expected),
+            "no «{expected}» in the PDF:\n{text}"
+        );
+    }
+    assert!(!text.contains("Отчёт"), "Russian in the PDF:\n{text}");
+    let csv = String::from_utf8(documents[1].bytes.clone()).expect("UTF-8");
+    let header = csv.lines().next().unwrap_or_default();
+    assert!(
+        header.contains("Тип рядка") && header.contains("ID питання"),
+        "{header}"
+    );
+    assert!(csv.contains("touchpoints.support_availability"), "{csv}");
+    assert!(csv_sent.message_id > offer.message_id);
+
     bot.stop_cleanly().await;
     world.assert_token_not_logged();
 }

@@ -243,14 +243,14 @@ pub struct FakeUser {
 }
 
 impl FakeUser {
-    /// A user with language_code `en`.
+    /// A user with language_code `ru`.
     pub fn new(id: i64, first_name: &str) -> Self {
         FakeUser {
             id,
             first_name: first_name.to_owned(),
             last_name: None,
             username: None,
-            language_code: Some("en".to_owned()),
+            language_code: Some("ru".to_owned()),
         }
     }
 

@@ -266,7 +266,7 @@ async fn unconfirmed_updates_are_delivered_again() {
     assert_eq!(msg.text(), Some("/start ref_abc"));
     assert_eq!(
         msg.from.as_ref().unwrap().language_code.as_deref(),
-        Some("en")
+        Some("ru")
     );
     let command = &msg.entities().unwrap()[0];
     assert_eq!(

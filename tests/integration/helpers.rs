@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use churn_audit_bot::domain::checklist;
-use churn_audit_bot::i18n::I18n;
+use churn_audit_bot::i18n::{I18n, Lang};
 use churn_audit_bot::service::Service;
 use churn_audit_bot::storage::Storage;
 use churn_audit_bot::telegram;
@@ -55,9 +55,15 @@ pub struct Person {
 }
 
 impl Person {
-    /// A user in a private chat with the bot.
+    /// A user in a private chat with the bot, whose Telegram is in Russian.
     pub fn new(id: u64, first_name: &str) -> Self {
-        let user = MockUser::new().id(id).first_name(first_name).build();
+        Self::speaking(id, first_name, Some("ru"))
+    }
+
+    /// A user whose Telegram sends `language_code` (or none).
+    pub fn speaking(id: u64, first_name: &str, language_code: Option<&str>) -> Self {
+        let mut user = MockUser::new().id(id).first_name(first_name).build();
+        user.language_code = language_code.map(str::to_string);
         let chat = MockPrivateChat::new()
             .id(id as i64)
             .first_name(first_name)
@@ -252,8 +258,32 @@ pub struct Sheet {
     pub questions: Vec<Question>,
 }
 
+/// The shipped checklists: `questions/`.
 pub fn questions_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("questions")
+}
+
+/// The churn audit alone, in every language it has (a copy of its files in
+/// `questions/`): for the many tests of one audit, where /start offers it
+/// without a choice.
+pub fn churn_only_dir() -> PathBuf {
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("churn-only-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("create the churn-only folder");
+        for entry in std::fs::read_dir(questions_dir())
+            .expect("questions/")
+            .flatten()
+        {
+            let name = entry.file_name();
+            if name.to_string_lossy().starts_with("churn_audit.") {
+                std::fs::copy(entry.path(), dir.join(&name)).expect("copy a checklist");
+            }
+        }
+        dir
+    })
+    .clone()
 }
 
 pub fn sheet() -> Sheet {
@@ -340,12 +370,17 @@ async fn service_on(path: &Path) -> Arc<Service> {
     let storage = Storage::connect(&format!("sqlite://{}", path.display()))
         .await
         .expect("open the database");
-    let checklists = checklist::load_dir(&questions_dir()).expect("load the checklists");
+    let checklists = checklist::load_dir(&churn_only_dir()).expect("load the checklists");
     Arc::new(Service::new(storage, checklists))
 }
 
 fn mock_bot(service: &Arc<Service>) -> Bot {
-    let i18n = Arc::new(I18n::new("ru").expect("the ru locale"));
+    mock_bot_speaking(service, Lang::En)
+}
+
+/// A mock bot whose DEFAULT_LANGUAGE is `default`.
+fn mock_bot_speaking(service: &Arc<Service>, default: Lang) -> Bot {
+    let i18n = Arc::new(I18n::new(default).expect("the locales"));
     // Any update will do: every dispatch sets its own.
     let mut bot = Bot::new(
         MockMessageText::new().text("/help"),
@@ -960,6 +995,18 @@ impl Harness {
         self.service.storage().close().await;
         self.service = service_with_questions(&self.db_path, questions).await;
         self.bot = Some(mock_bot(&self.service));
+        self.messages.clear();
+        self.cards.clear();
+        self.last = Responses::default();
+    }
+
+    /// Like [`Harness::restart_with_questions`], with `default` as the
+    /// DEFAULT_LANGUAGE of the new process.
+    pub async fn restart_with(&mut self, questions: &Path, default: Lang) {
+        drop(self.bot.take());
+        self.service.storage().close().await;
+        self.service = service_with_questions(&self.db_path, questions).await;
+        self.bot = Some(mock_bot_speaking(&self.service, default));
         self.messages.clear();
         self.cards.clear();
         self.last = Responses::default();

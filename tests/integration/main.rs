@@ -8,6 +8,7 @@ mod faults;
 mod helpers;
 mod history;
 mod hostile;
+mod languages;
 mod notes;
 mod operator;
 mod plan;

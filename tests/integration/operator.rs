@@ -5,6 +5,7 @@ use std::process::Command as Process;
 
 use churn_audit_bot::domain::audit::{Answer, Command};
 use churn_audit_bot::domain::checklist;
+use churn_audit_bot::domain::lang::Lang;
 use churn_audit_bot::service::Service;
 use churn_audit_bot::storage::{Storage, UserInfo};
 
@@ -49,26 +50,26 @@ async fn stats_lists_finished_and_open_audits_without_a_token() {
         user(13, "Вера", None),
     );
     service
-        .start(&anna, 11, "churn_audit")
+        .start(&anna, Lang::Ru, 11, "churn_audit")
         .await
         .expect("start");
     for _ in 0..39 {
         answer(&service, 11, Answer::Yes).await;
     }
     service
-        .start(&boris, 12, "churn_audit")
+        .start(&boris, Lang::Ru, 12, "churn_audit")
         .await
         .expect("start");
     answer(&service, 12, Answer::Yes).await;
     answer(&service, 12, Answer::Yes).await;
     // Вера restarts: her first audit is abandoned and not listed.
     service
-        .start(&vera, 13, "churn_audit")
+        .start(&vera, Lang::Ru, 13, "churn_audit")
         .await
         .expect("start");
     answer(&service, 13, Answer::Yes).await;
     service
-        .start(&vera, 13, "churn_audit")
+        .start(&vera, Lang::Ru, 13, "churn_audit")
         .await
         .expect("restart");
     service.storage().close().await;

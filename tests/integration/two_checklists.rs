@@ -46,16 +46,34 @@ async fn a_second_checklist_file_is_offered_and_runs_to_its_summary() {
 
     h.send_text(&anna, "/start").await;
 
-    assert_eq!(h.last_sent_text(), "Выберите аудит:");
+    let choice = h.last_sent_text();
+    assert!(
+        choice.starts_with("👋 Здравствуйте, Анна! Выберите аудит:"),
+        "{choice}"
+    );
+    assert!(
+        choice.contains(&format!(
+            "1. <b>{}</b> — 39 вопросов, около 15 минут",
+            sheet().title
+        )),
+        "{choice}"
+    );
+    assert!(
+        choice.contains("2. <b>Второй аудит</b> — 1 вопрос, около 1 минуты"),
+        "{choice}"
+    );
     let titles: Vec<String> = h.card_labels(&anna).into_iter().flatten().collect();
     assert_eq!(
         titles,
         [
-            format!("▶️ {}", sheet().title),
-            "▶️ Второй аудит".to_string()
+            "▶️ 1. Аудит оттока клиентов".to_string(),
+            "▶️ 2. Второй аудит".to_string()
         ]
     );
-    h.tap(&anna, "▶️ Второй аудит").await;
+    h.tap(&anna, "▶️ 2. Второй аудит").await;
+    // Chosen from several, the audit opens with its own greeting.
+    let greeting = h.sent_texts().join("\n");
+    assert!(greeting.contains("Короткий второй аудит."), "{greeting}");
     let card = h.card_text(&anna);
     assert!(
         card.contains("Вопрос 1/1") && card.contains("Есть ли у нас второй чек-лист?"),
