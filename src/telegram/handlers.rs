@@ -200,7 +200,6 @@ async fn handle_command<B: Api>(
     };
     let chat = msg.chat.id;
     let info = user_info(user);
-    service.touch_user(&info, i18n.lang()).await?;
     if matches!(cmd, Cmd::Start(_) | Cmd::Continue | Cmd::Restart) {
         // Back to the audit: the bot stops waiting for a note or a plan
         // answer, so the next text is not taken for one.

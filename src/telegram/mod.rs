@@ -112,14 +112,20 @@ pub fn schema<B: api::Api>() -> UpdateHandler<HandlerError> {
 }
 
 /// The language of the user an update comes from: stored, else guessed
-/// from Telegram's `language_code` (and stored from now on). If the
-/// database can't tell, the guess serves this update.
+/// from Telegram's `language_code` (and stored from now on). A message also
+/// records the user's current name; a press only reads. If the database
+/// can't tell, the guess serves this update.
 async fn user_locale(update: Update, service: Arc<Service>, i18n: Arc<I18n>) -> Tr {
     let Some(user) = update.from().filter(|u| !u.is_bot) else {
         return i18n.tr(i18n.guess(None));
     };
     let guess = i18n.guess(user.language_code.as_deref());
-    match service.language(&handlers::user_info(user), guess).await {
+    let info = handlers::user_info(user);
+    let lang = match update.kind {
+        teloxide::types::UpdateKind::Message(_) => service.touch_user(&info, guess).await,
+        _ => service.language(&info, guess).await,
+    };
+    match lang {
         Ok(lang) => i18n.tr(lang),
         Err(e) => {
             log::warn!("could not read the language of user {}: {e}", user.id);
