@@ -826,7 +826,13 @@ async fn write_pending(conn: &mut SqliteConnection, pending: &Pending) -> Result
              kind = excluded.kind, target = excluded.target, walk = excluded.walk,
              prompt_chat_id = excluded.prompt_chat_id,
              prompt_message_id = excluded.prompt_message_id,
-             created_at = excluded.created_at",
+             -- The same question asked again (a redraw) was asked when it
+             -- was first asked.
+             created_at = CASE WHEN pending_inputs.audit_id = excluded.audit_id
+                     AND pending_inputs.kind = excluded.kind
+                     AND pending_inputs.target = excluded.target
+                     AND pending_inputs.walk = excluded.walk
+                 THEN pending_inputs.created_at ELSE excluded.created_at END",
     )
     .bind(pending.user_id)
     .bind(pending.audit_id)
@@ -2506,6 +2512,41 @@ mod tests {
             count(&raw(&db).await, "SELECT COUNT(*) FROM pending_inputs").await,
             2
         );
+    }
+
+    #[tokio::test]
+    async fn asking_the_same_question_again_keeps_when_it_was_first_asked() {
+        let (db, storage) = setup().await;
+        let audit = finished_audit(&storage, USER).await;
+        let pool = raw(&db).await;
+        let asked_at = || async {
+            count(
+                &pool,
+                "SELECT created_at FROM pending_inputs WHERE user_id = 1001",
+            )
+            .await
+        };
+        let owner = pending(USER, audit.id, Awaiting::Owner { position: 1 });
+        storage.set_pending(&owner).await.unwrap();
+        // As if asked long ago: no wall clock tick can make this pass.
+        sqlx::query("UPDATE pending_inputs SET created_at = 7")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let redrawn = Pending {
+            prompt: Some(Card {
+                chat_id: CHAT,
+                message_id: 9,
+            }),
+            ..owner.clone()
+        };
+        storage.set_pending(&redrawn).await.unwrap();
+        assert_eq!(asked_at().await, 7);
+        assert_eq!(storage.pending(USER).await.unwrap(), Some(redrawn));
+
+        let next = pending(USER, audit.id, Awaiting::Deadline { position: 1 });
+        storage.set_pending(&next).await.unwrap();
+        assert_ne!(asked_at().await, 7, "a new question is asked now");
     }
 
     #[tokio::test]
