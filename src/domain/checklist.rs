@@ -256,16 +256,16 @@ fn agree(original: &Checklist, translation: &Checklist) -> Result<(), ChecklistE
         for (j, question) in theirs.questions.iter().enumerate() {
             match ours.questions.get(j) {
                 Some(q) if q.id == question.id => {}
-                Some(q) => return at(
-                    Some(q.line),
-                    format!(
+                Some(q) => {
+                    let problem = format!(
                         "question {} of section \"{}\" is \"{}\" here but \"{}\" in the original",
                         j + 1,
                         ours.id,
                         q.id,
                         question.id
-                    ),
-                ),
+                    );
+                    return at(Some(q.line), problem);
+                }
                 None => {
                     let line = ours.questions.last().map(|q| q.line).unwrap_or(ours.line);
                     return at(
