@@ -199,10 +199,9 @@ summary-section = { $bar } { $percent }% · { $title }
 summary-section-none = { $bar } — · { $title }
 summary-top-title = 🎯 <b>Top 3 problem areas</b>
 summary-plan-title = 🗂 <b>Action plan</b>
-summary-zone = { $number }. <b>{ $title }</b>
-summary-zone-priority = Priority: { $icon } { $priority }
-summary-zone-solution = Proposed solution:
-summary-zone-action = • { $action }
+summary-plan-item = { $number }. { $icon } <b>{ $zone }</b> · 👤 { $owner } · 📅 { $deadline }
+summary-plan-item-done = { $number }. ✅ <b>{ $zone }</b> · 👤 { $owner } · 📅 { $deadline }
+summary-zone = { $number }. <b>{ $title }</b> — { $icon } { $priority }
 summary-problems-title = 🛠 <b>Problems by priority</b>
 summary-priority-group = { $icon } <b>{ $priority }</b>
 summary-problem = • <b>{ $question }</b>
@@ -313,9 +312,15 @@ plan-item-head = 🗂 <b>Action plan · item { $number } of { $total }</b>
 plan-item-zone = <b>{ $zone }</b>
 plan-item-priority = Priority: { $icon } { $priority }
 plan-item-solution = 💡 Solution: { $solution }
+plan-item-solution-head = 💡 Solution:
+plan-item-solution-line = • { $action }
 plan-item-owner = 👤 Owner: { $owner }
 plan-item-deadline = 📅 Deadline: { $deadline }
 plan-item-done = ✅ <b>Done</b>
+plan-item-overdue = ⏰ <b>Overdue by { $days } { $days ->
+    [one] day
+   *[other] days
+}</b>
 plan-no-owner = not assigned
 plan-no-deadline = not set
 plan-ask-owner = 👤 <b>Who is in charge?</b> Type a name or a role (up to { $max } characters), or tap a button.

@@ -201,10 +201,9 @@ summary-section = { $bar } { $percent }% · { $title }
 summary-section-none = { $bar } — · { $title }
 summary-top-title = 🎯 <b>Топ-3 проблемные зоны</b>
 summary-plan-title = 🗂 <b>План действий</b>
-summary-zone = { $number }. <b>{ $title }</b>
-summary-zone-priority = Приоритет: { $icon } { $priority }
-summary-zone-solution = Предлагаемое решение:
-summary-zone-action = • { $action }
+summary-plan-item = { $number }. { $icon } <b>{ $zone }</b> · 👤 { $owner } · 📅 { $deadline }
+summary-plan-item-done = { $number }. ✅ <b>{ $zone }</b> · 👤 { $owner } · 📅 { $deadline }
+summary-zone = { $number }. <b>{ $title }</b> — { $icon } { $priority }
 summary-problems-title = 🛠 <b>Проблемы по приоритету</b>
 summary-priority-group = { $icon } <b>{ $priority }</b>
 summary-problem = • <b>{ $question }</b>
@@ -315,9 +314,16 @@ plan-item-head = 🗂 <b>План действий · пункт { $number } и�
 plan-item-zone = <b>{ $zone }</b>
 plan-item-priority = Приоритет: { $icon } { $priority }
 plan-item-solution = 💡 Решение: { $solution }
+plan-item-solution-head = 💡 Решение:
+plan-item-solution-line = • { $action }
 plan-item-owner = 👤 Ответственный: { $owner }
 plan-item-deadline = 📅 Срок: { $deadline }
 plan-item-done = ✅ <b>Выполнено</b>
+plan-item-overdue = ⏰ <b>Просрочено на { $days } { $days ->
+    [one] день
+    [few] дня
+   *[many] дней
+}</b>
 plan-no-owner = не назначен
 plan-no-deadline = не задан
 plan-ask-owner = 👤 <b>Кто отвечает?</b> Напишите имя или должность (до { $max } символов) или нажмите кнопку.

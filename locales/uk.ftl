@@ -201,10 +201,9 @@ summary-section = { $bar } { $percent }% · { $title }
 summary-section-none = { $bar } — · { $title }
 summary-top-title = 🎯 <b>Топ-3 проблемні зони</b>
 summary-plan-title = 🗂 <b>План дій</b>
-summary-zone = { $number }. <b>{ $title }</b>
-summary-zone-priority = Пріоритет: { $icon } { $priority }
-summary-zone-solution = Запропоноване рішення:
-summary-zone-action = • { $action }
+summary-plan-item = { $number }. { $icon } <b>{ $zone }</b> · 👤 { $owner } · 📅 { $deadline }
+summary-plan-item-done = { $number }. ✅ <b>{ $zone }</b> · 👤 { $owner } · 📅 { $deadline }
+summary-zone = { $number }. <b>{ $title }</b> — { $icon } { $priority }
 summary-problems-title = 🛠 <b>Проблеми за пріоритетом</b>
 summary-priority-group = { $icon } <b>{ $priority }</b>
 summary-problem = • <b>{ $question }</b>
@@ -315,9 +314,16 @@ plan-item-head = 🗂 <b>План дій · пункт { $number } з { $total }
 plan-item-zone = <b>{ $zone }</b>
 plan-item-priority = Пріоритет: { $icon } { $priority }
 plan-item-solution = 💡 Рішення: { $solution }
+plan-item-solution-head = 💡 Рішення:
+plan-item-solution-line = • { $action }
 plan-item-owner = 👤 Відповідальний: { $owner }
 plan-item-deadline = 📅 Термін: { $deadline }
 plan-item-done = ✅ <b>Виконано</b>
+plan-item-overdue = ⏰ <b>Прострочено на { $days } { $days ->
+    [one] день
+    [few] дні
+   *[many] днів
+}</b>
 plan-no-owner = не призначено
 plan-no-deadline = не встановлено
 plan-ask-owner = 👤 <b>Хто відповідає?</b> Напишіть ім’я або посаду (до { $max } символів) чи натисніть кнопку.

@@ -24,12 +24,44 @@ pub struct PlanItem {
     /// «Высокий» problem.
     pub zone: String,
     pub priority: Priority,
-    /// The proposed solution: the recommended actions, or the owner's own.
+    /// The proposed solution — the recommended actions, one per line,
+    /// never cut — or the owner's own, one line.
     pub solution: String,
     /// Who is responsible; `None` until named.
     pub owner: Option<String>,
     pub deadline: Option<NaiveDate>,
     pub done: bool,
+}
+
+impl PlanItem {
+    /// The solution's actions, one per line, as they are shown («• …»).
+    pub fn solution_lines(&self) -> Vec<&str> {
+        self.solution
+            .split('\n')
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect()
+    }
+}
+
+impl PlanItem {
+    /// How many days past its deadline an open item is on `today`.
+    pub fn days_overdue(&self, today: NaiveDate) -> Option<i64> {
+        let deadline = self.deadline.filter(|_| !self.done)?;
+        let days = (today - deadline).num_days();
+        (days > 0).then_some(days)
+    }
+}
+
+/// The plan as the owner reads it: what is overdue first, the longest
+/// overdue at the top, then every other item in its place.
+pub fn overdue_first(plan: &[PlanEntry], today: NaiveDate) -> Vec<PlanEntry> {
+    let mut ordered = plan.to_vec();
+    ordered.sort_by_key(|e| {
+        let overdue = e.item.days_overdue(today);
+        (std::cmp::Reverse(overdue.unwrap_or(0)), e.position)
+    });
+    ordered
 }
 
 /// What a plan item was drawn from.
@@ -86,7 +118,7 @@ impl PlanEntry {
 }
 
 /// The proposed solution of a problem area: the recommended actions of its
-/// problems, highest priority first.
+/// problems, highest priority first, one per line and each whole.
 fn zone_solution(report: &Report, section: usize) -> String {
     let actions: Vec<&str> = report
         .problems
@@ -94,7 +126,7 @@ fn zone_solution(report: &Report, section: usize) -> String {
         .filter(|p| p.section == section)
         .map(|p| p.action.as_str())
         .collect();
-    shorten(&actions.join(" "), MAX_SOLUTION_CHARS)
+    actions.join("\n")
 }
 
 fn draft(zone: String, priority: Priority, solution: String) -> PlanItem {
@@ -417,6 +449,39 @@ mod tests {
     }
 
     #[test]
+    fn overdue_items_come_first_the_longest_overdue_at_the_top() {
+        let entry = |position: u32, deadline: Option<NaiveDate>, done: bool| PlanEntry {
+            position,
+            source: Source::Zone(format!("s{position}")),
+            item: PlanItem {
+                deadline,
+                done,
+                ..draft(String::new(), Priority::Low, String::new())
+            },
+            own_solution: false,
+        };
+        let plan = [
+            entry(1, Some(day(2026, 12, 1)), false),
+            entry(2, Some(day(2026, 11, 20)), false),
+            entry(3, Some(day(2026, 11, 1)), true),
+            entry(4, None, false),
+            entry(5, Some(day(2026, 11, 22)), false),
+            entry(6, Some(today()), false),
+        ];
+        let order: Vec<u32> = overdue_first(&plan, today())
+            .iter()
+            .map(|e| e.position)
+            .collect();
+        assert_eq!(order, [2, 5, 1, 3, 4, 6]);
+        assert_eq!(plan[1].item.days_overdue(today()), Some(3));
+        assert_eq!(plan[4].item.days_overdue(today()), Some(1));
+        // Due today, done, or without a deadline: not overdue.
+        for i in [0, 2, 3, 5] {
+            assert_eq!(plan[i].item.days_overdue(today()), None, "{i}");
+        }
+    }
+
+    #[test]
     fn the_plan_starts_with_the_top_zones_then_offers_the_high_problems() {
         let checklist = small();
         let mut audit = Audit::new(&checklist);
@@ -442,9 +507,12 @@ mod tests {
             );
             assert_eq!(item.zone, zone.title);
             assert_eq!(item.priority, zone.priority);
-            for problem in &zone.problems {
-                assert!(item.solution.contains(&problem.action));
-            }
+            let actions: Vec<&str> = zone.problems.iter().map(|p| p.action.as_str()).collect();
+            assert_eq!(
+                item.solution_lines(),
+                actions,
+                "each action whole, on its own line"
+            );
             assert_eq!(
                 (item.owner.as_ref(), item.deadline, item.done),
                 (None, None, false)

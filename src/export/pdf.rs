@@ -974,7 +974,7 @@ fn lay_out(
                     labels.priority(item.priority),
                     CELL.bold().colour(priority_colour(item.priority)),
                 ),
-                Cell::new(item.solution.as_str()),
+                Cell::new(solution_text(item)),
                 owner,
                 deadline,
                 done,
@@ -982,6 +982,19 @@ fn lay_out(
         })
         .collect();
     layout.table(&columns, &rows);
+}
+
+/// A plan item's solution as the table shows it: one action as it is,
+/// several each on a line of its own after «• ».
+fn solution_text(item: &crate::domain::plan::PlanItem) -> String {
+    match item.solution_lines().as_slice() {
+        [one] => one.to_string(),
+        many => many
+            .iter()
+            .map(|a| format!("\u{2022} {a}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -1600,6 +1613,118 @@ mod tests {
             .expect("a PDF lopdf reads")
             .get_pages()
             .len()
+    }
+
+    /// The churn audit's report in Ukrainian and in English: the labels,
+    /// the checklist's texts and the plan in that language, no Russian.
+    #[test]
+    fn the_report_speaks_the_users_language() {
+        use crate::i18n::{Lang, Locale};
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("questions");
+        let all = crate::domain::checklist::load_dir(&dir).expect("the checklists");
+        let churn = all.iter().find(|c| c.id() == "churn_audit").expect("churn");
+        for (lang, words) in [
+            (
+                Lang::Uk,
+                ["Звіт про аудит", "Бали за розділами", "План дій", "Так"],
+            ),
+            (
+                Lang::En,
+                ["Audit report", "Scores by section", "Action plan", "Yes"],
+            ),
+        ] {
+            let checklist = churn.get(lang);
+            let audit = answered(checklist);
+            let labels = ExportLabels::new(&Locale::new(lang).expect("the locale"));
+            let section = &checklist.sections[1];
+            let plan = vec![PlanItem {
+                zone: section.title.clone(),
+                priority: Priority::High,
+                solution: section.questions[0].action.clone(),
+                owner: Some("Olha".into()),
+                deadline: Some(date()),
+                done: false,
+            }];
+            let notes = HashMap::new();
+            let input = ReportInput {
+                checklist,
+                audit: &audit,
+                user_name: "Olha",
+                date: date(),
+                notes: &notes,
+                plan: &plan,
+            };
+            let text = flat(&text_of(&report_pdf(&input, &labels, None).expect("a PDF")));
+            for word in words
+                .iter()
+                .copied()
+                .chain([checklist.title.as_str(), section.title.as_str()])
+            {
+                assert!(text.contains(&flat(word)), "{lang}: no «{word}»\n{text}");
+            }
+            for russian in ["Отчёт", "Вопрос", "Приоритет", "Раздел"] {
+                assert!(!text.contains(russian), "{lang}: «{russian}»\n{text}");
+            }
+        }
+    }
+
+    /// A zone's proposed solution is every action of the zone, each whole
+    /// on a «• » line of its own: nothing is cut.
+    #[test]
+    fn a_solution_of_many_actions_is_in_the_pdf_whole_one_per_line() {
+        let checklist = shipped();
+        let audit = answered(&checklist);
+        let actions: Vec<String> = checklist.sections[1]
+            .questions
+            .iter()
+            .map(|q| q.action.clone())
+            .collect();
+        let plan = vec![PlanItem {
+            zone: checklist.sections[1].title.clone(),
+            priority: Priority::High,
+            solution: actions.join("\n"),
+            owner: None,
+            deadline: None,
+            done: false,
+        }];
+        let notes = HashMap::new();
+        let input = ReportInput {
+            checklist: &checklist,
+            audit: &audit,
+            user_name: "Иван",
+            date: date(),
+            notes: &notes,
+            plan: &plan,
+        };
+        let pdf = report_pdf(&input, &labels(), None).expect("a PDF");
+        let text = flat(&text_of(&pdf));
+        let plan_text = text
+            .split(&labels().plan_heading)
+            .last()
+            .unwrap_or_default();
+        let words: Vec<&str> = plan_text.split(' ').collect();
+        // Each action's words in order after its bullet; a row that runs
+        // onto the next page has the page's footer and header in between.
+        let mut at = 0;
+        for action in &actions {
+            let bullet = words[at..]
+                .iter()
+                .position(|w| *w == "\u{2022}")
+                .unwrap_or_else(|| panic!("no bullet for {action}\n{plan_text}"));
+            at += bullet + 1;
+            let mut skipped = 0;
+            for word in action.split_whitespace() {
+                while words.get(at) != Some(&word) {
+                    at += 1;
+                    skipped += 1;
+                    assert!(
+                        skipped < 40 && at < words.len(),
+                        "«{word}» of «{action}» is missing\n{plan_text}"
+                    );
+                }
+                at += 1;
+            }
+        }
     }
 
     #[test]

@@ -154,8 +154,8 @@ async fn send_plan<B: Api>(
     buttons: bool,
 ) -> HandlerResult {
     let plan = service.plan(session, i18n.lang()).await?;
-    let text = plan_view::plan_message(i18n, session, &plan);
-    let keyboard = plan_view::plan_keyboard(i18n, session.record.id, &plan);
+    let text = plan_view::plan_message(i18n, session, &plan, today());
+    let keyboard = plan_view::plan_keyboard(i18n, session.record.id, &plan, today());
     let parts = super::render::split_message(&text, super::render::MAX_MESSAGE_CHARS);
     let last = parts.len().saturating_sub(1);
     for (i, part) in parts.into_iter().enumerate() {
@@ -716,8 +716,8 @@ pub(super) async fn done_pressed<B: Api>(
     api::answer(bot, q, Some(&i18n.t(key))).await?;
     let session = service.session(audit_id).await?;
     let plan = service.plan(&session, i18n.lang()).await?;
-    let text = plan_view::plan_message(i18n, &session, &plan);
-    let keyboard = plan_view::plan_keyboard(i18n, audit_id, &plan);
+    let text = plan_view::plan_message(i18n, &session, &plan, today());
+    let keyboard = plan_view::plan_keyboard(i18n, audit_id, &plan, today());
     let fits = text.chars().count() <= super::render::MAX_MESSAGE_CHARS;
     match pressed {
         Some((chat, message)) if fits => {

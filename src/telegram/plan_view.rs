@@ -9,8 +9,8 @@ use teloxide::utils::html::escape;
 use super::callback::{CallbackData, PlanAction};
 use super::render::{button, priority_icon, priority_word};
 use crate::domain::plan::{
-    DateError, PlanEntry, PlanItem, Term, TextError, MAX_NOTE_CHARS, MAX_OWNER_CHARS,
-    MAX_SOLUTION_CHARS, MAX_YEARS_AHEAD,
+    overdue_first, DateError, PlanEntry, PlanItem, Term, TextError, MAX_NOTE_CHARS,
+    MAX_OWNER_CHARS, MAX_SOLUTION_CHARS, MAX_YEARS_AHEAD,
 };
 use crate::i18n::{n, s, Locale};
 use crate::service::Session;
@@ -99,18 +99,15 @@ pub fn date_refusal(i18n: &Locale, error: DateError, text: &str, today: NaiveDat
 
 /// The lines of one plan item: zone, priority, solution, owner, deadline.
 fn item_lines(i18n: &Locale, item: &PlanItem) -> Vec<String> {
-    let mut lines = vec![
-        i18n.t_args(
-            "plan-item-priority",
-            &[
-                s("icon", priority_icon(i18n, item.priority)),
-                s("priority", priority_word(i18n, item.priority)),
-            ],
-        ),
-        i18n.t_args(
-            "plan-item-solution",
-            &[s("solution", escape(&item.solution))],
-        ),
+    let mut lines = vec![i18n.t_args(
+        "plan-item-priority",
+        &[
+            s("icon", priority_icon(i18n, item.priority)),
+            s("priority", priority_word(i18n, item.priority)),
+        ],
+    )];
+    lines.extend(solution_lines(i18n, item));
+    lines.extend([
         i18n.t_args(
             "plan-item-owner",
             &[s(
@@ -130,11 +127,25 @@ fn item_lines(i18n: &Locale, item: &PlanItem) -> Vec<String> {
                     .unwrap_or_else(|| i18n.t("plan-no-deadline")),
             )],
         ),
-    ];
+    ]);
     if item.done {
         lines.push(i18n.t("plan-item-done"));
     }
     lines
+}
+
+/// The solution: on its line when it is one action, else a heading and
+/// one «• …» line per action, each whole.
+fn solution_lines(i18n: &Locale, item: &PlanItem) -> Vec<String> {
+    match item.solution_lines().as_slice() {
+        [one] => vec![i18n.t_args("plan-item-solution", &[s("solution", escape(one))])],
+        many => std::iter::once(i18n.t("plan-item-solution-head"))
+            .chain(
+                many.iter()
+                    .map(|a| i18n.t_args("plan-item-solution-line", &[s("action", escape(a))])),
+            )
+            .collect(),
+    }
 }
 
 /// The head of a prompt about one item: which item, and the item so far.
@@ -277,7 +288,13 @@ pub fn offer_high(i18n: &Locale, audit_id: i64, count: usize) -> (String, Inline
 
 /// The plan as a message: one block per item. Every line is well-formed
 /// HTML on its own, so the text may be split between any two lines.
-pub fn plan_message(i18n: &Locale, session: &Session, plan: &[PlanEntry]) -> String {
+/// Overdue items come first, each saying by how many days.
+pub fn plan_message(
+    i18n: &Locale,
+    session: &Session,
+    plan: &[PlanEntry],
+    today: NaiveDate,
+) -> String {
     let report = session.report(i18n.lang());
     let finished_at = session
         .record
@@ -301,33 +318,77 @@ pub fn plan_message(i18n: &Locale, session: &Session, plan: &[PlanEntry]) -> Str
             ],
         ),
     ];
-    lines.extend(plan_blocks(i18n, plan));
+    lines.extend(plan_blocks(i18n, plan, today));
     lines.push(String::new());
     lines.push(i18n.t("plan-footer"));
     lines.join("\n")
 }
 
 /// One block per plan item, each after an empty line.
-pub fn plan_blocks(i18n: &Locale, plan: &[PlanEntry]) -> Vec<String> {
+pub fn plan_blocks(i18n: &Locale, plan: &[PlanEntry], today: NaiveDate) -> Vec<String> {
     if plan.is_empty() {
         return vec![String::new(), i18n.t("plan-empty")];
     }
     let mut lines = Vec::new();
-    for entry in plan {
+    for entry in overdue_first(plan, today) {
         lines.push(String::new());
         lines.push(format!(
             "{}. {}",
             entry.position,
             i18n.t_args("plan-item-zone", &[s("zone", escape(&entry.item.zone))])
         ));
+        if let Some(days) = entry.item.days_overdue(today) {
+            lines.push(i18n.t_args("plan-item-overdue", &[n("days", days)]));
+        }
         lines.extend(item_lines(i18n, &entry.item));
     }
     lines
 }
 
+/// The plan in the summary: one line per item — zone, priority, owner and
+/// deadline; the solutions are in /plan and the PDF.
+pub fn plan_summary(i18n: &Locale, plan: &[PlanEntry]) -> Vec<String> {
+    plan.iter()
+        .map(|entry| {
+            let item = &entry.item;
+            let key = if item.done {
+                "summary-plan-item-done"
+            } else {
+                "summary-plan-item"
+            };
+            i18n.t_args(
+                key,
+                &[
+                    n("number", entry.position),
+                    s("zone", escape(&item.zone)),
+                    s("icon", priority_icon(i18n, item.priority)),
+                    s(
+                        "owner",
+                        item.owner
+                            .as_deref()
+                            .map(escape)
+                            .unwrap_or_else(|| i18n.t("plan-no-owner")),
+                    ),
+                    s(
+                        "deadline",
+                        item.deadline
+                            .map(day)
+                            .unwrap_or_else(|| i18n.t("plan-no-deadline")),
+                    ),
+                ],
+            )
+        })
+        .collect()
+}
+
 /// /plan's buttons: change an item, mark it done or not done.
-pub fn plan_keyboard(i18n: &Locale, audit_id: i64, plan: &[PlanEntry]) -> InlineKeyboardMarkup {
-    InlineKeyboardMarkup::new(plan.iter().map(|entry| {
+pub fn plan_keyboard(
+    i18n: &Locale,
+    audit_id: i64,
+    plan: &[PlanEntry],
+    today: NaiveDate,
+) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new(overdue_first(plan, today).into_iter().map(|entry| {
         let number = [n("number", entry.position)];
         let (key, done) = if entry.item.done {
             ("btn-plan-undone", false)

@@ -706,32 +706,25 @@ fn summary_lines(
         lines.push(score_line(i18n, &section.score, &section.title));
     }
 
+    // Each thing once: the zones (or the plan) by name and priority; the
+    // actions under their problems below; the solutions in /plan and the PDF.
     if !extras.plan.is_empty() {
         lines.push(String::new());
         lines.push(i18n.t("summary-plan-title"));
-        lines.extend(super::plan_view::plan_blocks(i18n, extras.plan));
+        lines.extend(super::plan_view::plan_summary(i18n, extras.plan));
     } else if !report.top_zones.is_empty() {
         lines.push(String::new());
         lines.push(i18n.t("summary-top-title"));
         for (i, zone) in report.top_zones.iter().enumerate() {
             lines.push(i18n.t_args(
                 "summary-zone",
-                &[n("number", i as i64 + 1), s("title", escape(&zone.title))],
-            ));
-            lines.push(i18n.t_args(
-                "summary-zone-priority",
                 &[
+                    n("number", i as i64 + 1),
+                    s("title", escape(&zone.title)),
                     s("icon", priority_icon(i18n, zone.priority)),
                     s("priority", priority_word(i18n, zone.priority)),
                 ],
             ));
-            lines.push(i18n.t("summary-zone-solution"));
-            for problem in &zone.problems {
-                lines.push(i18n.t_args(
-                    "summary-zone-action",
-                    &[s("action", escape(&problem.action))],
-                ));
-            }
         }
     }
 
@@ -896,6 +889,60 @@ fn strip_tags(html: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A typical audit's final summary — a problem in every third
+    /// question, of every priority — reads in at most two messages, for
+    /// every shipped checklist in every language.
+    #[test]
+    fn a_typical_summary_fits_two_messages_in_every_language() {
+        use crate::domain::audit::{Audit, Response};
+        use crate::i18n::{Lang, Locale};
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("questions");
+        let checklists = crate::domain::checklist::load_dir(&dir).expect("the checklists");
+        let priorities = [Priority::High, Priority::Medium, Priority::Low];
+        for localized in &checklists {
+            let original = localized.original();
+            let responses = original
+                .questions()
+                .enumerate()
+                .map(|(i, (_, q))| {
+                    let response = if i % 3 == 0 {
+                        Response {
+                            answer: Answer::No,
+                            priority: Some(priorities[(i / 3) % 3]),
+                            priority_skipped: false,
+                        }
+                    } else {
+                        Response {
+                            answer: Answer::Yes,
+                            priority: None,
+                            priority_skipped: false,
+                        }
+                    };
+                    (q.id.clone(), response)
+                })
+                .collect();
+            let audit = Audit::restore(original, responses, None, Status::Finished);
+            for lang in Lang::ALL {
+                let i18n = Locale::new(lang).expect("the locale");
+                let checklist = localized.get(lang);
+                let report = Report::new(checklist, &audit);
+                assert!(report.problems.len() >= 10, "{}", report.problems.len());
+                let text = summary(&i18n, checklist, &report);
+                let parts = split_message(&text, MAX_MESSAGE_CHARS);
+                let chars: usize = parts.iter().map(|p| p.chars().count()).sum();
+                assert!(
+                    parts.len() <= 2,
+                    "{} in {lang}: {} messages, {chars} characters",
+                    localized.id(),
+                    parts.len()
+                );
+                for problem in &report.problems {
+                    assert_eq!(text.matches(&escape(&problem.action)).count(), 1);
+                }
+            }
+        }
+    }
 
     #[test]
     fn bar_has_ten_cells() {

@@ -331,17 +331,20 @@ async fn a_whole_audit_is_answered_on_one_card_and_ends_with_the_summary() {
             .collect();
         let top = zone[0].0;
         needles.push(format!(
-            "{}. <b>{}</b>",
+            "{}. <b>{}</b> — {} {}",
             n + 1,
-            esc(&sheet.section_titles[s])
+            esc(&sheet.section_titles[s]),
+            top.icon(),
+            top.word()
         ));
-        needles.push(format!("Приоритет: {} {}", top.icon(), top.word()));
-        for (_, i, _) in zone {
-            needles.push(format!("• {}", esc(&sheet.questions[*i].action)));
-        }
     }
     assert_in_order(top_block, &needles);
     assert!(!top_block.contains("4. <b>"), "more than three zones");
+    // Each thing once: the actions stand under their problems only.
+    for &(_, i, _) in &problems {
+        let action = esc(&sheet.questions[i].action);
+        assert_eq!(summary.matches(&action).count(), 1, "{action}");
+    }
     let first_zone = format!("<b>{}</b>", esc(&sheet.section_titles[ranked[0].0]));
     assert!(
         plan_prompt.contains(&first_zone),

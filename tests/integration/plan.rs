@@ -133,14 +133,27 @@ async fn run_audit(h: &mut Harness, who: &Person, replies: &[(usize, Reply)]) {
     }
 }
 
-/// The proposed solution of a zone: the actions of its problems.
+/// The proposed solution of a zone: the actions of its problems, one per
+/// line, each whole.
 fn zone_solution(questions: &[usize]) -> String {
     let sheet = sheet();
     questions
         .iter()
         .map(|&q| sheet.questions[q].action.clone())
         .collect::<Vec<_>>()
-        .join(" ")
+        .join("\n")
+}
+
+/// The solution's lines in a plan block: one action on the «💡 Решение:»
+/// line, several each on a «• » line of its own.
+fn solution_lines(solution: &str) -> Vec<String> {
+    let actions: Vec<&str> = solution.split('\n').collect();
+    match actions.as_slice() {
+        [one] => vec![format!("💡 Решение: {}", esc(one))],
+        many => std::iter::once("💡 Решение:".to_string())
+            .chain(many.iter().map(|a| format!("• {}", esc(a))))
+            .collect(),
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -320,17 +333,19 @@ fn block(
     owner: Option<&str>,
     deadline: Option<NaiveDate>,
 ) -> String {
-    [
+    let mut lines = vec![
         format!("{number}. <b>{}</b>", esc(zone)),
         format!("Приоритет: {} {}", priority.icon(), priority.word()),
-        format!("💡 Решение: {}", esc(solution)),
+    ];
+    lines.extend(solution_lines(solution));
+    lines.extend([
         format!(
             "👤 Ответственный: {}",
             owner.map_or("не назначен".into(), esc)
         ),
         format!("📅 Срок: {}", deadline.map_or("не задан".into(), day)),
-    ]
-    .join("\n")
+    ]);
+    lines.join("\n")
 }
 
 /// The blocks of [`THREE_ZONES`] with these owners and deadlines.
@@ -1585,7 +1600,22 @@ async fn plan_and_summary_of_a_finished_audit_show_the_plan_blocks() {
         .split("🗂 <b>План действий</b>")
         .nth(1)
         .unwrap_or_default();
-    assert_in_order(after_title, &blocks);
+    // One line per item; the solutions are in /plan and the PDF.
+    let sheet = sheet();
+    let zone = |i: usize| esc(&sheet.section_titles[THREE_ZONES_PLAN[i].0]);
+    assert_in_order(
+        after_title,
+        &[
+            format!("1. 🔴 <b>{}</b> · 👤 Анна · 📅 {}", zone(0), day(week())),
+            format!("2. 🟡 <b>{}</b> · 👤 Пётр · 📅 не задан", zone(1)),
+            format!(
+                "3. 🟢 <b>{}</b> · 👤 не назначен · 📅 {}",
+                zone(2),
+                day(three_months())
+            ),
+        ],
+    );
+    assert!(!after_title.contains("💡"), "{after_title}");
 }
 
 #[tokio::test]
@@ -1702,4 +1732,89 @@ async fn a_deadline_button_whose_date_has_passed_is_redrawn_not_stored() {
         filled(&mut h, &anna).await[0],
         (Some("Анна".into()), stored(expected))
     );
+}
+
+#[tokio::test]
+async fn plan_shows_what_is_overdue_first_with_the_days_overdue() {
+    let mut h = Harness::new().await;
+    let anna = anna();
+    run_audit(&mut h, &anna, THREE_ZONES).await;
+    skip_rest(&mut h, &anna).await;
+    h.tap(&anna, ENOUGH).await;
+    let audit = h.audit_of(&anna).await;
+    let db = h.db().await;
+    for (position, deadline, done) in [
+        (1, today() + Days::new(2), false),
+        (2, today() - Days::new(1), false),
+        (3, today() - Days::new(5), false),
+    ] {
+        sqlx::query(
+            "UPDATE plan_items SET deadline = ?3, done = ?4 WHERE audit_id = ?1 AND position = ?2",
+        )
+        .bind(audit.id)
+        .bind(position)
+        .bind(stored(deadline))
+        .bind(done)
+        .execute(&db)
+        .await
+        .expect("set a deadline");
+    }
+
+    h.send_text(&anna, "/plan").await;
+    let text = h.card_text(&anna);
+    let sheet = sheet();
+    let zone = |i: usize| {
+        format!(
+            "<b>{}</b>",
+            esc(&sheet.section_titles[THREE_ZONES_PLAN[i].0])
+        )
+    };
+    assert_in_order(
+        &text,
+        &[
+            format!("3. {}", zone(2)),
+            "⏰ <b>Просрочено на 5 дней</b>".to_string(),
+            format!("2. {}", zone(1)),
+            "⏰ <b>Просрочено на 1 день</b>".to_string(),
+            format!("1. {}", zone(0)),
+        ],
+    );
+    assert_eq!(text.matches("⏰").count(), 2, "{text}");
+    let rows: Vec<String> = h
+        .card_labels(&anna)
+        .into_iter()
+        .map(|row| row[0].clone())
+        .collect();
+    assert_eq!(rows, [edit_label(3), edit_label(2), edit_label(1)]);
+
+    // Done is never overdue.
+    h.tap(&anna, &done_label(3)).await;
+    let text = h.last_edited_text();
+    assert_eq!(text.matches("⏰").count(), 1, "{text}");
+    assert!(text.find(&format!("2. {}", zone(1))) < text.find(&format!("1. {}", zone(0))));
+}
+
+#[tokio::test]
+async fn every_action_of_a_big_zone_is_shown_whole_on_its_own_line() {
+    let mut h = Harness::new().await;
+    let anna = anna();
+    // Every question of «Клиентский сервис» (7) is a problem.
+    let replies: Vec<(usize, Reply)> = (6..13).map(|i| (i, Reply::No(Prio::Medium))).collect();
+    run_audit(&mut h, &anna, &replies).await;
+    let sheet = sheet();
+    let actions: Vec<String> = (6..13)
+        .map(|i| format!("• {}", esc(&sheet.questions[i].action)))
+        .collect();
+    let prompt = h.card_text(&anna);
+    assert!(prompt.contains("💡 Решение:\n"), "{prompt}");
+    assert_in_order(&prompt, &actions);
+    assert!(!prompt.contains('…'), "{prompt}");
+
+    skip_rest(&mut h, &anna).await;
+    h.send_text(&anna, "/plan").await;
+    let plan = h.sent_texts().join("\n");
+    assert_in_order(&plan, &actions);
+    assert!(!plan.contains('…'), "{plan}");
+    let stored = items(&mut h, &anna).await;
+    assert_eq!(stored[0].solution.lines().count(), 7);
 }
