@@ -60,6 +60,17 @@ where
                 tokio::time::sleep(wait.duration()).await;
                 attempt += 1;
             }
+            Err(RequestError::RetryAfter(wait)) => {
+                // Giving up is no licence to write to the chat sooner: what
+                // the caller does instead (a card sent anew) waits out the
+                // window too, or Telegram extends the ban.
+                log::warn!(
+                    "{what}: flood control {attempt} times; giving up after {} s",
+                    wait.seconds()
+                );
+                tokio::time::sleep(wait.duration()).await;
+                return Err(RequestError::RetryAfter(wait));
+            }
             Err(e) if attempt < ATTEMPTS && is_transient(&e) => {
                 log::warn!(
                     "{what} failed ({e}); retry {attempt} in {} ms",

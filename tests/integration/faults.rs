@@ -206,6 +206,55 @@ async fn rate_limit_429_on_edit_message_text_is_waited_out_and_retried() {
     finish(&world, bot, "429 on editMessageText").await;
 }
 
+/// Three 429s on one edit: the bot gives the edit up and sends the card
+/// anew — but not before the last 429's window is over.
+#[tokio::test]
+async fn an_edit_given_up_under_flood_control_waits_the_window_out_before_the_new_card() {
+    let qids = question_ids();
+    let (world, bot, card) = started("faults-429-edit-given-up").await;
+    let fake = world.fake.clone();
+    let mut model = Model::default();
+    fake.fail_next(
+        "editMessageText",
+        3,
+        FaultKind::Status429 { retry_after: 2 },
+    );
+    let mark = fake.request_count();
+    let query = press_on(&fake, &card, Press::Yes);
+    let ack = fake.wait_callback_answered(&query, WAIT).await.unwrap();
+    assert!(is_ack(ack.as_deref().unwrap_or_default()), "{ack:?}");
+    model.apply(Press::Yes, &qids);
+    let fresh = fake
+        .wait_for_bot_message(
+            USER,
+            |m| m.message_id > card.message_id && is_live_card(m, 2),
+            WAIT,
+        )
+        .await
+        .unwrap();
+    assert_card_matches(&fresh, &model, &qids);
+    let edits = calls_since(&fake, "editMessageText", mark);
+    assert_eq!(statuses(&edits), [429, 429, 429], "{edits:#?}");
+    let last_429 = edits.last().expect("the third 429").at;
+    let after: Vec<Recorded> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.seq > edits[2].seq && r.method != "getUpdates")
+        .collect();
+    let first = after.first().expect("a request after the third 429");
+    assert!(
+        first.at.duration_since(last_429) + Duration::from_millis(50) >= Duration::from_secs(2),
+        "{} {:?} after the third 429, inside its window: {after:#?}",
+        first.method,
+        first.at.duration_since(last_429)
+    );
+    DbState::read(&world.db_path())
+        .await
+        .assert_holds(&model, &qids);
+    press_ok(&world, &fresh, &mut model, &qids, Press::No).await;
+    finish(&world, bot, "three 429s on one editMessageText").await;
+}
+
 #[tokio::test]
 async fn rate_limit_429_on_send_message_is_waited_out_and_retried() {
     let qids = question_ids();
