@@ -228,12 +228,15 @@ async fn handle_command<B: Api>(
             let view = render::in_progress(i18n, &session, other.map(|c| c.as_ref()));
             send_with_keyboard(bot, chat, view).await?;
         }
-        (Cmd::Start(_), None) if linked.is_some() => {
-            let id = linked.map(|c| c.id().to_string()).unwrap_or_default();
-            let session = service.start(&info, i18n.lang(), chat.0, &id).await?;
-            show_new_audit(bot, service, i18n, &user.first_name, &session, chat, true).await?;
-        }
-        (Cmd::Start(_) | Cmd::Restart, None) => send_start(bot, service, i18n, user, chat).await?,
+        (Cmd::Start(_), None) => match linked {
+            Some(checklist) => {
+                let id = checklist.id();
+                let session = service.start(&info, i18n.lang(), chat.0, id).await?;
+                show_new_audit(bot, service, i18n, &user.first_name, &session, chat, true).await?;
+            }
+            None => send_start(bot, service, i18n, user, chat).await?,
+        },
+        (Cmd::Restart, None) => send_start(bot, service, i18n, user, chat).await?,
         (Cmd::Restart, Some(session)) => {
             send_with_keyboard(bot, chat, render::restart_confirm(i18n, &session, None)).await?;
         }
