@@ -391,3 +391,9 @@ language-prompt =
 btn-language-current = ✓ { $name }
 ack-language = Bot language: English
 language-set = ✅ Bot language: { $name }. The current card and questions are in it already.
+
+## The bot's profile: its description (at most 512 characters) and short
+## description (at most 120), set at start
+
+bot-description = This bot audits your business: why customers leave and how well you look after your relationships with them. Questions come one at a time, answered with buttons, and every tap is saved. At the end: scores by section, an action plan with owners and deadlines, and a PDF and CSV report.
+bot-short-description = Customer churn and relationship audit: one question at a time, results, an action plan and a PDF report.

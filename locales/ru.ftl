@@ -394,3 +394,9 @@ language-prompt =
 btn-language-current = ✓ { $name }
 ack-language = Язык бота: русский
 language-set = ✅ Язык бота: { $name }. Текущая карточка и вопросы — уже на нём.
+
+## The bot's profile: its description (at most 512 characters) and short
+## description (at most 120), set at start
+
+bot-description = Бот проводит аудит вашего бизнеса: почему уходят клиенты и как выстроены отношения с ними. Вопросы приходят по одному, ответы — кнопками, всё сохраняется после каждого нажатия. В конце — итоги по разделам, план действий с ответственными и сроками и отчёт в PDF и CSV.
+bot-short-description = Аудит оттока клиентов и отношений с ними: вопросы по одному, итоги, план действий и отчёт PDF.

@@ -394,3 +394,9 @@ language-prompt =
 btn-language-current = ✓ { $name }
 ack-language = Мова бота: українська
 language-set = ✅ Мова бота: { $name }. Поточна картка й питання — уже нею.
+
+## The bot's profile: its description (at most 512 characters) and short
+## description (at most 120), set at start
+
+bot-description = Бот проводить аудит вашого бізнесу: чому йдуть клієнти і як вибудувано відносини з ними. Питання надходять по одному, відповіді — кнопками, усе зберігається після кожного натискання. Наприкінці — підсумки за розділами, план дій із відповідальними й термінами та звіт у PDF і CSV.
+bot-short-description = Аудит відтоку клієнтів і відносин з ними: питання по одному, підсумки, план дій і звіт PDF.

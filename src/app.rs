@@ -209,7 +209,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let started = async {
         wait_for_api(&bot, &stop).await?;
         tokio::select! {
-            () = telegram::set_command_menus(&bot, &i18n) => Some(()),
+            () = telegram::set_profile(&bot, &i18n) => Some(()),
             _ = stop.requested() => None,
         }
     };

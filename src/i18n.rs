@@ -250,6 +250,19 @@ mod tests {
         }
     }
 
+    /// Telegram refuses a description over 512 characters, a short one over
+    /// 120, a command description over 256.
+    #[test]
+    fn the_bots_profile_fits_telegrams_limits_in_every_language() {
+        for lang in Lang::ALL {
+            let l = locale(lang);
+            for (key, max) in [("bot-description", 512), ("bot-short-description", 120)] {
+                let chars = l.t(key).chars().count();
+                assert!((1..=max).contains(&chars), "{lang} {key}: {chars}");
+            }
+        }
+    }
+
     #[test]
     fn a_missing_key_shows_the_key() {
         assert_eq!(locale(Lang::Uk).t("no-such-key"), "no-such-key");

@@ -70,25 +70,47 @@ const MENU_CODES: &[(Lang, &[&str])] = &[
     (Lang::En, &["en"]),
 ];
 
-/// Sets the command menu in every language. A failure is logged and the
-/// bot goes on: the commands work without a menu.
-pub async fn set_command_menus<B: api::Api>(bot: &B, i18n: &I18n) {
+/// Sets the bot's profile in every language: the command menu, the
+/// description (shown before a user's first /start) and the short one (on
+/// the profile page). A failure is logged and the bot goes on: it works
+/// without them.
+pub async fn set_profile<B: api::Api>(bot: &B, i18n: &I18n) {
     let default = i18n.guess(None);
-    let mut menus: Vec<(Option<&str>, Lang)> = vec![(None, default)];
+    let mut audiences: Vec<(Option<&str>, Lang)> = vec![(None, default)];
     for (lang, codes) in MENU_CODES {
-        menus.extend(codes.iter().map(|code| (Some(*code), *lang)));
+        audiences.extend(codes.iter().map(|code| (Some(*code), *lang)));
     }
-    for (code, lang) in menus {
-        let request = bot.set_my_commands(command_menu(i18n.locale(lang)));
+    for (code, lang) in audiences {
+        let locale = i18n.locale(lang);
+        let menu = bot.set_my_commands(command_menu(locale));
+        let description = bot
+            .set_my_description()
+            .description(locale.t("bot-description"));
+        let short = bot
+            .set_my_short_description()
+            .short_description(locale.t("bot-short-description"));
         let sent = match code {
-            Some(code) => request.language_code(code).await,
-            None => request.await,
+            Some(code) => [
+                menu.language_code(code).await.map(drop),
+                description.language_code(code).await.map(drop),
+                short.language_code(code).await.map(drop),
+            ],
+            None => [
+                menu.await.map(drop),
+                description.await.map(drop),
+                short.await.map(drop),
+            ],
         };
-        if let Err(e) = sent {
-            log::warn!(
-                "could not set the command menu for {}: {e}",
-                code.unwrap_or("everyone")
-            );
+        for (what, result) in ["command menu", "description", "short description"]
+            .into_iter()
+            .zip(sent)
+        {
+            if let Err(e) = result {
+                log::warn!(
+                    "could not set the {what} for {}: {e}",
+                    code.unwrap_or("everyone")
+                );
+            }
         }
     }
 }

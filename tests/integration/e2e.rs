@@ -413,7 +413,7 @@ async fn the_token_never_appears_in_the_logs() {
 }
 
 #[tokio::test]
-async fn set_my_commands_registers_the_menu_in_every_language() {
+async fn the_menu_and_the_profile_are_set_in_every_language() {
     let mut world = World::new("set-my-commands").await;
     let mut bot = world.spawn();
     // The menus are set before polling starts.
@@ -442,6 +442,28 @@ async fn set_my_commands_registers_the_menu_in_every_language() {
         (Some("kk"), "Начать или продолжить аудит"),
     ] {
         assert_eq!(start_of(code), expected, "{code:?}");
+    }
+    // The description and the short one, in each language.
+    let profile = |method: &str, field: &str, code: Option<&str>| {
+        world
+            .fake
+            .requests_for(method)
+            .into_iter()
+            .filter(|r| r.is_ok() && r.str_param("language_code") == code)
+            .filter_map(|r| r.str_param(field).map(str::to_string))
+            .next_back()
+            .unwrap_or_else(|| panic!("no {method} for {code:?}"))
+    };
+    for (code, description, short) in [
+        (None, "This bot audits your business", "Customer churn"),
+        (Some("uk"), "Бот проводить аудит", "Аудит відтоку"),
+        (Some("ru"), "Бот проводит аудит", "Аудит оттока"),
+        (Some("kk"), "Бот проводит аудит", "Аудит оттока"),
+    ] {
+        let text = profile("setMyDescription", "description", code);
+        assert!(text.starts_with(description), "{code:?}: {text}");
+        let text = profile("setMyShortDescription", "short_description", code);
+        assert!(text.starts_with(short), "{code:?}: {text}");
     }
     let commands = menu(Some("uk"));
     let names: Vec<&str> = commands.iter().map(|(c, _)| c.as_str()).collect();
