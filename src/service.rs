@@ -546,6 +546,11 @@ impl Service {
         }
     }
 
+    /// Whether the audit has a plan yet (its first items are drafted).
+    pub async fn has_plan(&self, audit_id: i64) -> Result<bool> {
+        Ok(!self.storage.plan(audit_id).await?.is_empty())
+    }
+
     /// The plan of a session's audit, its texts in `lang`.
     pub async fn plan(&self, session: &Session, lang: Lang) -> Result<Vec<PlanEntry>> {
         let plan = self.storage.plan(session.record.id).await?;

@@ -216,7 +216,7 @@ pub(super) async fn plan_command<B: Api>(
     if let Some(step) = service.current_plan_step(user_id, audit_id).await? {
         return show_step(bot, service, i18n, user, step, None, chat, None).await;
     }
-    if service.plan(&session, i18n.lang()).await?.is_empty() {
+    if !service.has_plan(audit_id).await? {
         let step = service.begin_plan(user_id, audit_id).await?;
         if !matches!(step, PlanStep::Done { .. }) {
             return show_step(bot, service, i18n, user, step, None, chat, None).await;
