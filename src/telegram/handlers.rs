@@ -496,7 +496,8 @@ async fn handle_callback<B: Api>(
             notice(i18n.t("notice-not-yours")).await?;
         }
         CallbackData::Language { lang, .. } => {
-            language::chosen(bot, service, all, q, lang, pressed, chat).await?;
+            let langs = (lang, i18n.lang());
+            language::chosen(bot, service, all, q, langs, pressed, chat).await?;
         }
         CallbackData::StartNew { checklist, .. } => {
             if service.open(user.id).await.ok().flatten().is_some() {

@@ -40,13 +40,15 @@ pub(super) async fn show<B: Api>(bot: &B, i18n: &Tr, user: i64, chat: ChatId) ->
 }
 
 /// A language pressed: stored, confirmed in the new language, and the
-/// live card and prompt redrawn in it.
+/// live card and prompt redrawn in it. The language the user already has
+/// is only confirmed: there is nothing to redraw.
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn chosen<B: Api>(
     bot: &B,
     service: &Service,
     all: &std::sync::Arc<I18n>,
     q: &CallbackQuery,
-    lang: Lang,
+    (lang, current): (Lang, Lang),
     pressed: Option<(ChatId, MessageId)>,
     chat: ChatId,
 ) -> HandlerResult {
@@ -56,6 +58,9 @@ pub(super) async fn chosen<B: Api>(
     api::answer(bot, q, Some(&tr.t("ack-language"))).await?;
     let done = tr.t_args("language-set", &[s("name", tr.t("language-name"))]);
     replace_message(bot, pressed, chat, done).await?;
+    if lang == current {
+        return Ok(());
+    }
     redraw(bot, service, &tr, &q.from).await
 }
 

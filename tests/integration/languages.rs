@@ -571,6 +571,12 @@ async fn language_during_the_plan_walk_redraws_the_prompt_with_the_zone_and_solu
     let prompt = h.card_id(&anna);
     assert!(h.card_text(&anna).contains("Кто отвечает?"));
 
+    // The language she has: confirmed, nothing redrawn or sent again.
+    h.send_text(&anna, "/language").await;
+    assert_eq!(h.tap(&anna, "✓ Русский").await, "Язык бота: русский");
+    assert!(h.sent_texts().is_empty(), "{:?}", h.sent_texts());
+    assert_eq!(h.edited_texts().len(), 1, "only the picker");
+
     h.send_text(&anna, "/language").await;
     h.tap(&anna, "Українська").await;
     let (_, redrawn) = h
