@@ -98,12 +98,13 @@ fn render_stats(overview: &[AuditOverview]) -> String {
             .map(|s| format!("{s}%"))
             .unwrap_or_else(|| "-".into());
         out.push_str(&format!(
-            "  {}  {}  {} v{}  score {score}
+            "  {}  {}  {} v{}{}  score {score}
 ",
             date(o.record.finished_at.unwrap_or(o.record.updated_at)),
             who(o),
             o.record.checklist_id,
             o.record.checklist_version,
+            source(o),
         ));
     }
     out.push_str(&format!(
@@ -111,14 +112,22 @@ fn render_stats(overview: &[AuditOverview]) -> String {
 ",
         open.len()
     ));
+    fn source(o: &AuditOverview) -> String {
+        o.record
+            .source
+            .as_deref()
+            .map(|s| format!(" from {s}"))
+            .unwrap_or_default()
+    }
     for o in &open {
         out.push_str(&format!(
-            "  {}  {}  {} v{}  {}/{} answered
+            "  {}  {}  {} v{}{}  {}/{} answered
 ",
             date(o.record.updated_at),
             who(o),
             o.record.checklist_id,
             o.record.checklist_version,
+            source(o),
             o.answered,
             o.total,
         ));

@@ -159,6 +159,20 @@ impl Service {
         chat_id: i64,
         checklist_id: &str,
     ) -> Result<Session> {
+        self.start_from(user, lang, chat_id, checklist_id, None)
+            .await
+    }
+
+    /// [`Service::start`], remembering the source of the tracked link that
+    /// started it.
+    pub async fn start_from(
+        &self,
+        user: &UserInfo,
+        lang: Lang,
+        chat_id: i64,
+        checklist_id: &str,
+        source: Option<&str>,
+    ) -> Result<Session> {
         let checklist = self
             .checklist(checklist_id)
             .ok_or_else(|| ServiceError::UnknownChecklist(checklist_id.to_string()))?
@@ -173,6 +187,7 @@ impl Service {
                 checklist.id(),
                 checklist.version(),
                 audit.current_question_id(),
+                source,
             )
             .await?;
         Ok(Session {

@@ -49,6 +49,8 @@ pub struct AuditRecord {
     pub started_at: i64,
     pub updated_at: i64,
     pub finished_at: Option<i64>,
+    /// The tracked link's source that started it, if any.
+    pub source: Option<String>,
 }
 
 /// Where the live audit card is.
@@ -154,7 +156,8 @@ fn now() -> i64 {
 }
 
 const AUDIT_COLUMNS: &str = "id, user_id, chat_id, checklist_id, checklist_version, status, \
-     current_question_id, revision, card_chat_id, card_message_id, started_at, updated_at, finished_at";
+     current_question_id, revision, card_chat_id, card_message_id, started_at, updated_at, finished_at, \
+     source";
 
 const PLAN_COLUMNS: &str =
     "position, source_kind, source_ref, zone, priority, solution, solution_own, owner, deadline, done";
@@ -241,6 +244,7 @@ impl Storage {
         checklist_id: &str,
         checklist_version: u32,
         first_question_id: &str,
+        source: Option<&str>,
     ) -> Result<AuditRecord> {
         let t = now();
         let mut tx = self.pool.begin().await?;
@@ -255,8 +259,8 @@ impl Storage {
         .await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO audits (user_id, chat_id, checklist_id, checklist_version, status,
-                 current_question_id, started_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, 'in_progress', ?5, ?6, ?6)
+                 current_question_id, started_at, updated_at, source)
+             VALUES (?1, ?2, ?3, ?4, 'in_progress', ?5, ?6, ?6, ?7)
              RETURNING id",
         )
         .bind(user_id)
@@ -265,6 +269,7 @@ impl Storage {
         .bind(checklist_version)
         .bind(first_question_id)
         .bind(t)
+        .bind(source)
         .fetch_one(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -786,6 +791,7 @@ fn audit_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<AuditRecord> {
         started_at: r.try_get("started_at")?,
         updated_at: r.try_get("updated_at")?,
         finished_at: r.try_get("finished_at")?,
+        source: r.try_get("source")?,
     })
 }
 
@@ -1006,7 +1012,7 @@ mod tests {
 
     async fn new_audit(storage: &Storage, user_id: i64) -> AuditRecord {
         storage
-            .create_audit(user_id, CHAT, CHECKLIST, 3, "q1")
+            .create_audit(user_id, CHAT, CHECKLIST, 3, "q1", None)
             .await
             .unwrap()
     }
@@ -1179,7 +1185,8 @@ mod tests {
             [
                 (20261123000001, true),
                 (20261123000002, true),
-                (20261201000003, true)
+                (20261201000003, true),
+                (20261201000004, true)
             ]
         );
         storage.close().await;
@@ -1200,7 +1207,7 @@ mod tests {
             .fetch_one(&raw(&db).await)
             .await
             .unwrap();
-        assert_eq!(migrations, 3);
+        assert_eq!(migrations, 4);
     }
 
     #[tokio::test]
@@ -1236,7 +1243,7 @@ mod tests {
             .await
             .unwrap();
         let orphan = storage
-            .create_audit(999_999, CHAT, CHECKLIST, 3, "q1")
+            .create_audit(999_999, CHAT, CHECKLIST, 3, "q1", None)
             .await;
 
         assert_eq!(fk, 1);
@@ -1296,6 +1303,7 @@ mod tests {
                 20261123000001,
                 20261123000002,
                 20261201000003,
+                20261201000004,
                 future_version
             ]
         );
@@ -1416,9 +1424,15 @@ mod tests {
         let (_db, storage) = setup().await;
 
         let audit = storage
-            .create_audit(USER, CHAT, "churn-v2", 7, "first")
+            .create_audit(USER, CHAT, "churn-v2", 7, "first", None)
             .await
             .unwrap();
+        let tagged = storage
+            .create_audit(OTHER_USER, CHAT, "churn-v2", 7, "first", Some("fb"))
+            .await
+            .unwrap();
+        assert_eq!(tagged.source.as_deref(), Some("fb"));
+        assert_eq!(storage.audit(tagged.id).await.unwrap(), Some(tagged));
 
         assert_eq!(audit.user_id, USER);
         assert_eq!(audit.chat_id, CHAT);
@@ -1429,6 +1443,7 @@ mod tests {
         assert_eq!(audit.revision, 0);
         assert_eq!(audit.card, None);
         assert_eq!(audit.finished_at, None);
+        assert_eq!(audit.source, None);
         assert_eq!(audit.started_at, audit.updated_at);
         assert!(
             audit.started_at > 1_700_000_000,

@@ -3,5 +3,6 @@
 pub mod audit;
 pub mod checklist;
 pub mod lang;
+pub mod link;
 pub mod plan;
 pub mod report;

@@ -14,6 +14,7 @@ use super::render;
 use super::{Cmd, HandlerResult};
 use crate::domain::audit::{AuditError, Change, Status};
 use crate::domain::checklist::Localized;
+use crate::domain::link::parse_start_payload;
 use crate::domain::report::Comparison;
 use crate::export::{section_chart, ChartLabels};
 use crate::i18n::{n, I18n, Locale, Tr};
@@ -156,18 +157,15 @@ async fn send_start<B: Api>(
     Ok(())
 }
 
-/// The checklist a deep link names (`t.me/<bot>?start=<checklist id>`), if
-/// the payload is well-formed and the checklist is loaded.
-fn linked_checklist<'a>(service: &'a Service, payload: &str) -> Option<&'a Arc<Localized>> {
-    let payload = payload.trim();
-    let well_formed = (1..=64).contains(&payload.len())
-        && payload
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    if !well_formed {
-        return None;
-    }
-    service.checklist(payload)
+/// The checklist a deep link names (`t.me/<bot>?start=<checklist
+/// id>[-<source>]`) and its source, if the payload is well-formed and the
+/// checklist is loaded.
+fn linked_checklist<'a>(
+    service: &'a Service,
+    payload: &str,
+) -> Option<(&'a Arc<Localized>, Option<String>)> {
+    let link = parse_start_payload(payload.trim())?;
+    Some((service.checklist(&link.checklist)?, link.source))
 }
 
 /// The first card of a new audit; with `greet`, the checklist's greeting
@@ -224,14 +222,18 @@ async fn handle_command<B: Api>(
     };
     match (cmd, open) {
         (Cmd::Start(_), Some(session)) => {
-            let other = linked.filter(|c| c.id() != session.record.checklist_id);
+            let other = linked
+                .map(|(c, _)| c)
+                .filter(|c| c.id() != session.record.checklist_id);
             let view = render::in_progress(i18n, &session, other.map(|c| c.as_ref()));
             send_with_keyboard(bot, chat, view).await?;
         }
         (Cmd::Start(_), None) => match linked {
-            Some(checklist) => {
-                let id = checklist.id();
-                let session = service.start(&info, i18n.lang(), chat.0, id).await?;
+            Some((checklist, source)) => {
+                let (id, source) = (checklist.id(), source.as_deref());
+                let session = service
+                    .start_from(&info, i18n.lang(), chat.0, id, source)
+                    .await?;
                 show_new_audit(bot, service, i18n, &user.first_name, &session, chat, true).await?;
             }
             None => send_start(bot, service, i18n, user, chat).await?,

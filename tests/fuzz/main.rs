@@ -755,6 +755,7 @@ fn session(checklist: &Arc<Checklist>, audit: Audit, ids: (i64, i64, i64)) -> Se
         started_at: 0,
         updated_at: 0,
         finished_at: None,
+        source: None,
     };
     Session {
         record,

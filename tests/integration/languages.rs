@@ -417,6 +417,48 @@ async fn a_deep_link_starts_its_checklist_and_a_bad_payload_falls_back_to_plain_
 }
 
 #[tokio::test]
+async fn a_tracked_link_stores_its_source_and_a_malformed_one_stores_nothing() {
+    let mut h = Harness::with_questions(&questions_dir()).await;
+    let anna = Person::new(825, "Анна");
+    for payload in [
+        "churn_audit-",
+        "churn_audit-f b",
+        "churn_audit-fb-ig",
+        "no_such-fb",
+        &format!("churn_audit-{}", "s".repeat(33)),
+    ] {
+        h.send_text(&anna, &format!("/start {payload}")).await;
+        assert!(
+            h.last_sent_text().contains("Выберите аудит:"),
+            "{payload}: {}",
+            h.last_sent_text()
+        );
+        assert!(h.audits().await.is_empty(), "{payload}");
+    }
+    h.send_text(&anna, "/start relationship_audit-fb_ads").await;
+    assert!(
+        h.card_text(&anna).contains("Вопрос 1/30"),
+        "{}",
+        h.card_text(&anna)
+    );
+    let boris = Person::new(826, "Борис");
+    h.send_text(&boris, "/start churn_audit").await;
+    let db = h.db().await;
+    let sources: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT checklist_id, source FROM audits ORDER BY id")
+            .fetch_all(&db)
+            .await
+            .expect("the audits");
+    assert_eq!(
+        sources,
+        [
+            ("relationship_audit".to_string(), Some("fb_ads".to_string())),
+            ("churn_audit".to_string(), None),
+        ]
+    );
+}
+
+#[tokio::test]
 async fn the_language_comes_from_telegram_then_default_language_then_the_stored_choice_wins() {
     let mut h = Harness::new().await;
     let greeting = |h: &Harness| h.last_sent_text();

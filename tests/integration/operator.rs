@@ -57,7 +57,7 @@ async fn stats_lists_finished_and_open_audits_without_a_token() {
         answer(&service, 11, Answer::Yes).await;
     }
     service
-        .start(&boris, Lang::Ru, 12, "churn_audit")
+        .start_from(&boris, Lang::Ru, 12, "churn_audit", Some("fb"))
         .await
         .expect("start");
     answer(&service, 12, Answer::Yes).await;
@@ -97,7 +97,7 @@ async fn stats_lists_finished_and_open_audits_without_a_token() {
     );
     assert!(stdout.contains("In progress: 2\n"), "{stdout}");
     assert!(
-        stdout.contains("Борис (id 12)  churn_audit v1  2/39 answered"),
+        stdout.contains("Борис (id 12)  churn_audit v1 from fb  2/39 answered"),
         "{stdout}"
     );
     assert!(
