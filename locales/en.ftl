@@ -389,6 +389,7 @@ language-prompt =
     🌐 <b>Bot language</b>
     Now: { $current }. Choose a language for the audit questions, results, plan and reports. Your answers stay as they are.
 btn-language-current = ✓ { $name }
+notice-not-your-language = These buttons are for whoever sent /language. Your own: /language
 ack-language = Bot language: English
 language-set = ✅ Bot language: { $name }. The current card and questions are in it already.
 

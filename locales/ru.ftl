@@ -392,6 +392,7 @@ language-prompt =
     🌐 <b>Язык бота</b>
     Сейчас: { $current }. Выберите язык — на нём будут вопросы аудита, итоги, план и отчёты. Ответы не изменятся.
 btn-language-current = ✓ { $name }
+notice-not-your-language = Эти кнопки — для того, кто отправил /language. Свой язык: /language
 ack-language = Язык бота: русский
 language-set = ✅ Язык бота: { $name }. Текущая карточка и вопросы — уже на нём.
 

@@ -392,6 +392,7 @@ language-prompt =
     🌐 <b>Мова бота</b>
     Зараз: { $current }. Оберіть мову — нею будуть питання аудиту, підсумки, план і звіти. Відповіді не зміняться.
 btn-language-current = ✓ { $name }
+notice-not-your-language = Ці кнопки — для того, хто надіслав /language. Свою мову: /language
 ack-language = Мова бота: українська
 language-set = ✅ Мова бота: { $name }. Поточна картка й питання — уже нею.
 

@@ -492,10 +492,12 @@ async fn handle_callback<B: Api>(
         | CallbackData::RestartAsk { user: owner, .. }
         | CallbackData::DeleteConfirm { user: owner }
         | CallbackData::DeleteCancel { user: owner }
-        | CallbackData::Language { user: owner, .. }
             if owner != user.id =>
         {
             notice(i18n.t("notice-not-yours")).await?;
+        }
+        CallbackData::Language { user: owner, .. } if owner != user.id => {
+            notice(i18n.t("notice-not-your-language")).await?;
         }
         CallbackData::Language { lang, .. } => {
             let langs = (lang, i18n.lang());

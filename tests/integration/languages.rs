@@ -559,6 +559,32 @@ async fn language_mid_audit_redraws_the_card_keeps_every_answer_and_old_cards_st
 }
 
 #[tokio::test]
+async fn in_a_group_only_who_sent_language_can_press_its_buttons() {
+    let mut h = Harness::new().await;
+    let anna = Person::new(843, "Анна").in_group(-500);
+    let boris = Person::speaking(844, "Borys", Some("uk")).in_group(-500);
+    h.send_text(&anna, "/language").await;
+    let picker = h.card_id(&anna);
+    let data = h.data_of(&anna, "English");
+    let notice = h.press_on(&boris, picker, Some(&data)).await;
+    assert_eq!(
+        notice,
+        "Ці кнопки — для того, хто надіслав /language. Свою мову: /language"
+    );
+    assert!(h.nothing_shown(), "the picker stays as it is");
+    h.send_text(&anna, "/help").await;
+    assert!(
+        h.last_sent_text().contains("Как проходит аудит"),
+        "Anna keeps Russian"
+    );
+    h.send_text(&boris, "/help").await;
+    assert!(
+        h.last_sent_text().contains("Як проходить аудит"),
+        "Borys keeps Ukrainian"
+    );
+}
+
+#[tokio::test]
 async fn language_during_a_note_prompt_redraws_it_and_the_note_is_taken() {
     let mut h = Harness::new().await;
     let anna = Person::new(841, "Анна");
