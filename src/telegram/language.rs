@@ -42,7 +42,6 @@ pub(super) async fn show<B: Api>(bot: &B, i18n: &Tr, user: i64, chat: ChatId) ->
 /// A language pressed: stored, confirmed in the new language, and the
 /// live card and prompt redrawn in it. The language the user already has
 /// is only confirmed: there is nothing to redraw.
-#[allow(clippy::too_many_arguments)]
 pub(super) async fn chosen<B: Api>(
     bot: &B,
     service: &Service,

@@ -515,6 +515,24 @@ async fn press_label(fake: &FakeApi, message: &StoredMessage, label: &str) -> Op
     fake.wait_callback_answered(&query, WAIT).await.unwrap()
 }
 
+/// Waits for the CSV report the bot sends after message `after` (it comes
+/// last, after the PDF).
+async fn wait_for_csv(fake: &FakeApi, after: i32) -> StoredMessage {
+    fake.wait_for_bot_message(
+        USER,
+        |m| {
+            m.message_id > after
+                && m.attachment.as_ref().is_some_and(|a| {
+                    a.kind == "document"
+                        && a.file_name.as_deref().is_some_and(|n| n.ends_with(".csv"))
+                })
+        },
+        WAIT,
+    )
+    .await
+    .unwrap()
+}
+
 /// The labels of a message's buttons, row by row.
 fn rows(message: &StoredMessage) -> Vec<Vec<&str>> {
     message
@@ -661,20 +679,7 @@ async fn an_audit_and_its_plan_over_the_binary_end_with_a_pdf_and_a_csv() {
     // The plan as a message, then the PDF and the CSV.
     let is_document =
         |m: &StoredMessage| m.attachment.as_ref().is_some_and(|a| a.kind == "document");
-    fake.wait_for_bot_message(
-        USER,
-        |m| {
-            is_document(m)
-                && m.message_id > item_three.message_id
-                && m.attachment
-                    .as_ref()
-                    .and_then(|a| a.file_name.as_deref())
-                    .is_some_and(|name| name.ends_with(".csv"))
-        },
-        WAIT,
-    )
-    .await
-    .unwrap();
+    wait_for_csv(&fake, item_three.message_id).await;
     let after: Vec<StoredMessage> = fake
         .bot_messages(USER)
         .into_iter()
@@ -880,19 +885,7 @@ async fn the_relationship_audit_from_a_deep_link_ends_with_a_ukrainian_pdf_and_c
         .unwrap();
     press_label(&fake, &offer, "✅ Ні, план готовий").await;
 
-    let csv_sent = fake
-        .wait_for_bot_message(
-            USER,
-            |m| {
-                m.attachment
-                    .as_ref()
-                    .and_then(|a| a.file_name.as_deref())
-                    .is_some_and(|name| name.ends_with(".csv"))
-            },
-            WAIT,
-        )
-        .await
-        .unwrap();
+    let csv_sent = wait_for_csv(&fake, offer.message_id).await;
     let documents: Vec<Attachment> = fake
         .bot_messages(USER)
         .into_iter()
