@@ -157,6 +157,7 @@ help =
     /report — the report as files: PDF and a CSV table
     /history — your audits and their scores
     /language — bot language: українська, русский, English
+    /settings — reminders: switch them on or off
     /delete_my_data — delete all your data
     /help — this help
 
@@ -398,3 +399,56 @@ language-set = ✅ Bot language: { $name }. The current card and questions are i
 
 bot-description = This bot audits your business: why customers leave and how well you look after your relationships with them. Questions come one at a time, answered with buttons, and every tap is saved. At the end: scores by section, an action plan with owners and deadlines, and a PDF and CSV report.
 bot-short-description = Customer churn and relationship audit: one question at a time, results, an action plan and a PDF report.
+
+## Reminders (sent to the user's private chat; quiet hours respected)
+
+reminder-unfinished =
+    ⏳ <b>Your audit “{ $title }” is waiting</b>
+    You have answered { $answered } of { $total }. About { $minutes } to go — shall we go on from where you stopped?
+btn-reminder-continue = ▶️ Continue
+btn-reminder-stop = 🔕 Don't remind me
+reminder-deadline = 📅 <b>Due today in your plan:</b> { $zone }
+reminder-deadline-again = ⏰ <b>Due { $days } { $days ->
+        [one] day
+       *[other] days
+    } ago and still open:</b> { $zone }
+reminder-deadline-question = How is it going?
+btn-reminder-done = ✅ Done
+btn-reminder-postpone = 📅 Move by a week
+btn-reminder-stuck = 🧱 Stuck
+reminder-reaudit =
+    🔄 <b>Time to repeat the audit “{ $title }”</b>
+    You took it on { $date } and scored { $score }%. Take it again and see what has changed: the bot compares the results with the last ones.
+reminder-reaudit-no-score =
+    🔄 <b>Time to repeat the audit “{ $title }”</b>
+    You took it on { $date }. Take it again and see what has changed: the bot compares the results with the last ones.
+btn-reminder-reaudit = 🔄 Take it again
+reminder-done = ✅ Plan item “{ $zone }” is done. Well done! Plan: /plan
+reminder-postponed = 📅 “{ $zone }” is moved to { $date }. I'll remind you that day.
+reminder-stuck-ask = 🧱 What stands in the way of “{ $zone }”? Write it in one message — I'll keep it in the plan.
+blocker-saved = 🧱 Added to the plan: “{ $blocker }”
+blocker-actions = What usually helps:
+plan-item-blocker = 🧱 Blocked by: { $blocker }
+ack-reminder-done = Marked as done
+ack-reminder-postponed = Deadline moved
+ack-reminder-stuck = Write what blocks it
+ack-reminder-off = No more reminders of this kind
+
+## /settings
+
+settings-title = 🔔 <b>Reminders</b>
+settings-line-on = ✅ { $kind }
+settings-line-off = 🔕 { $kind } — off
+settings-kind-unfinished = About an unfinished audit
+settings-kind-deadline = About plan deadlines
+settings-kind-reaudit = About the repeat audit
+settings-quiet = From { $start }:00 to { $end }:00 the bot stays silent: a reminder then comes in the morning.
+settings-hint = Press a button to switch it on or off.
+btn-setting-on = ✅ { $kind }
+btn-setting-off = 🔕 { $kind }
+ack-setting-on = Switched on
+ack-setting-off = Switched off
+cmd-settings = Reminders: switch on or off
+report-file-blocker = Blocked by:
+blocker-empty = The message has no text. Write in one message what stands in the way — nothing is saved.
+blocker-too-long = The text is longer than { $max } characters (it has { $chars }). Shorten it and send it again — nothing is saved.

@@ -159,6 +159,7 @@ help =
     /report — отчёт файлами: PDF и таблица CSV
     /history — ваши аудиты и их баллы
     /language — язык бота: українська, русский, English
+    /settings — напоминания: включить или выключить
     /delete_my_data — удалить все ваши данные
     /help — эта справка
 
@@ -401,3 +402,57 @@ language-set = ✅ Язык бота: { $name }. Текущая карточка
 
 bot-description = Бот проводит аудит вашего бизнеса: почему уходят клиенты и как выстроены отношения с ними. Вопросы приходят по одному, ответы — кнопками, всё сохраняется после каждого нажатия. В конце — итоги по разделам, план действий с ответственными и сроками и отчёт в PDF и CSV.
 bot-short-description = Аудит оттока клиентов и отношений с ними: вопросы по одному, итоги, план действий и отчёт PDF.
+
+## Reminders (sent to the user's private chat; quiet hours respected)
+
+reminder-unfinished =
+    ⏳ <b>Аудит «{ $title }» ждёт вас</b>
+    Вы ответили на { $answered } из { $total }. Осталось около { $minutes } — продолжим с того места, где вы остановились?
+btn-reminder-continue = ▶️ Продолжить
+btn-reminder-stop = 🔕 Больше не напоминать
+reminder-deadline = 📅 <b>Сегодня срок по плану:</b> { $zone }
+reminder-deadline-again = ⏰ <b>Срок прошёл { $days } { $days ->
+        [one] день
+        [few] дня
+       *[other] дней
+    } назад, пункт ещё открыт:</b> { $zone }
+reminder-deadline-question = Как продвигается?
+btn-reminder-done = ✅ Сделано
+btn-reminder-postpone = 📅 Перенести на неделю
+btn-reminder-stuck = 🧱 Застряло
+reminder-reaudit =
+    🔄 <b>Пора повторить аудит «{ $title }»</b>
+    Вы проходили его { $date }, общий балл — { $score }%. Пройдите его снова и увидите, что изменилось: бот сравнит результаты с прошлыми.
+reminder-reaudit-no-score =
+    🔄 <b>Пора повторить аудит «{ $title }»</b>
+    Вы проходили его { $date }. Пройдите его снова и увидите, что изменилось: бот сравнит результаты с прошлыми.
+btn-reminder-reaudit = 🔄 Пройти снова
+reminder-done = ✅ Пункт плана «{ $zone }» выполнен. Отлично! План: /plan
+reminder-postponed = 📅 Пункт «{ $zone }» перенесён на { $date }. Напомню в этот день.
+reminder-stuck-ask = 🧱 Что мешает выполнить «{ $zone }»? Напишите одним сообщением — я сохраню это в плане.
+blocker-saved = 🧱 Записал в план: «{ $blocker }»
+blocker-actions = Что обычно помогает:
+plan-item-blocker = 🧱 Мешает: { $blocker }
+ack-reminder-done = Отмечено как выполненное
+ack-reminder-postponed = Срок перенесён
+ack-reminder-stuck = Напишите, что мешает
+ack-reminder-off = Больше не напомню
+
+## /settings
+
+settings-title = 🔔 <b>Напоминания</b>
+settings-line-on = ✅ { $kind }
+settings-line-off = 🔕 { $kind } — выключено
+settings-kind-unfinished = О незаконченном аудите
+settings-kind-deadline = О сроках плана действий
+settings-kind-reaudit = О повторном аудите
+settings-quiet = С { $start }:00 до { $end }:00 бот не пишет: напоминание придёт утром.
+settings-hint = Нажмите кнопку, чтобы включить или выключить.
+btn-setting-on = ✅ { $kind }
+btn-setting-off = 🔕 { $kind }
+ack-setting-on = Включено
+ack-setting-off = Выключено
+cmd-settings = Напоминания: включить или выключить
+report-file-blocker = Мешает:
+blocker-empty = В сообщении нет текста. Напишите одним сообщением, что мешает, — ничего не сохранено.
+blocker-too-long = Текст длиннее { $max } символов (в нём { $chars }). Сократите и отправьте ещё раз — ничего не сохранено.

@@ -159,6 +159,7 @@ help =
     /report — звіт файлами: PDF і таблиця CSV
     /history — ваші аудити та їхні бали
     /language — мова бота: українська, русский, English
+    /settings — нагадування: увімкнути або вимкнути
     /delete_my_data — видалити всі ваші дані
     /help — ця довідка
 
@@ -401,3 +402,57 @@ language-set = ✅ Мова бота: { $name }. Поточна картка й 
 
 bot-description = Бот проводить аудит вашого бізнесу: чому йдуть клієнти і як вибудувано відносини з ними. Питання надходять по одному, відповіді — кнопками, усе зберігається після кожного натискання. Наприкінці — підсумки за розділами, план дій із відповідальними й термінами та звіт у PDF і CSV.
 bot-short-description = Аудит відтоку клієнтів і відносин з ними: питання по одному, підсумки, план дій і звіт PDF.
+
+## Reminders (sent to the user's private chat; quiet hours respected)
+
+reminder-unfinished =
+    ⏳ <b>Аудит «{ $title }» чекає на вас</b>
+    Ви відповіли на { $answered } з { $total }. Лишилося близько { $minutes } — продовжимо з того місця, де ви зупинилися?
+btn-reminder-continue = ▶️ Продовжити
+btn-reminder-stop = 🔕 Більше не нагадувати
+reminder-deadline = 📅 <b>Сьогодні термін за планом:</b> { $zone }
+reminder-deadline-again = ⏰ <b>Термін минув { $days } { $days ->
+        [one] день
+        [few] дні
+       *[other] днів
+    } тому, пункт ще відкритий:</b> { $zone }
+reminder-deadline-question = Як просувається?
+btn-reminder-done = ✅ Зроблено
+btn-reminder-postpone = 📅 Перенести на тиждень
+btn-reminder-stuck = 🧱 Застрягло
+reminder-reaudit =
+    🔄 <b>Час повторити аудит «{ $title }»</b>
+    Ви проходили його { $date }, загальний бал — { $score }%. Пройдіть його знову й побачите, що змінилося: бот порівняє результати з минулими.
+reminder-reaudit-no-score =
+    🔄 <b>Час повторити аудит «{ $title }»</b>
+    Ви проходили його { $date }. Пройдіть його знову й побачите, що змінилося: бот порівняє результати з минулими.
+btn-reminder-reaudit = 🔄 Пройти знову
+reminder-done = ✅ Пункт плану «{ $zone }» виконано. Чудово! План: /plan
+reminder-postponed = 📅 Пункт «{ $zone }» перенесено на { $date }. Нагадаю цього дня.
+reminder-stuck-ask = 🧱 Що заважає виконати «{ $zone }»? Напишіть одним повідомленням — я збережу це в плані.
+blocker-saved = 🧱 Записав у план: «{ $blocker }»
+blocker-actions = Що зазвичай допомагає:
+plan-item-blocker = 🧱 Заважає: { $blocker }
+ack-reminder-done = Позначено як виконане
+ack-reminder-postponed = Термін перенесено
+ack-reminder-stuck = Напишіть, що заважає
+ack-reminder-off = Більше не нагадуватиму
+
+## /settings
+
+settings-title = 🔔 <b>Нагадування</b>
+settings-line-on = ✅ { $kind }
+settings-line-off = 🔕 { $kind } — вимкнено
+settings-kind-unfinished = Про незавершений аудит
+settings-kind-deadline = Про терміни плану дій
+settings-kind-reaudit = Про повторний аудит
+settings-quiet = З { $start }:00 до { $end }:00 бот не пише: нагадування прийде вранці.
+settings-hint = Натисніть кнопку, щоб увімкнути або вимкнути.
+btn-setting-on = ✅ { $kind }
+btn-setting-off = 🔕 { $kind }
+ack-setting-on = Увімкнено
+ack-setting-off = Вимкнено
+cmd-settings = Нагадування: увімкнути або вимкнути
+report-file-blocker = Заважає:
+blocker-empty = У повідомленні немає тексту. Напишіть одним повідомленням, що заважає, — нічого не збережено.
+blocker-too-long = Текст довший за { $max } символів (у ньому { $chars }). Скоротіть і надішліть ще раз — нічого не збережено.

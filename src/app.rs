@@ -7,6 +7,7 @@ use anyhow::Context;
 use teloxide::adaptors::throttle::{Limits, Throttle};
 use teloxide::prelude::*;
 
+use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::domain::audit::Status;
 use crate::domain::checklist;
@@ -18,7 +19,10 @@ use crate::telegram::api::Api;
 
 /// Everything the bot needs before it talks to Telegram. Fails with a
 /// readable message on a bad database or checklist.
-pub async fn prepare(config: &Config) -> anyhow::Result<(Service, Arc<I18n>)> {
+pub async fn prepare(
+    config: &Config,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<(Service, Arc<I18n>)> {
     let checklists = checklist::load_dir(&config.checklists_dir).with_context(|| {
         format!(
             "loading checklists from {}",
@@ -47,7 +51,24 @@ pub async fn prepare(config: &Config) -> anyhow::Result<(Service, Arc<I18n>)> {
         log::info!("audits {}: {count}", status.code());
     }
     let i18n = I18n::new(config.default_language).context("loading the locales")?;
-    Ok((Service::new(storage, checklists), Arc::new(i18n)))
+    let rules = &config.schedule;
+    let delays: Vec<String> = rules
+        .unfinished
+        .iter()
+        .map(|d| humantime::format_duration(*d).to_string())
+        .collect();
+    let quiet = rules
+        .quiet
+        .map(|q| format!("{}-{}", q.start, q.end))
+        .unwrap_or_else(|| "none".into());
+    log::info!(
+        "reminders: unfinished audit after [{}], deadlines at {}:00, repeat audit after {}, quiet hours {quiet}",
+        delays.join(", "),
+        rules.reminder_hour,
+        humantime::format_duration(rules.reaudit_after),
+    );
+    let service = Service::new(storage, checklists).with_schedule(config.schedule.clone(), clock);
+    Ok((service, Arc::new(i18n)))
 }
 
 /// The operator's overview: who finished, who is in the middle, as text for
@@ -176,9 +197,15 @@ async fn wait_for_api<B: Api>(bot: &B, stop: &Stop) -> Option<()> {
 /// Set once Ctrl-C or SIGTERM arrives. Listening starts when it is made, so
 /// a signal during start-up is never met by the default action (death).
 #[derive(Clone)]
-struct Stop(tokio::sync::watch::Receiver<bool>);
+pub struct Stop(tokio::sync::watch::Receiver<bool>);
 
 impl Stop {
+    /// A stop that comes when the returned sender sends `true` (tests).
+    pub fn manual() -> (tokio::sync::watch::Sender<bool>, Self) {
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        (tx, Self(rx))
+    }
+
     fn listen() -> anyhow::Result<Self> {
         let (tx, rx) = tokio::sync::watch::channel(false);
         #[cfg(unix)]
@@ -198,7 +225,7 @@ impl Stop {
         Ok(Self(rx))
     }
 
-    async fn requested(&self) {
+    pub async fn requested(&self) {
         let mut rx = self.0.clone();
         // An error means the listener is gone; then nothing will ever stop us
         // by signal, so wait forever.
@@ -210,7 +237,13 @@ impl Stop {
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let stop = Stop::listen()?;
-    let (service, i18n) = prepare(&config).await?;
+    serve(config, Arc::new(SystemClock), stop).await
+}
+
+/// The bot until `stop`: long polling, and the reminder scheduler on
+/// `clock` (a test's own clock in tests).
+pub async fn serve(config: Config, clock: Arc<dyn Clock>, stop: Stop) -> anyhow::Result<()> {
+    let (service, i18n) = prepare(&config, clock).await?;
     let service = Arc::new(service);
     // Throttle keeps the bot within Telegram's limits (per chat, per group,
     // overall) and waits out a 429's retry_after before retrying.
@@ -227,6 +260,15 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         service.storage().close().await;
         return Ok(());
     }
+    let scheduler = tokio::spawn(telegram::run_scheduler(
+        bot.clone(),
+        service.clone(),
+        i18n.clone(),
+        {
+            let stop = stop.clone();
+            async move { stop.requested().await }
+        },
+    ));
     let mut dispatcher = Dispatcher::builder(bot, telegram::schema::<Throttle<Bot>>())
         .dependencies(telegram::dependencies(service.clone(), i18n))
         // Edited messages, channel posts, membership changes: nothing to do.
@@ -248,6 +290,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         }
     });
     dispatcher.dispatch().await;
+    if let Err(e) = scheduler.await {
+        log::error!("the reminder scheduler failed: {e}");
+    }
     service.storage().close().await;
     log::info!("stopped");
     Ok(())

@@ -4,6 +4,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use crate::domain::lang::Lang;
+use crate::domain::schedule::{self, QuietHours, Schedule, ScheduleError};
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://churn-audit.db";
 pub const DEFAULT_CHECKLISTS_DIR: &str = "questions";
@@ -49,6 +50,8 @@ pub struct Config {
     pub api_url: Option<url::Url>,
     /// The language of users whose Telegram language the bot doesn't speak.
     pub default_language: Lang,
+    /// When reminders are sent.
+    pub schedule: Schedule,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -67,6 +70,53 @@ pub enum ConfigError {
     BadApiUrl(String),
     #[error("DEFAULT_LANGUAGE is {0:?}; the bot speaks uk, ru and en")]
     BadLanguage(String),
+    #[error("{variable} is {value:?}: {reason}")]
+    BadSchedule {
+        variable: &'static str,
+        value: String,
+        reason: ScheduleError,
+    },
+}
+
+/// The reminder rules from REMIND_UNFINISHED, REAUDIT_AFTER, REMINDER_HOUR
+/// and QUIET_HOURS. Unset means the default; QUIET_HOURS set to nothing
+/// (`QUIET_HOURS=`) means no quiet hours.
+fn schedule_from(lookup: &impl Fn(&str) -> Option<String>) -> Result<Schedule, ConfigError> {
+    fn read<T>(
+        lookup: &impl Fn(&str) -> Option<String>,
+        variable: &'static str,
+        parse: impl Fn(&str) -> Result<T, ScheduleError>,
+    ) -> Result<Option<T>, ConfigError> {
+        lookup(variable)
+            .map(|value| {
+                parse(&value).map_err(|reason| ConfigError::BadSchedule {
+                    variable,
+                    value: value.clone(),
+                    reason,
+                })
+            })
+            .transpose()
+    }
+    let default = Schedule::default();
+    let non_empty = |value: &str| {
+        if value.trim().is_empty() {
+            Err(ScheduleError::BadDuration)
+        } else {
+            Ok(())
+        }
+    };
+    Ok(Schedule {
+        unfinished: read(lookup, "REMIND_UNFINISHED", schedule::parse_durations)?
+            .unwrap_or(default.unfinished),
+        reaudit_after: read(lookup, "REAUDIT_AFTER", |v| {
+            non_empty(v)?;
+            schedule::parse_duration(v)
+        })?
+        .unwrap_or(default.reaudit_after),
+        reminder_hour: read(lookup, "REMINDER_HOUR", schedule::parse_hour)?
+            .unwrap_or(default.reminder_hour),
+        quiet: read(lookup, "QUIET_HOURS", QuietHours::parse)?.unwrap_or(default.quiet),
+    })
 }
 
 /// Where the data is: all the `stats` command needs (no token).
@@ -98,7 +148,9 @@ impl Config {
             }
             None => Lang::En,
         };
+        let schedule = schedule_from(&lookup)?;
         Ok(Self {
+            schedule,
             default_language,
             token,
             database_url: get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string()),
@@ -156,6 +208,64 @@ mod tests {
             let err = config(&[("TELOXIDE_TOKEN", bad)]).expect_err(bad);
             assert_eq!(err, ConfigError::MalformedToken);
             assert!(!err.to_string().contains(bad));
+        }
+    }
+
+    #[test]
+    fn the_reminder_rules_default_and_are_read_in_human_forms() {
+        let c = config(&[("TELOXIDE_TOKEN", TOKEN)]).expect("valid");
+        assert_eq!(c.schedule, Schedule::default());
+        assert_eq!(
+            c.schedule.unfinished,
+            vec![
+                std::time::Duration::from_secs(24 * 3600),
+                std::time::Duration::from_secs(72 * 3600)
+            ]
+        );
+        assert_eq!(c.schedule.quiet, Some(QuietHours { start: 21, end: 9 }));
+        let c = config(&[
+            ("TELOXIDE_TOKEN", TOKEN),
+            ("REMIND_UNFINISHED", "2s,4s"),
+            ("REAUDIT_AFTER", "180d"),
+            ("REMINDER_HOUR", "8"),
+            ("QUIET_HOURS", ""),
+        ])
+        .expect("valid");
+        assert_eq!(
+            c.schedule,
+            Schedule {
+                unfinished: vec![
+                    std::time::Duration::from_secs(2),
+                    std::time::Duration::from_secs(4)
+                ],
+                reaudit_after: std::time::Duration::from_secs(180 * 86_400),
+                reminder_hour: 8,
+                quiet: None,
+            }
+        );
+        // An empty REMIND_UNFINISHED: no unfinished-audit reminders.
+        let c = config(&[("TELOXIDE_TOKEN", TOKEN), ("REMIND_UNFINISHED", "")]).expect("valid");
+        assert!(c.schedule.unfinished.is_empty());
+    }
+
+    #[test]
+    fn a_malformed_reminder_rule_names_the_variable_and_the_value() {
+        for (variable, value) in [
+            ("REMIND_UNFINISHED", "24"),
+            ("REMIND_UNFINISHED", "72h,24h"),
+            ("REAUDIT_AFTER", "a year"),
+            ("REAUDIT_AFTER", ""),
+            ("REMINDER_HOUR", "25"),
+            ("QUIET_HOURS", "21-21"),
+            ("QUIET_HOURS", "night"),
+        ] {
+            let err = config(&[("TELOXIDE_TOKEN", TOKEN), (variable, value)])
+                .expect_err(variable);
+            let text = err.to_string();
+            assert!(
+                text.contains(variable) && text.contains(&format!("{value:?}")),
+                "{text}"
+            );
         }
     }
 

@@ -1,6 +1,7 @@
 //! churn-audit-bot: a Telegram bot that runs a churn-prevention audit.
 
 pub mod app;
+pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod export;

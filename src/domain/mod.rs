@@ -6,3 +6,4 @@ pub mod lang;
 pub mod link;
 pub mod plan;
 pub mod report;
+pub mod schedule;

@@ -31,6 +31,8 @@ pub struct PlanItem {
     pub owner: Option<String>,
     pub deadline: Option<NaiveDate>,
     pub done: bool,
+    /// What blocks it, as the owner wrote it after «🧱 Застряло».
+    pub blocker: Option<String>,
 }
 
 impl PlanItem {
@@ -137,6 +139,7 @@ fn draft(zone: String, priority: Priority, solution: String) -> PlanItem {
         owner: None,
         deadline: None,
         done: false,
+        blocker: None,
     }
 }
 
@@ -456,6 +459,7 @@ mod tests {
             item: PlanItem {
                 deadline,
                 done,
+                blocker: None,
                 ..draft(String::new(), Priority::Low, String::new())
             },
             own_solution: false,

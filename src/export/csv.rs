@@ -194,6 +194,7 @@ mod tests {
                 owner: Some("Мария".into()),
                 deadline: Some(date()),
                 done: false,
+                blocker: None,
             },
             PlanItem {
                 zone: "Онбординг".into(),
@@ -202,6 +203,7 @@ mod tests {
                 owner: None,
                 deadline: None,
                 done: true,
+                blocker: None,
             },
         ];
         let input = ReportInput {
@@ -292,6 +294,7 @@ mod tests {
             owner: Some("=HYPERLINK(\"x\")".into()),
             deadline: None,
             done: false,
+            blocker: None,
         }];
         let input = ReportInput {
             checklist: &checklist,

@@ -68,6 +68,8 @@ pub struct ExportLabels {
     pub done_yes: String,
     pub done_no: String,
     pub page: String,
+    /// Before what blocks a plan item.
+    pub blocker: String,
 }
 
 impl ExportLabels {
@@ -121,6 +123,7 @@ impl ExportLabels {
             done_yes: t("report-file-done-yes"),
             done_no: t("report-file-done-no"),
             page: t("report-file-page"),
+            blocker: t("report-file-blocker"),
         }
     }
 
@@ -223,6 +226,7 @@ impl ExportLabels {
             done_yes,
             done_no,
             page,
+            blocker,
         } = self;
         [
             file_name,
@@ -272,6 +276,7 @@ impl ExportLabels {
             done_yes,
             done_no,
             page,
+            blocker,
         ]
         .into_iter()
         .map(String::as_str)
@@ -313,7 +318,7 @@ pub(crate) mod tests {
     fn every_label_is_in_the_locale() {
         let labels = labels();
         let all = labels.all();
-        assert_eq!(all.len(), 47);
+        assert_eq!(all.len(), 48);
         for text in all {
             // A missing key comes back as the key itself.
             let looks_like_key = text.contains('-')

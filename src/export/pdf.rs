@@ -974,7 +974,10 @@ fn lay_out(
                     labels.priority(item.priority),
                     CELL.bold().colour(priority_colour(item.priority)),
                 ),
-                Cell::new(solution_text(item)),
+                Cell::new(match &item.blocker {
+                    Some(blocker) => format!("{}\n{} {blocker}", solution_text(item), labels.blocker),
+                    None => solution_text(item),
+                }),
                 owner,
                 deadline,
                 done,
@@ -1577,6 +1580,7 @@ mod tests {
                 owner: Some("Мария Соколова".into()),
                 deadline: NaiveDate::from_ymd_opt(2026, 12, 15),
                 done: false,
+                blocker: None,
             },
             PlanItem {
                 zone: "Онбординг и первое впечатление".into(),
@@ -1585,6 +1589,7 @@ mod tests {
                 owner: None,
                 deadline: None,
                 done: true,
+                blocker: None,
             },
         ]
     }
@@ -1644,6 +1649,7 @@ mod tests {
                 owner: Some("Olha".into()),
                 deadline: Some(date()),
                 done: false,
+                blocker: None,
             }];
             let notes = HashMap::new();
             let input = ReportInput {
@@ -1686,6 +1692,7 @@ mod tests {
             owner: None,
             deadline: None,
             done: false,
+            blocker: None,
         }];
         let notes = HashMap::new();
         let input = ReportInput {
@@ -1836,6 +1843,7 @@ mod tests {
                 owner: Some(format!("Ответственный {i}")),
                 deadline: NaiveDate::from_ymd_opt(2027, 1, i as u32),
                 done: i % 2 == 0,
+                blocker: None,
             })
             .collect();
         (checklist, notes, plan)

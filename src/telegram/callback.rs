@@ -5,6 +5,8 @@
 use crate::domain::audit::{Answer, Command, Priority};
 use crate::domain::lang::Lang;
 use crate::domain::plan::Term;
+use crate::domain::schedule::Kind;
+use crate::service::ReminderPress;
 use chrono::NaiveDate;
 
 /// Telegram's limit on callback data, in bytes.
@@ -64,6 +66,50 @@ pub enum CallbackData {
         position: u32,
         done: bool,
     },
+    /// «🔕 Больше не напоминать» on a reminder of `kind`, sent to `user`.
+    RemindOff { kind: Kind, user: i64 },
+    /// A switch in /settings: `kind` on or off for `user`.
+    Setting { kind: Kind, on: bool, user: i64 },
+    /// A press on the deadline reminder of the plan item at `position`.
+    Deadline {
+        audit_id: i64,
+        position: u32,
+        press: ReminderPress,
+    },
+}
+
+fn kind_code(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Unfinished => "u",
+        Kind::Deadline => "d",
+        Kind::Reaudit => "r",
+    }
+}
+
+fn kind_from_code(code: &str) -> Result<Kind, ParseError> {
+    Kind::ALL
+        .into_iter()
+        .find(|k| kind_code(*k) == code)
+        .ok_or(ParseError)
+}
+
+fn press_code(press: ReminderPress) -> &'static str {
+    match press {
+        ReminderPress::Done => "d",
+        ReminderPress::Postpone => "w",
+        ReminderPress::Stuck => "s",
+    }
+}
+
+fn press_from_code(code: &str) -> Result<ReminderPress, ParseError> {
+    [
+        ReminderPress::Done,
+        ReminderPress::Postpone,
+        ReminderPress::Stuck,
+    ]
+    .into_iter()
+    .find(|p| press_code(*p) == code)
+    .ok_or(ParseError)
 }
 
 /// What a press on a plan prompt asks for.
@@ -225,6 +271,15 @@ impl CallbackData {
                 position,
                 done,
             } => format!("pd:{audit_id}:{position}:{}", u8::from(*done)),
+            CallbackData::RemindOff { kind, user } => format!("roff:{}:{user}", kind_code(*kind)),
+            CallbackData::Setting { kind, on, user } => {
+                format!("set:{}:{}:{user}", kind_code(*kind), u8::from(*on))
+            }
+            CallbackData::Deadline {
+                audit_id,
+                position,
+                press,
+            } => format!("dl:{audit_id}:{position}:{}", press_code(*press)),
         }
     }
 
@@ -307,6 +362,20 @@ impl CallbackData {
                 position: position_number(position)?,
                 done: flag(done)?,
             },
+            ("roff", [kind, user]) => CallbackData::RemindOff {
+                kind: kind_from_code(kind)?,
+                user: number(user)?,
+            },
+            ("set", [kind, on, user]) => CallbackData::Setting {
+                kind: kind_from_code(kind)?,
+                on: flag(on)?,
+                user: number(user)?,
+            },
+            ("dl", [audit, position, press]) => CallbackData::Deadline {
+                audit_id: number(audit)?,
+                position: position_number(position)?,
+                press: press_from_code(press)?,
+            },
             _ => return Err(ParseError),
         };
         Ok(parsed)
@@ -376,6 +445,19 @@ mod tests {
             CallbackData::DeleteConfirm { user: audit_id },
             CallbackData::DeleteCancel { user: audit_id },
         ];
+        for kind in Kind::ALL {
+            all.push(CallbackData::RemindOff {
+                kind,
+                user: audit_id,
+            });
+            for on in [true, false] {
+                all.push(CallbackData::Setting {
+                    kind,
+                    on,
+                    user: audit_id,
+                });
+            }
+        }
         all.extend(Lang::ALL.map(|lang| CallbackData::Language {
             lang,
             user: audit_id,
@@ -406,6 +488,18 @@ mod tests {
                 done: false,
             },
         ]);
+        all.extend(
+            [
+                ReminderPress::Done,
+                ReminderPress::Postpone,
+                ReminderPress::Stuck,
+            ]
+            .map(|press| CallbackData::Deadline {
+                audit_id,
+                position,
+                press,
+            }),
+        );
         // The widest days an eight-digit date holds.
         let (first, last) = (
             NaiveDate::from_ymd_opt(1000, 1, 1).unwrap(),
@@ -513,6 +607,15 @@ mod tests {
             "nt:1",
             "nt:1:2:3",
             "nx:",
+            "roff:x:1",
+            "roff:u",
+            "roff:u:-1",
+            "set:u:2:1",
+            "set:u:1",
+            "set:q:1:1",
+            "dl:1:0:d",
+            "dl:1:1:x",
+            "dl:1:1",
             "p:1:0:me",
             "p:1:2:zz",
             "p:1:2:w1",

@@ -10,6 +10,7 @@ use super::api::{self, strip_buttons, Api};
 use super::callback::{Action, CallbackData};
 use super::language;
 use super::plan::{self, PlanPress};
+use super::reminders;
 use super::render;
 use super::{Cmd, HandlerResult};
 use crate::domain::audit::{AuditError, Change, Status};
@@ -271,6 +272,7 @@ async fn handle_command<B: Api>(
         (Cmd::Plan, _) => plan::plan_command(bot, service, i18n, user, chat).await?,
         (Cmd::Report, _) => plan::report_command(bot, service, i18n, user, chat).await?,
         (Cmd::Language, _) => language::show(bot, i18n, info.id, chat).await?,
+        (Cmd::Settings, _) => reminders::show_settings(bot, service, i18n, info.id, chat).await?,
         (Cmd::DeleteMyData, _) => {
             send_with_keyboard(bot, chat, render::delete_confirm(i18n, info.id)).await?;
         }
@@ -487,7 +489,17 @@ async fn handle_callback<B: Api>(
             let press = (audit_id, position, done);
             plan::done_pressed(bot, service, i18n, q, press, pressed, chat).await?;
         }
+        CallbackData::Deadline {
+            audit_id,
+            position,
+            press,
+        } => {
+            let press = (audit_id, position, press);
+            reminders::deadline_pressed(bot, service, i18n, q, press, pressed, chat).await?;
+        }
         CallbackData::StartNew { user: owner, .. }
+        | CallbackData::RemindOff { user: owner, .. }
+        | CallbackData::Setting { user: owner, .. }
         | CallbackData::Continue { user: owner }
         | CallbackData::RestartAsk { user: owner, .. }
         | CallbackData::DeleteConfirm { user: owner }
@@ -498,6 +510,14 @@ async fn handle_callback<B: Api>(
         }
         CallbackData::Language { user: owner, .. } if owner != user.id => {
             notice(i18n.t("notice-not-your-language")).await?;
+        }
+        CallbackData::RemindOff { kind, .. } => {
+            let setting = (kind, false, true);
+            reminders::setting_pressed(bot, service, i18n, q, setting, pressed, chat).await?;
+        }
+        CallbackData::Setting { kind, on, .. } => {
+            let setting = (kind, on, false);
+            reminders::setting_pressed(bot, service, i18n, q, setting, pressed, chat).await?;
         }
         CallbackData::Language { lang, .. } => {
             let langs = (lang, i18n.lang());

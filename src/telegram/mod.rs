@@ -7,7 +7,10 @@ mod handlers;
 mod language;
 mod plan;
 pub mod plan_view;
+mod reminders;
 pub mod render;
+
+pub use reminders::{run_scheduler, settings_view, view as reminder_view};
 
 use std::sync::Arc;
 
@@ -38,6 +41,7 @@ pub enum Cmd {
     Restart,
     Help,
     Language,
+    Settings,
     DeleteMyData,
 }
 
@@ -54,6 +58,7 @@ pub fn command_menu(i18n: &Locale) -> Vec<BotCommand> {
         ("restart", "cmd-restart"),
         ("help", "cmd-help"),
         ("language", "cmd-language"),
+        ("settings", "cmd-settings"),
         ("delete_my_data", "cmd-delete-my-data"),
     ]
     .into_iter()

@@ -343,6 +343,9 @@ pub(super) async fn on_pending_text<B: Api>(
             };
         }
         Awaiting::MoreHigh => return Ok(retry(i18n.t("plan-press-button")).await?),
+        Awaiting::Blocker { .. } => {
+            return super::reminders::blocker_text(bot, service, i18n, pending, text, chat).await;
+        }
         Awaiting::Owner { .. } => match rules::parse_owner(text) {
             Ok(owner) => PlanInput::Owner(Some(owner)),
             Err(e) => return Ok(retry(plan_view::text_refusal(i18n, Typed::Owner, e)).await?),

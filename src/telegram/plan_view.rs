@@ -63,6 +63,8 @@ pub enum Typed {
     Note,
     Owner,
     Solution,
+    /// What blocks a plan item.
+    Blocker,
 }
 
 /// Why a typed note, owner or solution was refused.
@@ -71,6 +73,7 @@ pub fn text_refusal(i18n: &Locale, kind: Typed, error: TextError) -> String {
         Typed::Note => ("note-empty", "note-too-long", MAX_NOTE_CHARS),
         Typed::Owner => ("owner-empty", "owner-too-long", MAX_OWNER_CHARS),
         Typed::Solution => ("solution-empty", "solution-too-long", MAX_SOLUTION_CHARS),
+        Typed::Blocker => ("blocker-empty", "blocker-too-long", MAX_NOTE_CHARS),
     };
     match error {
         TextError::Empty => i18n.t_args(empty, &[n("max", max as i64)]),
@@ -107,6 +110,9 @@ fn item_lines(i18n: &Locale, item: &PlanItem) -> Vec<String> {
         ],
     )];
     lines.extend(solution_lines(i18n, item));
+    if let Some(blocker) = &item.blocker {
+        lines.push(i18n.t_args("plan-item-blocker", &[s("blocker", escape(blocker))]));
+    }
     lines.extend([
         i18n.t_args(
             "plan-item-owner",
@@ -136,7 +142,7 @@ fn item_lines(i18n: &Locale, item: &PlanItem) -> Vec<String> {
 
 /// The solution: on its line when it is one action, else a heading and
 /// one «• …» line per action, each whole.
-fn solution_lines(i18n: &Locale, item: &PlanItem) -> Vec<String> {
+pub(super) fn solution_lines(i18n: &Locale, item: &PlanItem) -> Vec<String> {
     match item.solution_lines().as_slice() {
         [one] => vec![i18n.t_args("plan-item-solution", &[s("solution", escape(one))])],
         many => std::iter::once(i18n.t("plan-item-solution-head"))

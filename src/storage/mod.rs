@@ -12,6 +12,9 @@ use sqlx::{Row, SqliteConnection, SqlitePool};
 use crate::domain::audit::{Answer, Change, Priority, Response, Status};
 use crate::domain::plan::{PlanEntry, PlanItem, Source};
 
+mod reminders;
+pub use reminders::{Reminder, ReminderSeries, ReminderSettings};
+
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
     #[error("the audit changed since this request was made")]
@@ -80,6 +83,8 @@ pub enum Awaiting {
     Solution { position: u32 },
     /// Whether to add every «Высокий» problem to the plan.
     MoreHigh,
+    /// What blocks this plan item («🧱 Застряло» on its reminder).
+    Blocker { position: u32 },
 }
 
 impl Awaiting {
@@ -91,6 +96,7 @@ impl Awaiting {
             Awaiting::Deadline { position } => ("deadline", position.to_string()),
             Awaiting::Solution { position } => ("solution", position.to_string()),
             Awaiting::MoreHigh => ("more", String::new()),
+            Awaiting::Blocker { position } => ("blocker", position.to_string()),
         }
     }
 
@@ -111,6 +117,9 @@ impl Awaiting {
                 position: position()?,
             }),
             "more" if target.is_empty() => Ok(Awaiting::MoreHigh),
+            "blocker" => Ok(Awaiting::Blocker {
+                position: position()?,
+            }),
             _ => Err(corrupt()),
         }
     }
@@ -141,6 +150,8 @@ pub enum PlanUpdate {
     Deadline(Option<NaiveDate>),
     Solution(String),
     Done(bool),
+    /// What blocks the item; `None` clears it.
+    Blocker(Option<String>),
 }
 
 #[derive(Clone)]
@@ -148,7 +159,7 @@ pub struct Storage {
     pool: SqlitePool,
 }
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
@@ -160,7 +171,8 @@ const AUDIT_COLUMNS: &str = "id, user_id, chat_id, checklist_id, checklist_versi
      source";
 
 const PLAN_COLUMNS: &str =
-    "position, source_kind, source_ref, zone, priority, solution, solution_own, owner, deadline, done";
+    "position, source_kind, source_ref, zone, priority, solution, solution_own, owner, deadline, done, \
+     blocker";
 
 const PENDING_COLUMNS: &str =
     "user_id, audit_id, kind, target, walk, prompt_chat_id, prompt_message_id";
@@ -436,6 +448,20 @@ impl Storage {
         change: &Change,
         position: Position<'_>,
     ) -> Result<i64> {
+        self.save_with_reminders(audit_id, expected_revision, change, position, &[])
+            .await
+    }
+
+    /// [`Storage::save`], and in the same transaction the reminder series
+    /// the audit now wants (see [`Storage::plan_reminders`]).
+    pub async fn save_with_reminders(
+        &self,
+        audit_id: i64,
+        expected_revision: i64,
+        change: &Change,
+        position: Position<'_>,
+        reminders: &[ReminderSeries],
+    ) -> Result<i64> {
         let t = now();
         let mut tx = self.pool.begin().await?;
         let revision: Option<i64> = sqlx::query_scalar(
@@ -481,6 +507,9 @@ impl Storage {
                     .await?;
             }
             None => {}
+        }
+        for series in reminders {
+            reminders::write_series(&mut tx, series).await?;
         }
         tx.commit().await?;
         Ok(revision)
@@ -549,6 +578,10 @@ impl Storage {
         // Foreign keys would cascade these; deleted by name so that the
         // erasure does not depend on a connection setting.
         sqlx::query("DELETE FROM pending_inputs WHERE user_id = ?1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM reminders WHERE user_id = ?1")
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
@@ -646,6 +679,7 @@ impl Storage {
             PlanUpdate::Deadline(_) => "deadline = ?3",
             PlanUpdate::Solution(_) => "solution = ?3, solution_own = 1",
             PlanUpdate::Done(_) => "done = ?3",
+            PlanUpdate::Blocker(_) => "blocker = ?3",
         };
         let sql = format!(
             "UPDATE plan_items SET {set}, updated_at = ?4
@@ -658,6 +692,7 @@ impl Storage {
             PlanUpdate::Deadline(deadline) => query.bind(deadline.map(date_text)),
             PlanUpdate::Solution(solution) => query.bind(solution.clone()),
             PlanUpdate::Done(done) => query.bind(*done),
+            PlanUpdate::Blocker(blocker) => query.bind(blocker.clone()),
         };
         let mut tx = self.pool.begin().await?;
         let Some(row) = query.bind(now()).fetch_optional(&mut *tx).await? else {
@@ -935,6 +970,7 @@ fn plan_entry_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<PlanEntry> {
                 })
                 .transpose()?,
             done: r.try_get("done")?,
+            blocker: r.try_get("blocker")?,
         },
     })
 }
@@ -1092,6 +1128,7 @@ mod tests {
             owner: None,
             deadline: None,
             done: false,
+            blocker: None,
         }
     }
 
@@ -1166,14 +1203,14 @@ mod tests {
         let pool = raw(&db).await;
         let tables: Vec<String> = sqlx::query_scalar(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN \
-             ('users', 'audits', 'answers', 'plan_items', 'pending_inputs') ORDER BY name",
+             ('users', 'audits', 'answers', 'plan_items', 'pending_inputs', 'reminders') ORDER BY name",
         )
         .fetch_all(&pool)
         .await
         .unwrap();
         assert_eq!(
             tables,
-            ["answers", "audits", "pending_inputs", "plan_items", "users"]
+            ["answers", "audits", "pending_inputs", "plan_items", "reminders", "users"]
         );
         let applied: Vec<(i64, bool)> =
             sqlx::query_as("SELECT version, success FROM _sqlx_migrations ORDER BY version")
@@ -1186,7 +1223,8 @@ mod tests {
                 (20261123000001, true),
                 (20261123000002, true),
                 (20261201000003, true),
-                (20261201000004, true)
+                (20261201000004, true),
+                (20261201000005, true)
             ]
         );
         storage.close().await;
@@ -1207,7 +1245,7 @@ mod tests {
             .fetch_one(&raw(&db).await)
             .await
             .unwrap();
-        assert_eq!(migrations, 4);
+        assert_eq!(migrations, 5);
     }
 
     #[tokio::test]
@@ -1304,6 +1342,7 @@ mod tests {
                 20261123000002,
                 20261201000003,
                 20261201000004,
+                20261201000005,
                 future_version
             ]
         );

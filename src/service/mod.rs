@@ -7,11 +7,13 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 
+use crate::clock::{Clock, SystemClock};
 use crate::domain::audit::{Audit, AuditError, Change, Command, Status};
 use crate::domain::checklist::{Checklist, Localized};
 use crate::domain::lang::Lang;
 use crate::domain::plan::{self, PlanEntry, Source};
 use crate::domain::report::Report;
+use crate::domain::schedule::Schedule;
 use crate::storage::{
     AuditRecord, Awaiting, Card, Pending, PlanUpdate, Position, Storage, StorageError, UserInfo,
 };
@@ -100,17 +102,36 @@ pub struct AuditOverview {
     pub score: Option<u32>,
 }
 
+mod reminders;
+pub use reminders::{ReminderContent, ReminderPress};
+
 pub struct Service {
     storage: Storage,
     checklists: Vec<Arc<Localized>>,
+    /// When reminders are due, and the clock they go by.
+    schedule: Schedule,
+    clock: Arc<dyn Clock>,
+    /// Told whenever a reminder is planned, so the scheduler wakes for it.
+    reminders_changed: Arc<tokio::sync::Notify>,
 }
 
 impl Service {
+    /// A service with the default reminder rules on the system clock.
     pub fn new(storage: Storage, checklists: Vec<Localized>) -> Self {
         Self {
             storage,
             checklists: checklists.into_iter().map(Arc::new).collect(),
+            schedule: Schedule::default(),
+            clock: Arc::new(SystemClock),
+            reminders_changed: Arc::new(tokio::sync::Notify::new()),
         }
+    }
+
+    /// The same service with these reminder rules and this clock.
+    pub fn with_schedule(mut self, schedule: Schedule, clock: Arc<dyn Clock>) -> Self {
+        self.schedule = schedule;
+        self.clock = clock;
+        self
     }
 
     pub fn storage(&self) -> &Storage {
@@ -190,6 +211,9 @@ impl Service {
                 source,
             )
             .await?;
+        let series = self.unfinished_series(&record, true);
+        self.storage.plan_reminders(&series).await?;
+        self.reminders_changed.notify_one();
         Ok(Session {
             record,
             checklist,
@@ -307,9 +331,19 @@ impl Service {
         let change = session.audit.apply(command)?;
         let status = session.audit.status();
         let current = (status == Status::InProgress).then(|| session.audit.current_question_id());
+        // The save bumps the revision by one: the reminders are planned
+        // from that revision, in the same transaction.
+        let after = AuditRecord {
+            revision: revision + 1,
+            ..session.record.clone()
+        };
+        let mut series = vec![self.unfinished_series(&after, status == Status::InProgress)];
+        if status == Status::Finished {
+            series.push(self.reaudit_series(&after));
+        }
         let new_revision = self
             .storage
-            .save(
+            .save_with_reminders(
                 audit_id,
                 revision,
                 &change,
@@ -317,8 +351,10 @@ impl Service {
                     current_question_id: current,
                     status,
                 },
+                &series,
             )
             .await?;
+        self.reminders_changed.notify_one();
         session.record.revision = new_revision;
         session.record.status = status;
         session.record.current_question_id = current.map(str::to_string);
@@ -669,7 +705,8 @@ impl Service {
     ) -> Result<PlanEntry> {
         self.check_owner(user_id, audit_id).await?;
         let pending = self.storage.pending(user_id).await?;
-        self.storage
+        let entry = self
+            .storage
             .update_plan_item(
                 audit_id,
                 position,
@@ -678,7 +715,10 @@ impl Service {
                 user_id,
             )
             .await?
-            .ok_or(ServiceError::NoAudit)
+            .ok_or(ServiceError::NoAudit)?;
+        self.plan_deadline_reminders(user_id, audit_id, &entry)
+            .await?;
+        Ok(entry)
     }
 
     /// The pending plan prompt of `user_id` for `audit_id`, or `Stale`.
@@ -752,11 +792,18 @@ impl Service {
             prompt: None,
         });
         let entry = match update {
-            Some(update) => self
-                .storage
-                .update_plan_item(audit_id, position, &update, next.as_ref(), user_id)
-                .await?
-                .ok_or(ServiceError::Stale)?,
+            Some(update) => {
+                let entry = self
+                    .storage
+                    .update_plan_item(audit_id, position, &update, next.as_ref(), user_id)
+                    .await?
+                    .ok_or(ServiceError::Stale)?;
+                if matches!(update, PlanUpdate::Deadline(_)) {
+                    self.plan_deadline_reminders(user_id, audit_id, &entry)
+                        .await?;
+                }
+                entry
+            }
             None => {
                 if let Some(next) = &next {
                     self.storage.set_pending(next).await?;
@@ -833,7 +880,7 @@ impl Service {
         };
         let plan = self.storage.plan(audit_id).await?;
         let step = match pending.awaiting {
-            Awaiting::Note { .. } => None,
+            Awaiting::Note { .. } | Awaiting::Blocker { .. } => None,
             Awaiting::MoreHigh => {
                 let session = self.session(audit_id).await?;
                 let count = Self::high_candidates(&session, &plan).len();
