@@ -212,7 +212,10 @@ impl Service {
         match kind {
             Kind::Unfinished => {
                 if let Some(record) = self.storage.open_audit(user_id).await? {
-                    let series = self.unfinished_series(&record, true);
+                    // A new series from now, even where the old one (of
+                    // this revision) was sent or cancelled.
+                    let mut series = self.unfinished_series(&record, true);
+                    series.anchor = format!("{}@{}", record.revision, self.clock.now());
                     self.storage.plan_reminders(&series).await?;
                 }
             }

@@ -10,7 +10,8 @@ use crate::domain::schedule::{Due, Kind};
 /// The reminders one thing wants: an audit's unfinished-audit series, a
 /// plan item's deadline series, a finished audit's repeat invitation.
 /// Planning a series replaces what of it is still scheduled; a reminder
-/// already sent with the same anchor and step is not planned again.
+/// already sent with the same anchor and step is not planned again, one
+/// cancelled is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReminderSeries {
     pub kind: Kind,
@@ -73,12 +74,15 @@ pub(super) async fn write_series(conn: &mut SqliteConnection, series: &ReminderS
     .bind(series.position)
     .execute(&mut *conn)
     .await?;
-    // Only for a user who has this kind switched on.
+    // Only for a user who has this kind switched on. One sent (or being
+    // sent) stays as it is; one cancelled is scheduled again.
     let sql = format!(
         "INSERT INTO reminders (kind, user_id, audit_id, position, step, anchor, due_at, created_at)
          SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE EXISTS
              (SELECT 1 FROM users WHERE id = ?2 AND {} = 1)
-         ON CONFLICT (audit_id, kind, position, step, anchor) DO NOTHING",
+         ON CONFLICT (audit_id, kind, position, step, anchor) DO UPDATE
+             SET state = 'scheduled', due_at = excluded.due_at, claimed_at = NULL
+             WHERE reminders.state = 'cancelled'",
         setting_column(series.kind)
     );
     let t = now();

@@ -35,8 +35,9 @@ use churn_audit_bot::domain::checklist::Localized;
 use churn_audit_bot::domain::checklist::{Checklist, ChecklistError, MAX_CHECKLIST_ID_LEN};
 use churn_audit_bot::domain::plan::Term;
 use churn_audit_bot::domain::report::Report;
+use churn_audit_bot::domain::schedule::Kind;
 use churn_audit_bot::i18n::{Lang, Locale};
-use churn_audit_bot::service::Session;
+use churn_audit_bot::service::{ReminderPress, Session};
 use churn_audit_bot::storage::AuditRecord;
 use churn_audit_bot::telegram::callback::{Action, CallbackData, PlanAction, MAX_LEN};
 use churn_audit_bot::telegram::render::{self, MAX_MESSAGE_CHARS};
@@ -304,9 +305,12 @@ fn kind_of(data: &CallbackData) -> usize {
         CallbackData::PlanEdit { .. } => 13,
         CallbackData::PlanDone { .. } => 14,
         CallbackData::Language { .. } => 15,
+        CallbackData::RemindOff { .. } => 16,
+        CallbackData::Setting { .. } => 17,
+        CallbackData::Deadline { .. } => 18,
     }
 }
-const KINDS: usize = 16;
+const KINDS: usize = 19;
 
 /// Any plan action; a term with any day an eight-digit date can hold.
 fn plan_action() -> impl Strategy<Value = PlanAction> {
@@ -373,6 +377,24 @@ fn callback_data() -> impl Strategy<Value = CallbackData> {
                 done,
             }
         }),
+        (id(), select(Kind::ALL.to_vec()))
+            .prop_map(|(user, kind)| CallbackData::RemindOff { kind, user }),
+        (id(), select(Kind::ALL.to_vec()), any::<bool>())
+            .prop_map(|(user, kind, on)| CallbackData::Setting { kind, on, user }),
+        (
+            id(),
+            position(),
+            select(vec![
+                ReminderPress::Done,
+                ReminderPress::Postpone,
+                ReminderPress::Stuck
+            ])
+        )
+            .prop_map(|(audit_id, position, press)| CallbackData::Deadline {
+                audit_id,
+                position,
+                press,
+            }),
     ]
 }
 

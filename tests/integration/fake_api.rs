@@ -862,6 +862,28 @@ impl FakeApi {
         .await
     }
 
+    /// Waits until `n` bot messages in `chat_id` contain `needle`; returns
+    /// the `n`-th.
+    pub async fn wait_until_messages(
+        &self,
+        chat_id: i64,
+        needle: &str,
+        n: usize,
+        timeout: Duration,
+    ) -> Result<StoredMessage, WaitTimeout> {
+        self.wait_until(
+            &format!("{n} bot messages with {needle:?} in chat {chat_id}"),
+            timeout,
+            |w| {
+                w.bot_messages(chat_id)
+                    .into_iter()
+                    .filter(|m| m.plain_text.contains(needle))
+                    .nth(n.checked_sub(1)?)
+            },
+        )
+        .await
+    }
+
     /// Waits until the callback query was answered; returns the answer text.
     pub async fn wait_callback_answered(
         &self,

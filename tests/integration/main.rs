@@ -13,4 +13,5 @@ mod notes;
 mod operator;
 mod plan;
 mod privacy;
+mod reminders;
 mod two_checklists;
