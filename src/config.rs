@@ -259,8 +259,7 @@ mod tests {
             ("QUIET_HOURS", "21-21"),
             ("QUIET_HOURS", "night"),
         ] {
-            let err = config(&[("TELOXIDE_TOKEN", TOKEN), (variable, value)])
-                .expect_err(variable);
+            let err = config(&[("TELOXIDE_TOKEN", TOKEN), (variable, value)]).expect_err(variable);
             let text = err.to_string();
             assert!(
                 text.contains(variable) && text.contains(&format!("{value:?}")),

@@ -136,7 +136,10 @@ pub struct Schedule {
 impl Default for Schedule {
     fn default() -> Self {
         Self {
-            unfinished: vec![Duration::from_secs(24 * 3600), Duration::from_secs(72 * 3600)],
+            unfinished: vec![
+                Duration::from_secs(24 * 3600),
+                Duration::from_secs(72 * 3600),
+            ],
             reaudit_after: Duration::from_secs(365 * 24 * 3600),
             reminder_hour: 10,
             quiet: Some(QuietHours { start: 21, end: 9 }),
@@ -266,7 +269,9 @@ mod tests {
             Ok(Some(QuietHours { start: 0, end: 7 }))
         );
         assert_eq!(QuietHours::parse(""), Ok(None));
-        for bad in ["21", "21-", "9-9", "24-7", "a-b", "21-9-3", "-1-5", "21:00-9"] {
+        for bad in [
+            "21", "21-", "9-9", "24-7", "a-b", "21-9-3", "-1-5", "21:00-9",
+        ] {
             assert!(QuietHours::parse(bad).is_err(), "{bad}");
         }
     }
@@ -285,7 +290,10 @@ mod tests {
             Ok(vec![Duration::from_secs(2), Duration::from_secs(4)])
         );
         assert_eq!(parse_durations(""), Ok(vec![]));
-        assert_eq!(parse_duration("365d"), Ok(Duration::from_secs(365 * 86_400)));
+        assert_eq!(
+            parse_duration("365d"),
+            Ok(Duration::from_secs(365 * 86_400))
+        );
         for bad in ["24", "day", "72h,24h", "24h,,72h", "0s", "-3d", "24h,24h"] {
             assert!(parse_durations(bad).is_err(), "{bad}");
         }

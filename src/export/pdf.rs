@@ -975,7 +975,9 @@ fn lay_out(
                     CELL.bold().colour(priority_colour(item.priority)),
                 ),
                 Cell::new(match &item.blocker {
-                    Some(blocker) => format!("{}\n{} {blocker}", solution_text(item), labels.blocker),
+                    Some(blocker) => {
+                        format!("{}\n{} {blocker}", solution_text(item), labels.blocker)
+                    }
                     None => solution_text(item),
                 }),
                 owner,

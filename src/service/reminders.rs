@@ -148,7 +148,12 @@ impl Service {
     /// wanted: the kind switched off, the audit finished, abandoned or
     /// deleted, the item done or its deadline moved, a newer audit run.
     pub async fn reminder_content(&self, r: &Reminder) -> Result<Option<ReminderContent>> {
-        if !self.storage.reminder_settings(r.user_id).await?.allows(r.kind) {
+        if !self
+            .storage
+            .reminder_settings(r.user_id)
+            .await?
+            .allows(r.kind)
+        {
             return Ok(None);
         }
         let session = match self.session(r.audit_id).await {
@@ -160,7 +165,9 @@ impl Service {
         };
         let status = session.record.status;
         Ok(match r.kind {
-            Kind::Unfinished => (status == Status::InProgress).then_some(ReminderContent::Unfinished(session)),
+            Kind::Unfinished => {
+                (status == Status::InProgress).then_some(ReminderContent::Unfinished(session))
+            }
             Kind::Deadline => {
                 let entry = self
                     .storage
@@ -198,10 +205,7 @@ impl Service {
         kind: Kind,
         on: bool,
     ) -> Result<ReminderSettings> {
-        let settings = self
-            .storage
-            .set_reminder_setting(user_id, kind, on)
-            .await?;
+        let settings = self.storage.set_reminder_setting(user_id, kind, on).await?;
         if on {
             self.replan(user_id, kind).await?;
         }

@@ -1210,7 +1210,14 @@ mod tests {
         .unwrap();
         assert_eq!(
             tables,
-            ["answers", "audits", "pending_inputs", "plan_items", "reminders", "users"]
+            [
+                "answers",
+                "audits",
+                "pending_inputs",
+                "plan_items",
+                "reminders",
+                "users"
+            ]
         );
         let applied: Vec<(i64, bool)> =
             sqlx::query_as("SELECT version, success FROM _sqlx_migrations ORDER BY version")

@@ -64,7 +64,10 @@ fn setting_column(kind: Kind) -> &'static str {
     }
 }
 
-pub(super) async fn write_series(conn: &mut SqliteConnection, series: &ReminderSeries) -> Result<()> {
+pub(super) async fn write_series(
+    conn: &mut SqliteConnection,
+    series: &ReminderSeries,
+) -> Result<()> {
     sqlx::query(
         "DELETE FROM reminders
          WHERE audit_id = ?1 AND kind = ?2 AND position = ?3 AND state = 'scheduled'",
@@ -108,7 +111,8 @@ fn reminder_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Reminder> {
     let kind: String = r.try_get("kind")?;
     let number = |column: &str| -> Result<u32> {
         let value: i64 = r.try_get(column)?;
-        u32::try_from(value).map_err(|_| StorageError::Corrupt(format!("reminder {column} {value}")))
+        u32::try_from(value)
+            .map_err(|_| StorageError::Corrupt(format!("reminder {column} {value}")))
     };
     Ok(Reminder {
         id: r.try_get("id")?,

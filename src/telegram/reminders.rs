@@ -162,10 +162,7 @@ async fn deliver<B: Api>(bot: &B, service: &Service, i18n: &I18n, reminder: &Rem
         }
         match &error {
             RequestError::RetryAfter(wait) if attempt < ATTEMPTS => {
-                log::warn!(
-                    "reminder {id}: flood control, waiting {} s",
-                    wait.seconds()
-                );
+                log::warn!("reminder {id}: flood control, waiting {} s", wait.seconds());
                 tokio::time::sleep(wait.duration()).await;
             }
             e if attempt < ATTEMPTS && api::is_transient(e) => {

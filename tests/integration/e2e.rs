@@ -480,6 +480,7 @@ async fn the_menu_and_the_profile_are_set_in_every_language() {
             "restart",
             "help",
             "language",
+            "settings",
             "delete_my_data"
         ]
     );
@@ -922,5 +923,95 @@ async fn the_relationship_audit_from_a_deep_link_ends_with_a_ukrainian_pdf_and_c
     assert!(csv_sent.message_id > offer.message_id);
 
     bot.stop_cleanly().await;
+    world.assert_token_not_logged();
+}
+
+#[tokio::test]
+async fn an_owner_who_stops_is_reminded_twice_across_a_sigkill_and_finishes() {
+    const REMINDER: &str = "ждёт вас";
+    let qids = question_ids();
+    let mut world = World::new("reminders").await;
+    let fake = world.fake.clone();
+    fake.add_user(FakeUser::new(USER, "Анна").language(Some("ru")));
+    let env = |cmd: &mut std::process::Command| {
+        cmd.env("REMIND_UNFINISHED", "2s,4s").env("QUIET_HOURS", "");
+    };
+    let mut bot = world.spawn_with(env);
+
+    // Three answers, then the owner stops.
+    let mut card = world.start_audit().await;
+    let mut model = Model::default();
+    for _ in 0..3 {
+        let query = press_on(&fake, &card, Press::Yes);
+        fake.wait_callback_answered(&query, WAIT).await.unwrap();
+        model.apply(Press::Yes, &qids);
+        card = wait_card_edited(&fake, &card).await;
+    }
+    let first = fake
+        .wait_until_messages(USER, REMINDER, 1, WAIT)
+        .await
+        .unwrap();
+    assert!(
+        first.plain_text.contains("Вы ответили на 3 из 39"),
+        "{}",
+        first.plain_text
+    );
+
+    // Killed between the two reminders; the second comes from the next run.
+    bot.sigkill();
+    let mut bot = world.spawn_with(env);
+    let second = fake
+        .wait_until_messages(USER, REMINDER, 2, WAIT)
+        .await
+        .unwrap();
+    assert!(second.message_id > first.message_id);
+
+    // «Продолжить» on the second brings the card back at question 4.
+    let data = second
+        .button_data("Продолжить")
+        .expect("the continue button");
+    let (_, query) = fake.push_callback(USER, USER, second.message_id, &data);
+    let ack = fake.wait_callback_answered(&query, WAIT).await.unwrap();
+    assert_eq!(ack.as_deref(), Some("Продолжаем"));
+    let mut card = fake
+        .wait_for_bot_message(
+            USER,
+            |m| m.message_id > second.message_id && is_live_card(m, 4),
+            WAIT,
+        )
+        .await
+        .unwrap();
+    for i in 3..TOTAL {
+        let query = press_on(&fake, &card, Press::Yes);
+        fake.wait_callback_answered(&query, WAIT).await.unwrap();
+        if i + 1 < TOTAL {
+            card = wait_card_edited(&fake, &card).await;
+        }
+    }
+    fake.wait_for_bot_message(USER, |m| m.plain_text.contains("Итоги аудита"), WAIT)
+        .await
+        .unwrap();
+    bot.stop_cleanly().await;
+
+    // Exactly two reminders, and none left to come.
+    let reminders = fake
+        .bot_messages(USER)
+        .into_iter()
+        .filter(|m| m.plain_text.contains(REMINDER))
+        .count();
+    assert_eq!(reminders, 2);
+    let mut db = <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!(
+        "sqlite://{}",
+        world.db_path().display()
+    ))
+    .await
+    .unwrap();
+    let left: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM reminders WHERE kind = 'unfinished' AND state = 'scheduled'",
+    )
+    .fetch_one(&mut db)
+    .await
+    .unwrap();
+    assert_eq!(left, 0);
     world.assert_token_not_logged();
 }

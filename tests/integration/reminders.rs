@@ -317,7 +317,10 @@ async fn progress_plans_the_reminders_again_and_finishing_cancels_them() {
     // Six hours later one more answer: the series counts from it.
     rig.set(first_stop + 6 * HOUR);
     let query = press_on(rig.fake(), &card, Press::Yes);
-    rig.fake().wait_callback_answered(&query, WAIT).await.unwrap();
+    rig.fake()
+        .wait_callback_answered(&query, WAIT)
+        .await
+        .unwrap();
     let card = wait_card_edited(rig.fake(), &card).await;
     let again = rig.scheduled("unfinished").await;
     assert_eq!(
@@ -332,7 +335,10 @@ async fn progress_plans_the_reminders_again_and_finishing_cancels_them() {
     let mut card = card;
     for i in 3..TOTAL {
         let query = press_on(rig.fake(), &card, Press::Yes);
-        rig.fake().wait_callback_answered(&query, WAIT).await.unwrap();
+        rig.fake()
+            .wait_callback_answered(&query, WAIT)
+            .await
+            .unwrap();
         if i + 1 < TOTAL {
             card = wait_card_edited(rig.fake(), &card).await;
         }
@@ -524,7 +530,12 @@ async fn a_reminder_claimed_by_a_process_that_died_is_not_sent_again() {
     let only = rig.wait_nth(UNFINISHED, 1).await;
     rig.wait_rows(|rows| rows[1].state == "sent").await;
     bot.stop().await;
-    assert_eq!(rig.messages_with(UNFINISHED).len(), 1, "{}", only.plain_text);
+    assert_eq!(
+        rig.messages_with(UNFINISHED).len(),
+        1,
+        "{}",
+        only.plain_text
+    );
     let rows = rig.reminders().await;
     assert_eq!(
         rows.iter()
@@ -541,7 +552,8 @@ async fn two_schedulers_on_one_database_send_each_reminder_once() {
     let seed = rig.service().await;
     let users: Vec<i64> = (0..30).map(|i| 7000 + i).collect();
     for &id in &users {
-        rig.fake().add_user(FakeUser::new(id, "Клиент").language(Some("ru")));
+        rig.fake()
+            .add_user(FakeUser::new(id, "Клиент").language(Some("ru")));
         let user = UserInfo {
             id,
             first_name: "Клиент".into(),
@@ -554,7 +566,12 @@ async fn two_schedulers_on_one_database_send_each_reminder_once() {
         let mut revision = session.record.revision;
         for _ in 0..2 {
             let (s, _) = seed
-                .apply(id, session.record.id, revision, Command::Answer(Answer::Yes))
+                .apply(
+                    id,
+                    session.record.id,
+                    revision,
+                    Command::Answer(Answer::Yes),
+                )
                 .await
                 .expect("answer");
             revision = s.record.revision;
@@ -568,7 +585,9 @@ async fn two_schedulers_on_one_database_send_each_reminder_once() {
     let (stop, _) = tokio::sync::watch::channel(false);
     for _ in 0..2 {
         let service = Arc::new(rig.service().await);
-        let i18n = Arc::new(churn_audit_bot::i18n::I18n::new(churn_audit_bot::i18n::Lang::En).expect("locales"));
+        let i18n = Arc::new(
+            churn_audit_bot::i18n::I18n::new(churn_audit_bot::i18n::Lang::En).expect("locales"),
+        );
         let bot = teloxide::Bot::new(token()).set_api_url(rig.fake().url().parse().expect("url"));
         let mut rx = stop.subscribe();
         tasks.push(tokio::spawn(churn_audit_bot::telegram::run_scheduler(
@@ -628,13 +647,7 @@ async fn a_user_who_blocked_the_bot_gets_no_more_reminders() {
     rig.set(stopped + DAY);
     rig.fake()
         .wait_for(
-            |requests| {
-                requests
-                    .iter()
-                    .filter(|r| r.is("sendMessage"))
-                    .count()
-                    > before
-            },
+            |requests| requests.iter().filter(|r| r.is("sendMessage")).count() > before,
             WAIT,
         )
         .await
@@ -726,7 +739,12 @@ async fn finished_with_plan(rig: &Rig, deadline: NaiveDate) -> i64 {
         .await
         .expect("owner");
     service
-        .plan_input(USER, audit, entry.position, PlanInput::Deadline(Some(deadline)))
+        .plan_input(
+            USER,
+            audit,
+            entry.position,
+            PlanInput::Deadline(Some(deadline)),
+        )
         .await
         .expect("deadline");
     service.plan_stop(USER, audit).await.ok();
