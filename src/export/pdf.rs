@@ -1737,6 +1737,42 @@ mod tests {
     }
 
     #[test]
+    fn what_blocks_a_plan_item_is_in_the_pdf_after_its_solution() {
+        let checklist = shipped();
+        let audit = answered(&checklist);
+        let plan = vec![PlanItem {
+            zone: checklist.sections[2].title.clone(),
+            priority: Priority::Medium,
+            solution: "Позвонить новым клиентам".into(),
+            owner: Some("Ольга".into()),
+            deadline: None,
+            done: false,
+            blocker: Some("Нет бюджета на рассылку".into()),
+        }];
+        let notes = HashMap::new();
+        let input = ReportInput {
+            checklist: &checklist,
+            audit: &audit,
+            user_name: "Иван",
+            date: date(),
+            notes: &notes,
+            plan: &plan,
+        };
+        let pdf = report_pdf(&input, &labels(), None).expect("a PDF");
+        let text = flat(&text_of(&pdf));
+        let plan_text = text
+            .split(&labels().plan_heading)
+            .last()
+            .unwrap_or_default();
+        let solution = plan_text.find("Позвонить новым клиентам");
+        let blocker = plan_text.find("Мешает: Нет бюджета на рассылку");
+        assert!(
+            solution.is_some() && blocker > solution,
+            "the blocker after the solution:\n{plan_text}"
+        );
+    }
+
+    #[test]
     fn the_pdf_is_valid_and_its_text_has_the_report() {
         let checklist = shipped();
         let audit = answered(&checklist);
