@@ -452,3 +452,70 @@ cmd-settings = Reminders: switch on or off
 report-file-blocker = Blocked by:
 blocker-empty = The message has no text. Write in one message what stands in the way — nothing is saved.
 blocker-too-long = The text is longer than { $max } characters (it has { $chars }). Shorten it and send it again — nothing is saved.
+
+## The operator's side: only in the chats of ADMIN_CHAT_IDS
+
+cmd-stats = Audit statistics
+cmd-export = Export every answer and plan (CSV)
+cmd-links = Links to the audits, with source tags
+notice-finished-title = 🏁 <b>Audit finished</b>
+notice-user = 👤 <a href="tg://user?id={ $id }">{ $name }</a>
+notice-username = 👤 <a href="tg://user?id={ $id }">{ $name }</a> · @{ $username }
+notice-checklist = 📋 { $checklist } · { $language }
+notice-score = 📊 Overall score: { $score }%
+notice-score-none = 📊 Overall score: no applicable answers
+notice-zones-title = 🎯 Top 3 problem areas:
+notice-zone = { $number }. { $icon } { $zone } — { $priority }
+notice-zones-none = 🎯 No problem areas
+notice-source = 🔗 Source: { $source }
+notice-source-none = 🔗 Source: none
+notice-duration = ⏱ Took: { $duration }
+btn-notice-report = 📄 Report
+ack-notice-report = Sending the report
+notice-report-gone = This audit is gone
+duration-minutes = { $minutes } min
+duration-hours = { $hours } h { $minutes } min
+duration-days = { $days } d { $hours } h
+stats-title-recent = 📈 <b>Statistics, last 30 days</b>
+stats-title-all = 📈 <b>Statistics, all time</b>
+stats-empty = No audits yet.
+stats-counts = Started: { $started } · finished: { $finished } · abandoned: { $abandoned } · in progress: { $progress }
+stats-completion = Completion: { $rate } · median time: { $median }
+stats-score = Average score: { $score }
+stats-checklist = <b>{ $title }</b>
+stats-sections = By section: { $sections }
+stats-problems = Most frequent “No”:
+stats-problem = { $number }. { $question } — { $audits } ({ $share }%)
+stats-sources = <b>By source</b>
+stats-source = { $source }: started { $started }, finished { $finished } ({ $rate }), average score { $score }
+stats-source-none = no source
+stats-no-value = —
+links-title = 🔗 <b>Links to the audits</b>
+links-item =
+    <b>{ $title }</b>
+    { $link }
+    With a source tag, for example: { $tracked }
+links-hint = A tag is 1 to 32 characters: Latin letters, digits and _. It shows in the finish notices and in /stats.
+links-no-username = The bot has no username, so there are no links.
+export-started = ⏳ Preparing the export…
+export-caption-answers = 📑 Every answer of every audit
+export-caption-plans = 📑 Every action plan item
+export-caption-part = { $caption } (part { $part } of { $parts })
+export-file-answers = answers
+export-file-plans = plans
+export-failed = ⚠️ The export could not be prepared. Try /export again in a minute.
+export-col-audit = Audit
+export-col-user-id = User ID
+export-col-name = Name
+export-col-username = Username
+export-col-checklist = Checklist
+export-col-version = Version
+export-col-language = Language
+export-col-source = Source
+export-col-started = Started
+export-col-finished = Finished
+export-col-status = Status
+export-status-in-progress = in progress
+export-status-finished = finished
+export-status-abandoned = abandoned
+report-file-next-step = Next step

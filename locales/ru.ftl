@@ -456,3 +456,70 @@ cmd-settings = Напоминания: включить или выключит�
 report-file-blocker = Мешает:
 blocker-empty = В сообщении нет текста. Напишите одним сообщением, что мешает, — ничего не сохранено.
 blocker-too-long = Текст длиннее { $max } символов (в нём { $chars }). Сократите и отправьте ещё раз — ничего не сохранено.
+
+## The operator's side: only in the chats of ADMIN_CHAT_IDS
+
+cmd-stats = Статистика аудитов
+cmd-export = Выгрузка всех ответов и планов (CSV)
+cmd-links = Ссылки на аудиты с метками источника
+notice-finished-title = 🏁 <b>Аудит завершён</b>
+notice-user = 👤 <a href="tg://user?id={ $id }">{ $name }</a>
+notice-username = 👤 <a href="tg://user?id={ $id }">{ $name }</a> · @{ $username }
+notice-checklist = 📋 { $checklist } · { $language }
+notice-score = 📊 Общий балл: { $score }%
+notice-score-none = 📊 Общий балл: нет применимых ответов
+notice-zones-title = 🎯 Топ-3 проблемные зоны:
+notice-zone = { $number }. { $icon } { $zone } — { $priority }
+notice-zones-none = 🎯 Проблемных зон нет
+notice-source = 🔗 Источник: { $source }
+notice-source-none = 🔗 Источник: без метки
+notice-duration = ⏱ Заняло: { $duration }
+btn-notice-report = 📄 Отчёт
+ack-notice-report = Отправляю отчёт
+notice-report-gone = Этого аудита больше нет
+duration-minutes = { $minutes } мин
+duration-hours = { $hours } ч { $minutes } мин
+duration-days = { $days } дн { $hours } ч
+stats-title-recent = 📈 <b>Статистика за последние 30 дней</b>
+stats-title-all = 📈 <b>Статистика за всё время</b>
+stats-empty = Аудитов пока нет.
+stats-counts = Начато: { $started } · завершено: { $finished } · брошено: { $abandoned } · в процессе: { $progress }
+stats-completion = Завершают: { $rate } · медиана времени: { $median }
+stats-score = Средний балл: { $score }
+stats-checklist = <b>{ $title }</b>
+stats-sections = По разделам: { $sections }
+stats-problems = Чаще всего «Нет»:
+stats-problem = { $number }. { $question } — { $audits } ({ $share }%)
+stats-sources = <b>По источникам</b>
+stats-source = { $source }: начато { $started }, завершено { $finished } ({ $rate }), средний балл { $score }
+stats-source-none = без метки
+stats-no-value = —
+links-title = 🔗 <b>Ссылки на аудиты</b>
+links-item =
+    <b>{ $title }</b>
+    { $link }
+    С меткой источника, например: { $tracked }
+links-hint = Метка — от 1 до 32 символов: латинские буквы, цифры и _. Она видна в уведомлениях о завершении и в /stats.
+links-no-username = У бота нет имени пользователя (username), поэтому ссылок нет.
+export-started = ⏳ Готовлю выгрузку…
+export-caption-answers = 📑 Все ответы всех аудитов
+export-caption-plans = 📑 Все пункты планов действий
+export-caption-part = { $caption } (часть { $part } из { $parts })
+export-file-answers = ответы
+export-file-plans = планы
+export-failed = ⚠️ Не получилось подготовить выгрузку. Попробуйте /export ещё раз через минуту.
+export-col-audit = Аудит
+export-col-user-id = ID пользователя
+export-col-name = Имя
+export-col-username = Username
+export-col-checklist = Чек-лист
+export-col-version = Версия
+export-col-language = Язык
+export-col-source = Источник
+export-col-started = Начат
+export-col-finished = Завершён
+export-col-status = Статус
+export-status-in-progress = в процессе
+export-status-finished = завершён
+export-status-abandoned = брошен
+report-file-next-step = Следующий шаг

@@ -456,3 +456,70 @@ cmd-settings = Нагадування: увімкнути або вимкнут�
 report-file-blocker = Заважає:
 blocker-empty = У повідомленні немає тексту. Напишіть одним повідомленням, що заважає, — нічого не збережено.
 blocker-too-long = Текст довший за { $max } символів (у ньому { $chars }). Скоротіть і надішліть ще раз — нічого не збережено.
+
+## The operator's side: only in the chats of ADMIN_CHAT_IDS
+
+cmd-stats = Статистика аудитів
+cmd-export = Вивантаження всіх відповідей і планів (CSV)
+cmd-links = Посилання на аудити з мітками джерела
+notice-finished-title = 🏁 <b>Аудит завершено</b>
+notice-user = 👤 <a href="tg://user?id={ $id }">{ $name }</a>
+notice-username = 👤 <a href="tg://user?id={ $id }">{ $name }</a> · @{ $username }
+notice-checklist = 📋 { $checklist } · { $language }
+notice-score = 📊 Загальний бал: { $score }%
+notice-score-none = 📊 Загальний бал: немає застосовних відповідей
+notice-zones-title = 🎯 Топ-3 проблемні зони:
+notice-zone = { $number }. { $icon } { $zone } — { $priority }
+notice-zones-none = 🎯 Проблемних зон немає
+notice-source = 🔗 Джерело: { $source }
+notice-source-none = 🔗 Джерело: без мітки
+notice-duration = ⏱ Тривалість: { $duration }
+btn-notice-report = 📄 Звіт
+ack-notice-report = Надсилаю звіт
+notice-report-gone = Цього аудиту більше немає
+duration-minutes = { $minutes } хв
+duration-hours = { $hours } год { $minutes } хв
+duration-days = { $days } дн { $hours } год
+stats-title-recent = 📈 <b>Статистика за останні 30 днів</b>
+stats-title-all = 📈 <b>Статистика за весь час</b>
+stats-empty = Аудитів поки немає.
+stats-counts = Розпочато: { $started } · завершено: { $finished } · покинуто: { $abandoned } · триває: { $progress }
+stats-completion = Завершують: { $rate } · медіана часу: { $median }
+stats-score = Середній бал: { $score }
+stats-checklist = <b>{ $title }</b>
+stats-sections = За розділами: { $sections }
+stats-problems = Найчастіше «Ні»:
+stats-problem = { $number }. { $question } — { $audits } ({ $share }%)
+stats-sources = <b>За джерелами</b>
+stats-source = { $source }: розпочато { $started }, завершено { $finished } ({ $rate }), середній бал { $score }
+stats-source-none = без мітки
+stats-no-value = —
+links-title = 🔗 <b>Посилання на аудити</b>
+links-item =
+    <b>{ $title }</b>
+    { $link }
+    З міткою джерела, наприклад: { $tracked }
+links-hint = Мітка — від 1 до 32 символів: латинські літери, цифри та _. Її видно в сповіщеннях про завершення і в /stats.
+links-no-username = У бота немає імені користувача (username), тому посилань немає.
+export-started = ⏳ Готую вивантаження…
+export-caption-answers = 📑 Усі відповіді всіх аудитів
+export-caption-plans = 📑 Усі пункти планів дій
+export-caption-part = { $caption } (частина { $part } з { $parts })
+export-file-answers = відповіді
+export-file-plans = плани
+export-failed = ⚠️ Не вдалося підготувати вивантаження. Спробуйте /export ще раз за хвилину.
+export-col-audit = Аудит
+export-col-user-id = ID користувача
+export-col-name = Ім'я
+export-col-username = Username
+export-col-checklist = Чек-лист
+export-col-version = Версія
+export-col-language = Мова
+export-col-source = Джерело
+export-col-started = Розпочато
+export-col-finished = Завершено
+export-col-status = Статус
+export-status-in-progress = триває
+export-status-finished = завершено
+export-status-abandoned = покинуто
+report-file-next-step = Наступний крок

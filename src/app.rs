@@ -8,7 +8,7 @@ use teloxide::adaptors::throttle::{Limits, Throttle};
 use teloxide::prelude::*;
 
 use crate::clock::{Clock, SystemClock};
-use crate::config::Config;
+use crate::config::{Config, DataConfig};
 use crate::domain::audit::Status;
 use crate::domain::checklist;
 use crate::i18n::I18n;
@@ -67,22 +67,66 @@ pub async fn prepare(
         rules.reminder_hour,
         humantime::format_duration(rules.reaudit_after),
     );
-    let service = Service::new(storage, checklists).with_schedule(config.schedule.clone(), clock);
+    let service = Service::new(storage, checklists)
+        .with_schedule(config.schedule.clone(), clock)
+        .with_operator(config.operator.clone());
     Ok((service, Arc::new(i18n)))
 }
 
-/// The operator's overview: who finished, who is in the middle, as text for
-/// a terminal. Needs no token: it only reads the database.
-pub async fn stats(database_url: &str, checklists_dir: &std::path::Path) -> anyhow::Result<String> {
-    let checklists = checklist::load_dir(checklists_dir)
-        .with_context(|| format!("loading checklists from {}", checklists_dir.display()))?;
-    let storage = Storage::connect(database_url)
+/// The database and checklists alone, for the commands that need no token.
+async fn offline_service(data: &DataConfig) -> anyhow::Result<Service> {
+    let dir = &data.checklists_dir;
+    let checklists = checklist::load_dir(dir)
+        .with_context(|| format!("loading checklists from {}", dir.display()))?;
+    let url = &data.database_url;
+    let storage = Storage::connect(url)
         .await
-        .with_context(|| format!("opening the database {database_url}"))?;
-    let service = Service::new(storage, checklists);
+        .with_context(|| format!("opening the database {url}"))?;
+    Ok(Service::new(storage, checklists))
+}
+
+/// The operator's overview: who finished, who is in the middle, and the
+/// figures of /stats (the same aggregation, in DEFAULT_LANGUAGE), as text
+/// for a terminal. Needs no token: it only reads the database.
+pub async fn stats(data: &DataConfig) -> anyhow::Result<String> {
+    let service = offline_service(data).await?;
     let overview = service.overview().await.context("reading the audits")?;
+    let figures = service
+        .stats(SystemClock.now())
+        .await
+        .context("reading the audits")?;
+    let i18n = I18n::new(data.default_language).context("loading the locales")?;
+    let locale = i18n.locale(data.default_language);
     service.storage().close().await;
-    Ok(render_stats(&overview))
+    let mut out = render_stats(&overview);
+    for part in telegram::admin::stats_messages(locale, &service, &figures) {
+        out.push('\n');
+        out.push_str(&telegram::render::html_to_text(&part));
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// `export --out DIR`: the CSV files of /export, written into `out`.
+/// Returns what was written, for the terminal.
+pub async fn export(data: &DataConfig, out: &std::path::Path) -> anyhow::Result<String> {
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let service = offline_service(data).await?;
+    let i18n = I18n::new(data.default_language).context("loading the locales")?;
+    let labels = crate::export::bulk::BulkLabels::new(i18n.locale(data.default_language));
+    let files = service
+        .export_to(out, &labels, crate::export::bulk::MAX_PART_BYTES)
+        .await
+        .with_context(|| format!("writing the export into {}", out.display()))?;
+    service.storage().close().await;
+    let mut text = format!(
+        "{} answers, {} plan items\n",
+        files.answer_rows, files.plan_rows
+    );
+    for path in files.answers.iter().chain(&files.plans) {
+        text.push_str(&format!("{}\n", path.display()));
+    }
+    Ok(text)
 }
 
 fn render_stats(overview: &[AuditOverview]) -> String {
@@ -251,7 +295,7 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, stop: Stop) -> anyhow:
     let started = async {
         wait_for_api(&bot, &stop).await?;
         tokio::select! {
-            () = telegram::set_profile(&bot, &i18n) => Some(()),
+            () = telegram::set_profile(&bot, &i18n, &config.operator.admin_chats) => Some(()),
             _ = stop.requested() => None,
         }
     };

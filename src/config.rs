@@ -52,6 +52,94 @@ pub struct Config {
     pub default_language: Lang,
     /// When reminders are sent.
     pub schedule: Schedule,
+    /// The operator's side: admin chats and the call to action.
+    pub operator: Operator,
+}
+
+/// A next step offered at the end of an audit: a button with `text` that
+/// opens `url`, and the same on the PDF's last page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallToAction {
+    pub text: String,
+    pub url: url::Url,
+}
+
+/// What the operator configured.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Operator {
+    /// Chats where admin commands work and finish notices go.
+    pub admin_chats: Vec<i64>,
+    /// The call to action per language; none for a language without one.
+    pub calls_to_action: Vec<(Lang, CallToAction)>,
+}
+
+impl Operator {
+    pub fn is_admin_chat(&self, chat_id: i64) -> bool {
+        self.admin_chats.contains(&chat_id)
+    }
+
+    pub fn call_to_action(&self, lang: Lang) -> Option<&CallToAction> {
+        self.calls_to_action
+            .iter()
+            .find(|(l, _)| *l == lang)
+            .map(|(_, cta)| cta)
+    }
+}
+
+/// The longest call-to-action text: it is a button's label.
+pub const MAX_CTA_CHARS: usize = 64;
+
+fn operator_from(get: &impl Fn(&str) -> Option<String>) -> Result<Operator, ConfigError> {
+    let admin_chats = match get("ADMIN_CHAT_IDS") {
+        None => Vec::new(),
+        Some(raw) => raw
+            .split(',')
+            .map(|part| {
+                let part = part.trim();
+                let digits = part.strip_prefix('-').unwrap_or(part);
+                let canonical = !digits.is_empty()
+                    && digits.bytes().all(|b| b.is_ascii_digit())
+                    && (digits == "0" || !digits.starts_with('0'));
+                part.parse::<i64>()
+                    .ok()
+                    .filter(|id| canonical && *id != 0)
+                    .ok_or_else(|| ConfigError::BadAdminChats(raw.clone()))
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+    };
+    let mut calls_to_action = Vec::new();
+    for lang in Lang::ALL {
+        let suffix = lang.code().to_ascii_uppercase();
+        let (text_var, url_var) = (format!("CTA_TEXT_{suffix}"), format!("CTA_URL_{suffix}"));
+        let cta_error = |reason: &str| ConfigError::BadCallToAction {
+            language: lang.code(),
+            reason: reason.to_string(),
+        };
+        match (get(&text_var), get(&url_var)) {
+            (None, None) => {}
+            (Some(_), None) | (None, Some(_)) => {
+                return Err(cta_error("set both the text and the URL, or neither"))
+            }
+            (Some(text), Some(raw_url)) => {
+                let text = text.trim().to_string();
+                if text.chars().count() > MAX_CTA_CHARS || text.chars().any(char::is_control) {
+                    return Err(cta_error(&format!(
+                        "the text must be one line of at most {MAX_CTA_CHARS} characters"
+                    )));
+                }
+                let url = url::Url::parse(raw_url.trim())
+                    .ok()
+                    .filter(|u| u.scheme() == "https" && u.host_str().is_some())
+                    .filter(|u| u.as_str().len() <= 2048)
+                    .ok_or_else(|| cta_error("the URL must be a valid https:// address"))?;
+                calls_to_action.push((lang, CallToAction { text, url }));
+            }
+        }
+    }
+    Ok(Operator {
+        admin_chats,
+        calls_to_action,
+    })
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -70,6 +158,15 @@ pub enum ConfigError {
     BadApiUrl(String),
     #[error("DEFAULT_LANGUAGE is {0:?}; the bot speaks uk, ru and en")]
     BadLanguage(String),
+    #[error(
+        "ADMIN_CHAT_IDS is {0:?}; expected chat ids separated by commas, e.g. 123456789,-1001234567890"
+    )]
+    BadAdminChats(String),
+    #[error("CTA_TEXT_{} / CTA_URL_{}: {reason}", language.to_ascii_uppercase(), language.to_ascii_uppercase())]
+    BadCallToAction {
+        language: &'static str,
+        reason: String,
+    },
     #[error("{variable} is {value:?}: {reason}")]
     BadSchedule {
         variable: &'static str,
@@ -119,13 +216,104 @@ fn schedule_from(lookup: &impl Fn(&str) -> Option<String>) -> Result<Schedule, C
     })
 }
 
-/// Where the data is: all the `stats` command needs (no token).
-pub fn data_from_env() -> (String, PathBuf) {
-    let get = |key: &str| std::env::var(key).ok().filter(|v| !v.trim().is_empty());
+/// Where the data is, and the language to write about it in: all the
+/// `stats` and `export` commands need (no token).
+#[derive(Debug, Clone)]
+pub struct DataConfig {
+    pub database_url: String,
+    pub checklists_dir: PathBuf,
+    pub default_language: Lang,
+}
+
+impl DataConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|key| std::env::var(key).ok())
+    }
+
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |key: &str| lookup(key).filter(|v| !v.trim().is_empty());
+        Ok(Self {
+            database_url: get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string()),
+            checklists_dir: PathBuf::from(
+                get("CHECKLISTS_DIR").unwrap_or_else(|| DEFAULT_CHECKLISTS_DIR.to_string()),
+            ),
+            default_language: language_from(&get)?,
+        })
+    }
+}
+
+fn language_from(get: &impl Fn(&str) -> Option<String>) -> Result<Lang, ConfigError> {
+    match get("DEFAULT_LANGUAGE") {
+        Some(raw) => Lang::parse(raw.trim()).ok_or(ConfigError::BadLanguage(raw)),
+        None => Ok(Lang::En),
+    }
+}
+
+/// Every variable the bot reads, its default, and what it is for: what
+/// `--help` lists (README's table says the same at more length).
+pub const VARIABLES: &[(&str, &str, &str)] = &[
     (
-        get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string()),
-        PathBuf::from(get("CHECKLISTS_DIR").unwrap_or_else(|| DEFAULT_CHECKLISTS_DIR.to_string())),
-    )
+        "TELOXIDE_TOKEN",
+        "(required to run)",
+        "the bot token from @BotFather",
+    ),
+    ("DATABASE_URL", DEFAULT_DATABASE_URL, "the SQLite database"),
+    (
+        "CHECKLISTS_DIR",
+        DEFAULT_CHECKLISTS_DIR,
+        "folder of the checklists (*.toml)",
+    ),
+    (
+        "DEFAULT_LANGUAGE",
+        "en",
+        "uk, ru or en: for users whose Telegram language is none of these",
+    ),
+    ("TELOXIDE_API_URL", "Telegram's", "another Bot API server"),
+    ("RUST_LOG", "info", "log level"),
+    (
+        "TZ",
+        "the server's",
+        "time zone of dates, deadlines, REMINDER_HOUR and QUIET_HOURS",
+    ),
+    (
+        "REMIND_UNFINISHED",
+        "24h,72h",
+        "delays after the last press to remind an unfinished audit",
+    ),
+    (
+        "REMINDER_HOUR",
+        "10",
+        "local hour of plan-deadline reminders",
+    ),
+    ("REAUDIT_AFTER", "365d", "when to suggest the repeat audit"),
+    (
+        "QUIET_HOURS",
+        "21-9",
+        "local hours without messages; empty: none",
+    ),
+    (
+        "ADMIN_CHAT_IDS",
+        "(none)",
+        "chat ids for finish notices and /stats, /export, /links",
+    ),
+    (
+        "CTA_TEXT_<UK|RU|EN>",
+        "(none)",
+        "call to action at the end of an audit: button text",
+    ),
+    ("CTA_URL_<UK|RU|EN>", "(none)", "…and its https URL"),
+];
+
+/// [`VARIABLES`] as the text `--help` ends with.
+pub fn variables_help() -> String {
+    let width = VARIABLES.iter().map(|(v, _, _)| v.len()).max().unwrap_or(0);
+    let mut out = String::from("Environment variables (also read from .env):\n");
+    for (name, default, meaning) in VARIABLES {
+        out.push_str(&format!(
+            "  {name:width$}  {meaning} [default: {default}]\n"
+        ));
+    }
+    out
 }
 
 impl Config {
@@ -142,15 +330,12 @@ impl Config {
                 url::Url::parse(raw.trim()).map_err(|e| ConfigError::BadApiUrl(e.to_string()))
             })
             .transpose()?;
-        let default_language = match get("DEFAULT_LANGUAGE") {
-            Some(raw) => {
-                Lang::parse(raw.trim()).ok_or_else(|| ConfigError::BadLanguage(raw.clone()))?
-            }
-            None => Lang::En,
-        };
+        let default_language = language_from(&get)?;
         let schedule = schedule_from(&lookup)?;
+        let operator = operator_from(&get)?;
         Ok(Self {
             schedule,
+            operator,
             default_language,
             token,
             database_url: get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string()),
@@ -266,6 +451,44 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn admin_chats_and_calls_to_action_are_read_and_checked() {
+        let c = config(&[("TELOXIDE_TOKEN", TOKEN)]).expect("valid");
+        assert_eq!(c.operator, Operator::default());
+        let c = config(&[
+            ("TELOXIDE_TOKEN", TOKEN),
+            ("ADMIN_CHAT_IDS", " 111, -1002003004005 "),
+            ("CTA_TEXT_UK", "Записатися на консультацію"),
+            ("CTA_URL_UK", "https://example.com/uk"),
+        ])
+        .expect("valid");
+        assert_eq!(c.operator.admin_chats, [111, -1002003004005]);
+        assert!(c.operator.is_admin_chat(111) && !c.operator.is_admin_chat(222));
+        let cta = c.operator.call_to_action(Lang::Uk).expect("uk");
+        assert_eq!(cta.url.as_str(), "https://example.com/uk");
+        assert_eq!(c.operator.call_to_action(Lang::Ru), None);
+        for bad in ["abc", "1,,2", "1;2", "0", "+5", "007", "1, x"] {
+            let err = config(&[("TELOXIDE_TOKEN", TOKEN), ("ADMIN_CHAT_IDS", bad)]).expect_err(bad);
+            assert!(err.to_string().contains("ADMIN_CHAT_IDS"), "{err}");
+        }
+        for (text, url) in [
+            ("Записаться", "http://example.com"),
+            ("Записаться", "not a url"),
+            (&"я".repeat(65)[..], "https://example.com"),
+            ("Две\nстроки", "https://example.com"),
+        ] {
+            let err = config(&[
+                ("TELOXIDE_TOKEN", TOKEN),
+                ("CTA_TEXT_RU", text),
+                ("CTA_URL_RU", url),
+            ])
+            .expect_err(url);
+            assert!(err.to_string().contains("CTA_TEXT_RU"), "{err}");
+        }
+        let half = config(&[("TELOXIDE_TOKEN", TOKEN), ("CTA_TEXT_EN", "Book a call")]);
+        assert!(matches!(half, Err(ConfigError::BadCallToAction { .. })));
     }
 
     #[test]

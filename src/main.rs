@@ -1,7 +1,36 @@
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
 use churn_audit_bot::{app, config, config::Config};
 
+/// A Telegram bot that audits why a small business's customers leave.
+#[derive(Parser)]
+#[command(name = "churn-audit-bot", version, after_help = config::variables_help())]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the bot (the default): long polling, reminders, finish notices.
+    Run,
+    /// Print the operator's overview and figures (needs no token).
+    Stats,
+    /// Write every answer and every plan item as CSV files into a folder
+    /// (needs no token).
+    Export {
+        /// The folder to write into; created if missing.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
 #[tokio::main]
-async fn main() -> std::process::ExitCode {
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
     // A missing .env is fine: the environment may hold everything.
     let dotenv = dotenvy::dotenv();
     if std::env::var_os("RUST_LOG").is_none() {
@@ -11,41 +40,28 @@ async fn main() -> std::process::ExitCode {
     if let Err(e) = &dotenv {
         if !e.not_found() {
             log::error!("cannot read .env: {e}");
-            return std::process::ExitCode::FAILURE;
+            return ExitCode::FAILURE;
         }
     }
-    match std::env::args().nth(1).as_deref() {
-        None => {}
-        Some("stats") => {
-            let (database_url, checklists_dir) = config::data_from_env();
-            return match app::stats(&database_url, &checklists_dir).await {
-                Ok(text) => {
-                    print!("{text}");
-                    std::process::ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    log::error!("{e:#}");
-                    std::process::ExitCode::FAILURE
-                }
-            };
-        }
-        Some(other) => {
-            log::error!("unknown command {other:?}; run without arguments to start the bot, or with `stats` for an overview of the audits");
-            return std::process::ExitCode::from(2);
-        }
-    }
-    let config = match Config::from_env() {
-        Ok(config) => config,
-        Err(e) => {
-            log::error!("{e}");
-            return std::process::ExitCode::FAILURE;
-        }
+    let done = match cli.command.unwrap_or(Command::Run) {
+        Command::Run => match Config::from_env() {
+            Ok(config) => app::run(config).await,
+            Err(e) => Err(e.into()),
+        },
+        Command::Stats => match config::DataConfig::from_env() {
+            Ok(data) => app::stats(&data).await.map(|text| print!("{text}")),
+            Err(e) => Err(e.into()),
+        },
+        Command::Export { out } => match config::DataConfig::from_env() {
+            Ok(data) => app::export(&data, &out).await.map(|text| print!("{text}")),
+            Err(e) => Err(e.into()),
+        },
     };
-    match app::run(config).await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+    match done {
+        Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             log::error!("{e:#}");
-            std::process::ExitCode::FAILURE
+            ExitCode::FAILURE
         }
     }
 }

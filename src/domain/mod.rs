@@ -7,3 +7,4 @@ pub mod link;
 pub mod plan;
 pub mod report;
 pub mod schedule;
+pub mod stats;

@@ -125,7 +125,7 @@ fn write<W: std::io::Write>(
 
 /// `field`, made safe to open in a spreadsheet: one that would start a
 /// formula gets a leading apostrophe.
-fn as_text(field: &str) -> std::borrow::Cow<'_, str> {
+pub(super) fn as_text(field: &str) -> std::borrow::Cow<'_, str> {
     if field.starts_with(['=', '+', '-', '@']) {
         format!("'{field}").into()
     } else {
@@ -213,6 +213,7 @@ mod tests {
             date: date(),
             notes: &notes,
             plan: &plan,
+            next_step: None,
         };
         let l = labels();
         let bytes = report_csv(&input, &l).expect("a CSV");
@@ -303,6 +304,7 @@ mod tests {
             date: date(),
             notes: &notes,
             plan: &plan,
+            next_step: None,
         };
         let (_, rows) = read(&report_csv(&input, &labels()).expect("a CSV"));
         assert_eq!(rows.len(), 39 + 1);
@@ -330,6 +332,7 @@ mod tests {
             date: date(),
             notes: &notes,
             plan: &[],
+            next_step: None,
         };
         let (_, rows) = read(&report_csv(&input, &labels()).expect("a CSV"));
         assert_eq!(rows.len(), 39);

@@ -70,6 +70,8 @@ pub struct ExportLabels {
     pub page: String,
     /// Before what blocks a plan item.
     pub blocker: String,
+    /// The heading of the call to action.
+    pub next_step: String,
 }
 
 impl ExportLabels {
@@ -124,6 +126,7 @@ impl ExportLabels {
             done_no: t("report-file-done-no"),
             page: t("report-file-page"),
             blocker: t("report-file-blocker"),
+            next_step: t("report-file-next-step"),
         }
     }
 
@@ -227,6 +230,7 @@ impl ExportLabels {
             done_no,
             page,
             blocker,
+            next_step,
         } = self;
         [
             file_name,
@@ -277,6 +281,7 @@ impl ExportLabels {
             done_no,
             page,
             blocker,
+            next_step,
         ]
         .into_iter()
         .map(String::as_str)
@@ -318,7 +323,7 @@ pub(crate) mod tests {
     fn every_label_is_in_the_locale() {
         let labels = labels();
         let all = labels.all();
-        assert_eq!(all.len(), 48);
+        assert_eq!(all.len(), 49);
         for text in all {
             // A missing key comes back as the key itself.
             let looks_like_key = text.contains('-')

@@ -1,5 +1,6 @@
 //! Exports of a finished audit in forms other than chat messages.
 
+pub mod bulk;
 pub mod chart;
 pub mod csv;
 pub mod labels;
@@ -34,6 +35,8 @@ pub struct ReportInput<'a> {
     /// The owner's notes, by question id.
     pub notes: &'a HashMap<String, String>,
     pub plan: &'a [PlanItem],
+    /// The operator's call to action: its text and URL, on the last page.
+    pub next_step: Option<(&'a str, &'a str)>,
 }
 
 /// How a section's score reads at a glance; the chart and the PDF colour

@@ -939,6 +939,7 @@ fn lay_out(
     layout.gap(2.0);
     if input.plan.is_empty() {
         layout.paragraph(&labels.no_plan, BODY.colour(MUTED));
+        next_step(layout, input, labels);
         return;
     }
     let columns = [
@@ -987,6 +988,19 @@ fn lay_out(
         })
         .collect();
     layout.table(&columns, &rows);
+    next_step(layout, input, labels);
+}
+
+/// The operator's call to action, if any, at the very end.
+fn next_step(layout: &mut Layout, input: &ReportInput, labels: &ExportLabels) {
+    let Some((text, url)) = input.next_step else {
+        return;
+    };
+    layout.gap(22.0);
+    layout.heading(&labels.next_step, Style::new(HEADING_SIZE).bold());
+    layout.gap(2.0);
+    layout.paragraph(text, BODY.bold());
+    layout.paragraph(url, BODY);
 }
 
 /// A plan item's solution as the table shows it: one action as it is,
@@ -1661,6 +1675,7 @@ mod tests {
                 date: date(),
                 notes: &notes,
                 plan: &plan,
+                next_step: None,
             };
             let text = flat(&text_of(&report_pdf(&input, &labels, None).expect("a PDF")));
             for word in words
@@ -1704,6 +1719,7 @@ mod tests {
             date: date(),
             notes: &notes,
             plan: &plan,
+            next_step: None,
         };
         let pdf = report_pdf(&input, &labels(), None).expect("a PDF");
         let text = flat(&text_of(&pdf));
@@ -1757,6 +1773,7 @@ mod tests {
             date: date(),
             notes: &notes,
             plan: &plan,
+            next_step: None,
         };
         let pdf = report_pdf(&input, &labels(), None).expect("a PDF");
         let text = flat(&text_of(&pdf));
@@ -1786,6 +1803,7 @@ mod tests {
             date: date(),
             notes: &notes,
             plan: &plan,
+            next_step: None,
         };
         let png = chart(&checklist, &audit);
         let pdf = report_pdf(&input, &labels(), Some(&png)).expect("a PDF");
@@ -1828,6 +1846,7 @@ mod tests {
             date: date(),
             notes: &notes,
             plan: &[],
+            next_step: None,
         };
         let with = report_pdf(&input, &labels(), Some(&chart(&checklist, &audit))).expect("a PDF");
         let without = report_pdf(&input, &labels(), None).expect("a PDF");
@@ -1898,6 +1917,7 @@ mod tests {
             date: date(),
             notes: &notes,
             plan: &plan,
+            next_step: None,
         };
         let pdf = report_pdf(&input, &labels(), Some(&chart(&checklist, &audit))).expect("a PDF");
         let pages = page_count(&pdf);
@@ -1930,6 +1950,7 @@ mod tests {
             date: date(),
             notes: &notes,
             plan: &plan,
+            next_step: None,
         };
         let face = Face::load().expect("the font");
         let report = Report::new(&checklist, &audit);
@@ -1979,6 +2000,7 @@ mod tests {
             date: date(),
             notes: &notes,
             plan: &[],
+            next_step: None,
         };
         let text = flat(&text_of(
             &report_pdf(&input, &labels(), None).expect("a PDF"),
@@ -2031,6 +2053,7 @@ mod tests {
             date: date(),
             notes: &notes,
             plan: &plan,
+            next_step: None,
         };
         let png = chart(&checklist, &audit);
         let labels = labels();
@@ -2064,6 +2087,7 @@ mod tests {
             date: date(),
             notes: &notes,
             plan: &plan,
+            next_step: None,
         };
         let pdf = report_pdf(&input, &labels, Some(&chart(&checklist, &audit))).expect("a PDF");
         std::fs::write("/tmp/report-long.pdf", &pdf).expect("written");

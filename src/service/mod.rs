@@ -8,12 +8,14 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 
 use crate::clock::{Clock, SystemClock};
+use crate::config::Operator;
 use crate::domain::audit::{Audit, AuditError, Change, Command, Status};
 use crate::domain::checklist::{Checklist, Localized};
 use crate::domain::lang::Lang;
 use crate::domain::plan::{self, PlanEntry, Source};
 use crate::domain::report::Report;
 use crate::domain::schedule::Schedule;
+use crate::domain::stats::{AuditFacts, Stats};
 use crate::storage::{
     AuditRecord, Awaiting, Card, Pending, PlanUpdate, Position, Storage, StorageError, UserInfo,
 };
@@ -46,6 +48,9 @@ pub enum ServiceError {
     PlanUnderway,
     #[error(transparent)]
     Storage(StorageError),
+    /// Writing export files failed.
+    #[error("export: {0}")]
+    Export(String),
 }
 
 impl From<StorageError> for ServiceError {
@@ -102,7 +107,9 @@ pub struct AuditOverview {
     pub score: Option<u32>,
 }
 
+mod export;
 mod reminders;
+pub use export::ExportFiles;
 pub use reminders::{ReminderContent, ReminderPress};
 
 pub struct Service {
@@ -113,6 +120,8 @@ pub struct Service {
     clock: Arc<dyn Clock>,
     /// Told whenever a reminder is planned, so the scheduler wakes for it.
     reminders_changed: Arc<tokio::sync::Notify>,
+    /// Admin chats and the call to action.
+    operator: Operator,
 }
 
 impl Service {
@@ -124,7 +133,18 @@ impl Service {
             schedule: Schedule::default(),
             clock: Arc::new(SystemClock),
             reminders_changed: Arc::new(tokio::sync::Notify::new()),
+            operator: Operator::default(),
         }
+    }
+
+    /// The same service with the operator's admin chats and call to action.
+    pub fn with_operator(mut self, operator: Operator) -> Self {
+        self.operator = operator;
+        self
+    }
+
+    pub fn operator(&self) -> &Operator {
+        &self.operator
     }
 
     /// The same service with these reminder rules and this clock.
@@ -352,6 +372,7 @@ impl Service {
                     status,
                 },
                 &series,
+                &self.operator.admin_chats,
             )
             .await?;
         self.reminders_changed.notify_one();
@@ -418,6 +439,44 @@ impl Service {
             });
         }
         Ok(out)
+    }
+
+    /// The operator's figures over every audit (see [`Stats`]); finished
+    /// audits of checklists no longer loaded count without scores.
+    pub async fn stats(&self, now: i64) -> Result<Stats> {
+        let mut facts = Vec::new();
+        for record in self.storage.all_audits().await? {
+            let mut f = AuditFacts {
+                checklist: record.checklist_id.clone(),
+                source: record.source.clone(),
+                status: record.status,
+                started_at: record.started_at,
+                finished_at: record.finished_at,
+                score: None,
+                sections: Vec::new(),
+                problems: Vec::new(),
+            };
+            if record.status == Status::Finished && self.checklist(&record.checklist_id).is_some() {
+                let session = self.restore(record).await?;
+                let texts = session.checklist.original();
+                let report = Report::new(texts, &session.audit);
+                f.score = report.overall.percent();
+                f.sections = texts
+                    .sections
+                    .iter()
+                    .zip(&report.sections)
+                    .map(|(s, r)| (s.id.clone(), r.score.percent()))
+                    .collect();
+                f.problems = report
+                    .problems
+                    .iter()
+                    .filter(|p| p.answer == crate::domain::audit::Answer::No)
+                    .map(|p| p.question_id.clone())
+                    .collect();
+            }
+            facts.push(f);
+        }
+        Ok(Stats::of(&facts, now))
     }
 
     /// Records the message that is now the audit's card; returns the old one.

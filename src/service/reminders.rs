@@ -10,6 +10,7 @@ use crate::domain::plan::PlanEntry;
 use crate::domain::schedule::{Kind, POSTPONE_DAYS};
 use crate::storage::{
     AuditRecord, Awaiting, Pending, PlanUpdate, Reminder, ReminderSeries, ReminderSettings,
+    UserInfo,
 };
 
 /// What a due reminder says, read from the database when it is sent.
@@ -309,6 +310,38 @@ impl Service {
                 Ok(entry)
             }
         }
+    }
+
+    /// Claims pending finish notices: (notice id, audit id, admin chat).
+    pub async fn claim_notices(&self, limit: u32) -> Result<Vec<(i64, i64, i64)>> {
+        Ok(self.storage.claim_notices(self.clock.now(), limit).await?)
+    }
+
+    pub async fn notice_done(&self, id: i64, sent: bool) -> Result<()> {
+        Ok(self
+            .storage
+            .finish_notice(id, sent, self.clock.now())
+            .await?)
+    }
+
+    /// What a finish notice tells: the audit and who took it. `None` if
+    /// the audit or its checklist is gone.
+    pub async fn notice_content(&self, audit_id: i64) -> Result<Option<(Session, UserInfo)>> {
+        let session = match self.session(audit_id).await {
+            Ok(session) => session,
+            Err(ServiceError::NoAudit | ServiceError::UnknownChecklist(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let user = self
+            .storage
+            .user_info(session.record.user_id)
+            .await?
+            .unwrap_or(UserInfo {
+                id: session.record.user_id,
+                first_name: String::new(),
+                username: None,
+            });
+        Ok(Some((session, user)))
     }
 
     /// The text after «🧱 Застряло»: stored as what blocks the item.

@@ -12,7 +12,9 @@ use sqlx::{Row, SqliteConnection, SqlitePool};
 use crate::domain::audit::{Answer, Change, Priority, Response, Status};
 use crate::domain::plan::{PlanEntry, PlanItem, Source};
 
+mod export;
 mod reminders;
+pub use export::{AnswerExportRow, PlanExportRow};
 pub use reminders::{Reminder, ReminderSeries, ReminderSettings};
 
 #[derive(Debug, thiserror::Error)]
@@ -448,12 +450,13 @@ impl Storage {
         change: &Change,
         position: Position<'_>,
     ) -> Result<i64> {
-        self.save_with_reminders(audit_id, expected_revision, change, position, &[])
+        self.save_with_reminders(audit_id, expected_revision, change, position, &[], &[])
             .await
     }
 
     /// [`Storage::save`], and in the same transaction the reminder series
-    /// the audit now wants (see [`Storage::plan_reminders`]).
+    /// the audit now wants (see [`Storage::plan_reminders`]) and, when the
+    /// save finishes the audit, a finish notice for each of `notify`.
     pub async fn save_with_reminders(
         &self,
         audit_id: i64,
@@ -461,6 +464,7 @@ impl Storage {
         change: &Change,
         position: Position<'_>,
         reminders: &[ReminderSeries],
+        notify: &[i64],
     ) -> Result<i64> {
         let t = now();
         let mut tx = self.pool.begin().await?;
@@ -510,6 +514,19 @@ impl Storage {
         }
         for series in reminders {
             reminders::write_series(&mut tx, series).await?;
+        }
+        if position.status == Status::Finished {
+            for chat_id in notify {
+                sqlx::query(
+                    "INSERT INTO admin_notices (audit_id, chat_id, created_at) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (audit_id, chat_id) DO NOTHING",
+                )
+                .bind(audit_id)
+                .bind(chat_id)
+                .bind(t)
+                .execute(&mut *tx)
+                .await?;
+            }
         }
         tx.commit().await?;
         Ok(revision)
@@ -585,6 +602,12 @@ impl Storage {
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
+        sqlx::query(
+            "DELETE FROM admin_notices WHERE audit_id IN (SELECT id FROM audits WHERE user_id = ?1)",
+        )
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
         sqlx::query(
             "DELETE FROM plan_items WHERE audit_id IN (SELECT id FROM audits WHERE user_id = ?1)",
         )
@@ -736,6 +759,15 @@ impl Storage {
         .fetch_optional(&self.pool)
         .await?;
         row.map(|r| pending_from_row(&r)).transpose()
+    }
+
+    /// Every audit, abandoned ones too, oldest first: what the operator's
+    /// figures are made of.
+    pub async fn all_audits(&self) -> Result<Vec<AuditRecord>> {
+        let rows = sqlx::query(&format!("SELECT {AUDIT_COLUMNS} FROM audits ORDER BY id"))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(audit_from_row).collect()
     }
 
     /// Every audit that is not abandoned, with its user, newest first: what
@@ -1231,7 +1263,8 @@ mod tests {
                 (20261123000002, true),
                 (20261201000003, true),
                 (20261201000004, true),
-                (20261201000005, true)
+                (20261201000005, true),
+                (20261201000006, true)
             ]
         );
         storage.close().await;
@@ -1252,7 +1285,7 @@ mod tests {
             .fetch_one(&raw(&db).await)
             .await
             .unwrap();
-        assert_eq!(migrations, 5);
+        assert_eq!(migrations, 6);
     }
 
     #[tokio::test]
@@ -1350,6 +1383,7 @@ mod tests {
                 20261201000003,
                 20261201000004,
                 20261201000005,
+                20261201000006,
                 future_version
             ]
         );

@@ -201,6 +201,61 @@ impl Storage {
         Ok(done.rows_affected())
     }
 
+    /// A user as last seen.
+    pub async fn user_info(&self, user_id: i64) -> Result<Option<super::UserInfo>> {
+        let row = sqlx::query("SELECT id, first_name, username FROM users WHERE id = ?1")
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| {
+            Ok(super::UserInfo {
+                id: r.try_get("id")?,
+                first_name: r.try_get("first_name")?,
+                username: r.try_get("username")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Claims up to `limit` pending finish notices, oldest first:
+    /// (notice id, audit id, admin chat id).
+    pub async fn claim_notices(&self, now: i64, limit: u32) -> Result<Vec<(i64, i64, i64)>> {
+        let rows = sqlx::query(
+            "UPDATE admin_notices SET state = 'sending', claimed_at = ?1
+             WHERE id IN (SELECT id FROM admin_notices WHERE state = 'pending'
+                          ORDER BY id LIMIT ?2)
+               AND state = 'pending'
+             RETURNING id, audit_id, chat_id",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut claimed = rows
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("id")?,
+                    r.try_get("audit_id")?,
+                    r.try_get("chat_id")?,
+                ))
+            })
+            .collect::<Result<Vec<(i64, i64, i64)>>>()?;
+        claimed.sort_unstable();
+        Ok(claimed)
+    }
+
+    /// A claimed notice went out (`sent`) or was refused for good.
+    pub async fn finish_notice(&self, id: i64, sent: bool, now: i64) -> Result<()> {
+        sqlx::query("UPDATE admin_notices SET state = ?2, sent_at = ?3 WHERE id = ?1")
+            .bind(id)
+            .bind(if sent { "sent" } else { "failed" })
+            .bind(sent.then_some(now))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Whether the user has an audit of the same checklist newer than
     /// `audit_id` that is not abandoned: then the old one's repeat
     /// invitation is moot.

@@ -70,6 +70,8 @@ pub enum CallbackData {
     RemindOff { kind: Kind, user: i64 },
     /// A switch in /settings: `kind` on or off for `user`.
     Setting { kind: Kind, on: bool, user: i64 },
+    /// «📄 Отчёт» on a finish notice in an admin chat.
+    AdminReport { audit_id: i64 },
     /// A press on the deadline reminder of the plan item at `position`.
     Deadline {
         audit_id: i64,
@@ -271,6 +273,7 @@ impl CallbackData {
                 position,
                 done,
             } => format!("pd:{audit_id}:{position}:{}", u8::from(*done)),
+            CallbackData::AdminReport { audit_id } => format!("arep:{audit_id}"),
             CallbackData::RemindOff { kind, user } => format!("roff:{}:{user}", kind_code(*kind)),
             CallbackData::Setting { kind, on, user } => {
                 format!("set:{}:{}:{user}", kind_code(*kind), u8::from(*on))
@@ -362,6 +365,9 @@ impl CallbackData {
                 position: position_number(position)?,
                 done: flag(done)?,
             },
+            ("arep", [audit]) => CallbackData::AdminReport {
+                audit_id: number(audit)?,
+            },
             ("roff", [kind, user]) => CallbackData::RemindOff {
                 kind: kind_from_code(kind)?,
                 user: number(user)?,
@@ -445,6 +451,7 @@ mod tests {
             CallbackData::DeleteConfirm { user: audit_id },
             CallbackData::DeleteCancel { user: audit_id },
         ];
+        all.push(CallbackData::AdminReport { audit_id });
         for kind in Kind::ALL {
             all.push(CallbackData::RemindOff {
                 kind,
@@ -608,6 +615,8 @@ mod tests {
             "nt:1:2:3",
             "nx:",
             "roff:x:1",
+            "arep:",
+            "arep:1:2",
             "roff:u",
             "roff:u:-1",
             "set:u:2:1",

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use teloxide::prelude::*;
-use teloxide::types::{ChatId, InlineKeyboardMarkup, MessageId, User};
+use teloxide::types::{ChatId, InlineKeyboardButton, InlineKeyboardMarkup, MessageId, User};
 use teloxide::RequestError;
 
 use super::api::{self, strip_buttons, Api};
@@ -97,8 +97,24 @@ async fn send_summary<B: Api>(
         Vec::new()
     };
     let text = render::session_summary(i18n, session, &plan, earlier);
-    for part in render::split_message(&text, render::MAX_MESSAGE_CHARS) {
-        send_html(bot, chat, part).await?;
+    let parts = render::split_message(&text, render::MAX_MESSAGE_CHARS);
+    // The operator's next step, under the final summary's last message.
+    let cta = service
+        .operator()
+        .call_to_action(lang)
+        .filter(|_| session.audit.status() == Status::Finished);
+    let last = parts.len().saturating_sub(1);
+    for (i, part) in parts.into_iter().enumerate() {
+        match cta {
+            Some(cta) if i == last => {
+                let button = InlineKeyboardButton::url(cta.text.clone(), cta.url.clone());
+                let keyboard = InlineKeyboardMarkup::new([[button]]);
+                send_with_keyboard(bot, chat, (part, keyboard)).await?;
+            }
+            _ => {
+                send_html(bot, chat, part).await?;
+            }
+        }
     }
     if session.audit.status() == Status::Finished {
         // The picture is a bonus to the text: its failure is logged, not
@@ -349,7 +365,7 @@ pub(super) fn refusal(i18n: &Locale, error: &ServiceError) -> String {
             AuditError::NothingUnanswered => i18n.t("notice-nothing-unanswered"),
             AuditError::Incomplete(_) => i18n.t("notice-incomplete"),
         },
-        ServiceError::Storage(_) => i18n.t("notice-error"),
+        ServiceError::Storage(_) | ServiceError::Export(_) => i18n.t("notice-error"),
     }
 }
 
@@ -488,6 +504,9 @@ async fn handle_callback<B: Api>(
         } => {
             let press = (audit_id, position, done);
             plan::done_pressed(bot, service, i18n, q, press, pressed, chat).await?;
+        }
+        CallbackData::AdminReport { audit_id } => {
+            super::admin::report_pressed(bot, service, i18n, q, audit_id, pressed).await?;
         }
         CallbackData::Deadline {
             audit_id,

@@ -1,8 +1,10 @@
 //! The Telegram adapter: the handler tree, commands and the dialogue. It
 //! extracts what an update says, calls the service, renders, and sends.
 
+pub mod admin;
 pub mod api;
 pub mod callback;
+mod export;
 mod handlers;
 mod language;
 mod plan;
@@ -79,7 +81,7 @@ const MENU_CODES: &[(Lang, &[&str])] = &[
 /// description (shown before a user's first /start) and the short one (on
 /// the profile page). A failure is logged and the bot goes on: it works
 /// without them.
-pub async fn set_profile<B: api::Api>(bot: &B, i18n: &I18n) {
+pub async fn set_profile<B: api::Api>(bot: &B, i18n: &I18n, admin_chats: &[i64]) {
     let default = i18n.guess(None);
     let mut audiences: Vec<(Option<&str>, Lang)> = vec![(None, default)];
     for (lang, codes) in MENU_CODES {
@@ -118,6 +120,19 @@ pub async fn set_profile<B: api::Api>(bot: &B, i18n: &I18n) {
             }
         }
     }
+    // Admin chats: the ordinary menu and the admin commands, in the
+    // default language, scoped to each chat so no one else sees them.
+    let locale = i18n.locale(default);
+    let mut menu = command_menu(locale);
+    menu.extend(admin::admin_menu(locale));
+    for &chat in admin_chats {
+        let scope = teloxide::types::BotCommandScope::Chat {
+            chat_id: teloxide::types::Recipient::Id(ChatId(chat)),
+        };
+        if let Err(e) = bot.set_my_commands(menu.clone()).scope(scope).await {
+            log::warn!("could not set the admin menu of chat {chat}: {e}");
+        }
+    }
 }
 
 /// The whole handler tree; `main` and the tests dispatch through it. It
@@ -126,6 +141,12 @@ pub async fn set_profile<B: api::Api>(bot: &B, i18n: &I18n) {
 /// plain `Bot` in tests). Every update first finds its user's language,
 /// which the handlers get as a [`Tr`].
 pub fn schema<B: api::Api>() -> UpdateHandler<HandlerError> {
+    // In an admin chat only; anywhere else an admin command is not parsed
+    // and meets what any unknown command meets.
+    let admin = Update::filter_message()
+        .filter(admin::from_admin_chat)
+        .filter_command::<admin::AdminCmd>()
+        .endpoint(admin::on_command::<B>);
     let commands = Update::filter_message()
         .filter_command::<Cmd>()
         .endpoint(handlers::on_command::<B>);
@@ -133,6 +154,7 @@ pub fn schema<B: api::Api>() -> UpdateHandler<HandlerError> {
     let callbacks = Update::filter_callback_query().endpoint(handlers::on_callback::<B>);
     dptree::entry()
         .map_async(user_locale)
+        .branch(admin)
         .branch(commands)
         .branch(messages)
         .branch(callbacks)

@@ -246,7 +246,7 @@ pub(super) async fn report_command<B: Api>(
 
 /// Builds the PDF (with the chart) and the CSV off the async workers and
 /// sends both as documents. A failure to build says so to the user.
-async fn send_report_files<B: Api>(
+pub(super) async fn send_report_files<B: Api>(
     bot: &B,
     service: &Service,
     i18n: &Locale,
@@ -279,6 +279,10 @@ async fn send_report_files<B: Api>(
     );
     let user_name = user_name.to_string();
     let audit_id = session.record.id;
+    let next_step = service
+        .operator()
+        .call_to_action(lang)
+        .map(|cta| (cta.text.clone(), cta.url.to_string()));
     let built = tokio::task::spawn_blocking(move || {
         let input = ReportInput {
             checklist: &checklist,
@@ -287,6 +291,7 @@ async fn send_report_files<B: Api>(
             date,
             notes: &notes,
             plan: &plan,
+            next_step: next_step.as_ref().map(|(t, u)| (t.as_str(), u.as_str())),
         };
         let report = crate::domain::report::Report::new(&checklist, &audit);
         let chart = match section_chart(&report, &chart_labels) {

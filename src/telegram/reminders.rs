@@ -44,12 +44,19 @@ pub async fn run_scheduler<B: Api>(
     tokio::pin!(stop);
     let clock = service.clock();
     loop {
+        // Finish notices for admins go at once, quiet hours or not.
+        tokio::select! {
+            () = super::admin::deliver_notices(&bot, &service, &i18n) => {}
+            () = &mut stop => return,
+        }
         let now = clock.now();
         if let Some(end) = service.schedule().quiet_until(now, &Local) {
             tokio::select! {
-                () = clock.sleep_until(end) => continue,
+                () = clock.sleep_until(end) => {}
+                () = service.reminders_changed().notified() => {}
                 () = &mut stop => return,
             }
+            continue;
         }
         match service.claim_due_reminders(BATCH).await {
             Ok(batch) if !batch.is_empty() => {

@@ -609,6 +609,25 @@ fn percent_text(percent: Option<u32>) -> String {
         .unwrap_or_else(|| "—".to_string())
 }
 
+/// A message as plain text for a terminal: tags dropped, entities read.
+pub fn html_to_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&amp;", "&")
+}
+
 /// The calendar day of a unix time in the server's time zone — the same
 /// clock deadlines are counted by.
 pub fn local_day(secs: i64) -> Option<chrono::NaiveDate> {

@@ -308,9 +308,10 @@ fn kind_of(data: &CallbackData) -> usize {
         CallbackData::RemindOff { .. } => 16,
         CallbackData::Setting { .. } => 17,
         CallbackData::Deadline { .. } => 18,
+        CallbackData::AdminReport { .. } => 19,
     }
 }
-const KINDS: usize = 19;
+const KINDS: usize = 20;
 
 /// Any plan action; a term with any day an eight-digit date can hold.
 fn plan_action() -> impl Strategy<Value = PlanAction> {
@@ -379,6 +380,7 @@ fn callback_data() -> impl Strategy<Value = CallbackData> {
         }),
         (id(), select(Kind::ALL.to_vec()))
             .prop_map(|(user, kind)| CallbackData::RemindOff { kind, user }),
+        id().prop_map(|audit_id| CallbackData::AdminReport { audit_id }),
         (id(), select(Kind::ALL.to_vec()), any::<bool>())
             .prop_map(|(user, kind, on)| CallbackData::Setting { kind, on, user }),
         (

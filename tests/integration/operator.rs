@@ -115,5 +115,34 @@ async fn an_unknown_command_line_argument_is_refused() {
         .output()
         .expect("runs");
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown command \"stat\""));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unrecognized subcommand 'stat'"), "{err}");
+    assert!(err.contains("'stats'"), "a hint at the right one: {err}");
+}
+
+#[tokio::test]
+async fn help_lists_the_subcommands_and_every_variable_with_its_default() {
+    let out = Process::new(env!("CARGO_BIN_EXE_churn-audit-bot"))
+        .arg("--help")
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for command in ["run", "stats", "export"] {
+        assert!(help.contains(&format!("  {command} ")), "{command}: {help}");
+    }
+    for (name, default, _) in churn_audit_bot::config::VARIABLES {
+        assert!(help.contains(name), "{name}: {help}");
+        assert!(
+            help.contains(&format!("[default: {default}]")),
+            "{name}: {help}"
+        );
+    }
+    // Each variable the README documents is listed.
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README");
+    for (name, _, _) in churn_audit_bot::config::VARIABLES {
+        let first = name.split('<').next().unwrap_or(name);
+        assert!(readme.contains(first), "README lacks {name}");
+    }
 }
