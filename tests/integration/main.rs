@@ -1,3 +1,4 @@
+mod admin;
 mod bot_process;
 mod checklist_edits;
 mod dialogue;

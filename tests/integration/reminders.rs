@@ -23,16 +23,16 @@ use churn_audit_bot::storage::{Storage, UserInfo};
 use crate::bot_process::*;
 use crate::fake_api::{FakeApi, FakeUser, FaultKind, StoredMessage};
 
-const HOUR: i64 = 3600;
-const DAY: i64 = 24 * HOUR;
+pub(crate) const HOUR: i64 = 3600;
+pub(crate) const DAY: i64 = 24 * HOUR;
 
 /// `hour`:00 local time today, as unix seconds: where the test clock starts.
-fn today_at(hour: u32) -> i64 {
+pub(crate) fn today_at(hour: u32) -> i64 {
     let today = Local::now().date_naive();
     local(today, hour)
 }
 
-fn local(day: NaiveDate, hour: u32) -> i64 {
+pub(crate) fn local(day: NaiveDate, hour: u32) -> i64 {
     Local
         .from_local_datetime(&day.and_hms_opt(hour, 0, 0).expect("a time"))
         .earliest()
@@ -41,13 +41,13 @@ fn local(day: NaiveDate, hour: u32) -> i64 {
 }
 
 /// The bot in this process, and how to stop it.
-struct InProcess {
+pub(crate) struct InProcess {
     stop: tokio::sync::watch::Sender<bool>,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
 
 impl InProcess {
-    async fn stop(self) {
+    pub(crate) async fn stop(self) {
         let _ = self.stop.send(true);
         let result = tokio::time::timeout(WAIT, self.task)
             .await
@@ -57,18 +57,18 @@ impl InProcess {
     }
 }
 
-struct Rig {
-    world: World,
-    clock: Arc<ManualClock>,
-    vars: Vec<(String, String)>,
+pub(crate) struct Rig {
+    pub(crate) world: World,
+    pub(crate) clock: Arc<ManualClock>,
+    pub(crate) vars: Vec<(String, String)>,
 }
 
 impl Rig {
-    async fn new(name: &'static str, vars: &[(&str, &str)]) -> Rig {
+    pub(crate) async fn new(name: &'static str, vars: &[(&str, &str)]) -> Rig {
         Rig::at(name, vars, today_at(12)).await
     }
 
-    async fn at(name: &'static str, vars: &[(&str, &str)], start: i64) -> Rig {
+    pub(crate) async fn at(name: &'static str, vars: &[(&str, &str)], start: i64) -> Rig {
         let world = World::new(name).await;
         world
             .fake
@@ -83,15 +83,15 @@ impl Rig {
         }
     }
 
-    fn fake(&self) -> &FakeApi {
+    pub(crate) fn fake(&self) -> &FakeApi {
         &self.world.fake
     }
 
-    fn db_url(&self) -> String {
+    pub(crate) fn db_url(&self) -> String {
         format!("sqlite://{}", self.world.db_path().display())
     }
 
-    fn config(&self) -> Config {
+    pub(crate) fn config(&self) -> Config {
         let mut vars: Vec<(String, String)> = vec![
             ("TELOXIDE_TOKEN".into(), token()),
             ("TELOXIDE_API_URL".into(), self.fake().url()),
@@ -111,7 +111,7 @@ impl Rig {
         .expect("a valid config")
     }
 
-    fn start(&self) -> InProcess {
+    pub(crate) fn start(&self) -> InProcess {
         let (stop, handle) = Stop::manual();
         let clock: Arc<dyn Clock> = self.clock.clone();
         let task = tokio::spawn(app::serve(self.config(), clock, handle));
@@ -120,22 +120,25 @@ impl Rig {
 
     /// A second service on the same database and clock, to set up what a
     /// test needs faster than by pressing (it plans reminders the same way).
-    async fn service(&self) -> Service {
+    pub(crate) async fn service(&self) -> Service {
         let storage = Storage::connect(&self.db_url()).await.expect("open");
         let lists = checklist::load_dir(&checklists_dir()).expect("checklists");
-        Service::new(storage, lists).with_schedule(self.config().schedule, self.clock.clone())
+        let config = self.config();
+        Service::new(storage, lists)
+            .with_schedule(config.schedule, self.clock.clone())
+            .with_operator(config.operator)
     }
 
-    fn now(&self) -> i64 {
+    pub(crate) fn now(&self) -> i64 {
         self.clock.now()
     }
 
-    fn set(&self, at: i64) {
+    pub(crate) fn set(&self, at: i64) {
         self.clock.set(at);
     }
 
     /// Every reminder row: (kind, step, state, due_at, claimed_at).
-    async fn reminders(&self) -> Vec<ReminderRow> {
+    pub(crate) async fn reminders(&self) -> Vec<ReminderRow> {
         let mut db = SqliteConnection::connect(&self.db_url())
             .await
             .expect("open the database");
@@ -161,7 +164,10 @@ impl Rig {
     /// Waits (a bounded poll of the database) until the reminder rows
     /// satisfy `pred`: the scheduler marks a reminder sent just after the
     /// fake server has it.
-    async fn wait_rows(&self, pred: impl Fn(&[ReminderRow]) -> bool) -> Vec<ReminderRow> {
+    pub(crate) async fn wait_rows(
+        &self,
+        pred: impl Fn(&[ReminderRow]) -> bool,
+    ) -> Vec<ReminderRow> {
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
             let rows = self.reminders().await;
@@ -173,7 +179,7 @@ impl Rig {
         }
     }
 
-    async fn scheduled(&self, kind: &str) -> Vec<ReminderRow> {
+    pub(crate) async fn scheduled(&self, kind: &str) -> Vec<ReminderRow> {
         self.reminders()
             .await
             .into_iter()
@@ -182,7 +188,7 @@ impl Rig {
     }
 
     /// Bot messages so far whose text contains `needle`.
-    fn messages_with(&self, needle: &str) -> Vec<StoredMessage> {
+    pub(crate) fn messages_with(&self, needle: &str) -> Vec<StoredMessage> {
         self.fake()
             .bot_messages(USER)
             .into_iter()
@@ -191,7 +197,7 @@ impl Rig {
     }
 
     /// Waits for the `n`-th bot message containing `needle`.
-    async fn wait_nth(&self, needle: &str, n: usize) -> StoredMessage {
+    pub(crate) async fn wait_nth(&self, needle: &str, n: usize) -> StoredMessage {
         self.fake()
             .wait_until_messages(USER, needle, n, WAIT)
             .await
@@ -200,21 +206,21 @@ impl Rig {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct ReminderRow {
-    kind: String,
-    step: i64,
-    state: String,
-    due_at: i64,
-    claimed_at: Option<i64>,
-    position: i64,
-    anchor: String,
+pub(crate) struct ReminderRow {
+    pub(crate) kind: String,
+    pub(crate) step: i64,
+    pub(crate) state: String,
+    pub(crate) due_at: i64,
+    pub(crate) claimed_at: Option<i64>,
+    pub(crate) position: i64,
+    pub(crate) anchor: String,
 }
 
-const UNFINISHED: &str = "ждёт вас";
+pub(crate) const UNFINISHED: &str = "ждёт вас";
 
 /// Starts the audit over the fake and answers `yes` questions «Да»;
 /// returns the card.
-async fn answer_some(rig: &Rig, yes: usize) -> StoredMessage {
+pub(crate) async fn answer_some(rig: &Rig, yes: usize) -> StoredMessage {
     let fake = rig.fake();
     let mut card = rig.world.start_audit().await;
     for _ in 0..yes {
@@ -226,7 +232,7 @@ async fn answer_some(rig: &Rig, yes: usize) -> StoredMessage {
 }
 
 /// Presses the button labelled `label` on `message`; returns the notice.
-async fn press(fake: &FakeApi, message: &StoredMessage, label: &str) -> Option<String> {
+pub(crate) async fn press(fake: &FakeApi, message: &StoredMessage, label: &str) -> Option<String> {
     let data = message
         .keyboard
         .iter()
@@ -238,7 +244,7 @@ async fn press(fake: &FakeApi, message: &StoredMessage, label: &str) -> Option<S
     fake.wait_callback_answered(&query, WAIT).await.unwrap()
 }
 
-fn labels(message: &StoredMessage) -> Vec<Vec<&str>> {
+pub(crate) fn labels(message: &StoredMessage) -> Vec<Vec<&str>> {
     message
         .keyboard
         .iter()
