@@ -39,14 +39,15 @@ pub struct PlanExportRow {
 }
 
 impl Storage {
-    /// Every answer of every audit, by audit and then answer time.
+    /// Every answer of every audit, by audit and question id (the primary
+    /// key's order: no sort).
     pub fn answer_rows(&self) -> impl Stream<Item = Result<AnswerExportRow>> + '_ {
         sqlx::query(
             "SELECT a.id AS audit_id, a.user_id, u.first_name, u.username, u.language,
                     a.checklist_id, a.checklist_version, a.source, a.status, a.started_at,
                     a.finished_at, r.question_id, r.answer, r.priority, r.note
              FROM answers r JOIN audits a ON a.id = r.audit_id JOIN users u ON u.id = a.user_id
-             ORDER BY a.id, r.answered_at, r.question_id",
+             ORDER BY r.audit_id, r.question_id",
         )
         .fetch(&self.pool)
         .map(|row| {

@@ -31,10 +31,10 @@ pub const MAX_SLEEP_SECS: i64 = 300;
 /// Attempts at sending one reminder through 429s and 5xx.
 const ATTEMPTS: u32 = 5;
 
-/// Sends reminders as they fall due until `stop` completes. It sleeps
-/// until the earliest scheduled reminder (at most [`MAX_SLEEP_SECS`]) and
-/// wakes early when one is planned; inside quiet hours it waits for their
-/// end.
+/// Sends finish notices and reminders until `stop` completes. Notices go at
+/// once; reminders as they fall due. It sleeps until the earliest scheduled
+/// reminder (at most [`MAX_SLEEP_SECS`]) and wakes early when something is
+/// planned; inside quiet hours reminders wait for their end.
 pub async fn run_scheduler<B: Api>(
     bot: B,
     service: Arc<Service>,

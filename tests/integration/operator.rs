@@ -247,7 +247,13 @@ async fn export_writes_every_answer_and_plan_item_without_a_token() {
         ]
     );
     assert_eq!(answers.lines().count(), 1 + 117);
-    let first: Vec<&str> = answers.lines().nth(1).unwrap().split(';').collect();
+    let rows: Vec<Vec<&str>> = answers
+        .lines()
+        .skip(1)
+        .map(|l| l.split(';').collect())
+        .collect();
+    assert_eq!(rows.iter().filter(|r| r[13] == "Нет").count(), 3);
+    let first = rows.iter().find(|r| r[13] == "Нет").expect("the «Нет» row");
     assert_eq!(
         (first[0], first[4], first[6], first[7], first[10], first[13], first[14], first[15]),
         (
