@@ -238,6 +238,40 @@ async fn wait_for_api<B: Api>(bot: &B, stop: &Stop) -> Option<()> {
     }
 }
 
+/// Whether this process is the first to take `update`; a database error
+/// lets it through (handling twice is safer than not at all: a press
+/// carries its revision).
+async fn first_take(update: Update, service: Arc<Service>) -> bool {
+    match service.storage().take_update(i64::from(update.id.0)).await {
+        Ok(first) => {
+            if !first {
+                log::info!("update {} was handled before; skipped", update.id.0);
+            }
+            first
+        }
+        Err(e) => {
+            log::warn!("could not record update {}: {e}", update.id.0);
+            true
+        }
+    }
+}
+
+/// `set-webhook`: tells Telegram to post updates to WEBHOOK_URL with
+/// WEBHOOK_SECRET. Run once per deployment, not by each instance at start,
+/// and never undone on shutdown.
+pub async fn set_webhook(config: Config) -> anyhow::Result<()> {
+    let Some(webhook) = &config.webhook else {
+        anyhow::bail!("set-webhook needs WEBHOOK_URL and WEBHOOK_SECRET");
+    };
+    let bot = bot(&config);
+    bot.set_webhook(webhook.url.clone())
+        .secret_token(webhook.secret.expose().to_string())
+        .await
+        .context("setWebhook")?;
+    log::info!("Telegram now posts updates to {}", webhook.url);
+    Ok(())
+}
+
 /// Set once Ctrl-C or SIGTERM arrives. Listening starts when it is made, so
 /// a signal during start-up is never met by the default action (death).
 #[derive(Clone)]
@@ -313,7 +347,20 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, stop: Stop) -> anyhow:
             async move { stop.requested().await }
         },
     ));
-    let mut dispatcher = Dispatcher::builder(bot, telegram::schema::<Throttle<Bot>>())
+    // Updates a week old are long past Telegram's redelivery.
+    let week_ago = SystemClock.now() - 7 * 24 * 3600;
+    match service.storage().prune_inbox(week_ago).await {
+        Ok(n) if n > 0 => log::info!("forgot {n} updates taken more than a week ago"),
+        Ok(_) => {}
+        Err(e) => log::warn!("could not prune the inbox: {e}"),
+    }
+    // Each update is taken once, by update_id, before anything else: a
+    // webhook retried by Telegram, a poll repeated after a crash or two
+    // instances never handle one twice.
+    let handler = dptree::entry()
+        .filter_async(first_take)
+        .chain(telegram::schema::<Throttle<Bot>>());
+    let mut dispatcher = Dispatcher::builder(bot, handler)
         .dependencies(telegram::dependencies(service.clone(), i18n))
         // Edited messages, channel posts, membership changes: nothing to do.
         // Logged without their content, which may be private.
@@ -333,7 +380,23 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, stop: Stop) -> anyhow:
             }
         }
     });
-    dispatcher.dispatch().await;
+    match &config.webhook {
+        None => dispatcher.dispatch().await,
+        Some(webhook) => {
+            let listener = match telegram::webhook::listener(webhook, service.clone()).await {
+                Ok(listener) => listener,
+                Err(e) => {
+                    scheduler.abort();
+                    service.storage().close().await;
+                    return Err(e);
+                }
+            };
+            let errors = teloxide::error_handlers::LoggingErrorHandler::with_custom_text(
+                "the webhook listener failed",
+            );
+            dispatcher.dispatch_with_listener(listener, errors).await;
+        }
+    }
     if let Err(e) = scheduler.await {
         log::error!("the reminder scheduler failed: {e}");
     }

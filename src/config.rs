@@ -54,6 +54,64 @@ pub struct Config {
     pub schedule: Schedule,
     /// The operator's side: admin chats and the call to action.
     pub operator: Operator,
+    /// Webhook mode instead of long polling, when WEBHOOK_URL is set.
+    pub webhook: Option<Webhook>,
+}
+
+pub const DEFAULT_WEBHOOK_LISTEN: &str = "0.0.0.0:8080";
+
+/// Where Telegram posts updates, and how the bot tells them from forgeries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Webhook {
+    /// The public https URL Telegram posts to; its path is the one served.
+    pub url: url::Url,
+    pub listen: std::net::SocketAddr,
+    pub secret: Secret,
+}
+
+/// The webhook secret. Its `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<hidden>)")
+    }
+}
+
+fn webhook_from(get: &impl Fn(&str) -> Option<String>) -> Result<Option<Webhook>, ConfigError> {
+    let Some(raw_url) = get("WEBHOOK_URL") else {
+        return Ok(None);
+    };
+    let url = url::Url::parse(raw_url.trim())
+        .ok()
+        .filter(|u| u.scheme() == "https" && u.host_str().is_some())
+        .ok_or_else(|| ConfigError::BadWebhookUrl(raw_url.clone()))?;
+    let raw_listen = get("WEBHOOK_LISTEN").unwrap_or_else(|| DEFAULT_WEBHOOK_LISTEN.to_string());
+    let listen = raw_listen
+        .trim()
+        .parse()
+        .map_err(|_| ConfigError::BadWebhookListen(raw_listen.clone()))?;
+    let secret = get("WEBHOOK_SECRET").ok_or(ConfigError::MissingWebhookSecret)?;
+    // Telegram's rule for secret_token: 1-256 of A-Z, a-z, 0-9, _ and -.
+    let valid = secret.len() <= 256
+        && secret
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if !valid {
+        return Err(ConfigError::BadWebhookSecret);
+    }
+    Ok(Some(Webhook {
+        url,
+        listen,
+        secret: Secret(secret),
+    }))
 }
 
 /// A next step offered at the end of an audit: a button with `text` that
@@ -158,6 +216,18 @@ pub enum ConfigError {
     BadApiUrl(String),
     #[error("DEFAULT_LANGUAGE is {0:?}; the bot speaks uk, ru and en")]
     BadLanguage(String),
+    #[error(
+        "WEBHOOK_URL is {0:?}; expected the public https:// address Telegram posts updates to"
+    )]
+    BadWebhookUrl(String),
+    #[error("WEBHOOK_LISTEN is {0:?}; expected an address and port such as 0.0.0.0:8080")]
+    BadWebhookListen(String),
+    #[error(
+        "WEBHOOK_SECRET is not set; webhook mode needs it (1-256 characters of A-Z, a-z, 0-9, _ and -), so that forged requests are refused"
+    )]
+    MissingWebhookSecret,
+    #[error("WEBHOOK_SECRET may hold only 1-256 characters of A-Z, a-z, 0-9, _ and -")]
+    BadWebhookSecret,
     #[error(
         "ADMIN_CHAT_IDS is {0:?}; expected chat ids separated by commas, e.g. 123456789,-1001234567890"
     )]
@@ -292,6 +362,21 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "local hours without messages; empty: none",
     ),
     (
+        "WEBHOOK_URL",
+        "(none: long polling)",
+        "public https URL for Telegram's webhook",
+    ),
+    (
+        "WEBHOOK_LISTEN",
+        DEFAULT_WEBHOOK_LISTEN,
+        "where the bot listens in webhook mode",
+    ),
+    (
+        "WEBHOOK_SECRET",
+        "(required with WEBHOOK_URL)",
+        "the secret token Telegram sends with each update",
+    ),
+    (
         "ADMIN_CHAT_IDS",
         "(none)",
         "chat ids for finish notices and /stats, /export, /links",
@@ -333,7 +418,9 @@ impl Config {
         let default_language = language_from(&get)?;
         let schedule = schedule_from(&lookup)?;
         let operator = operator_from(&get)?;
+        let webhook = webhook_from(&get)?;
         Ok(Self {
+            webhook,
             schedule,
             operator,
             default_language,
@@ -489,6 +576,53 @@ mod tests {
         }
         let half = config(&[("TELOXIDE_TOKEN", TOKEN), ("CTA_TEXT_EN", "Book a call")]);
         assert!(matches!(half, Err(ConfigError::BadCallToAction { .. })));
+    }
+
+    #[test]
+    fn webhook_mode_needs_an_https_url_and_a_secret() {
+        let c = config(&[("TELOXIDE_TOKEN", TOKEN)]).expect("valid");
+        assert_eq!(c.webhook, None);
+        let c = config(&[
+            ("TELOXIDE_TOKEN", TOKEN),
+            ("WEBHOOK_URL", "https://bot.example.com/tg"),
+            ("WEBHOOK_SECRET", "s3cret_-X"),
+        ])
+        .expect("valid");
+        let webhook = c.webhook.expect("webhook mode");
+        assert_eq!(webhook.listen.to_string(), "0.0.0.0:8080");
+        assert_eq!(webhook.url.path(), "/tg");
+        assert!(!format!("{webhook:?}").contains("s3cret"));
+        for (vars, what) in [
+            (
+                vec![("WEBHOOK_URL", "http://bot.example.com/")],
+                "WEBHOOK_URL",
+            ),
+            (
+                vec![("WEBHOOK_URL", "https://bot.example.com/")],
+                "WEBHOOK_SECRET",
+            ),
+            (
+                vec![
+                    ("WEBHOOK_URL", "https://bot.example.com/"),
+                    ("WEBHOOK_SECRET", "no spaces allowed"),
+                ],
+                "WEBHOOK_SECRET",
+            ),
+            (
+                vec![
+                    ("WEBHOOK_URL", "https://bot.example.com/"),
+                    ("WEBHOOK_SECRET", "ok"),
+                    ("WEBHOOK_LISTEN", "8080"),
+                ],
+                "WEBHOOK_LISTEN",
+            ),
+        ] {
+            let mut all = vec![("TELOXIDE_TOKEN", TOKEN)];
+            all.extend(vars);
+            let err = config(&all).expect_err(what);
+            assert!(err.to_string().contains(what), "{err}");
+            assert!(!err.to_string().contains("no spaces allowed"), "{err}");
+        }
     }
 
     #[test]

@@ -17,6 +17,9 @@ struct Cli {
 enum Command {
     /// Run the bot (the default): long polling, reminders, finish notices.
     Run,
+    /// Tell Telegram to post updates to WEBHOOK_URL (with WEBHOOK_SECRET),
+    /// once per deployment; the bot never removes the webhook itself.
+    SetWebhook,
     /// Print the operator's overview and figures (needs no token).
     Stats,
     /// Write every answer and every plan item as CSV files into a folder
@@ -46,6 +49,10 @@ async fn main() -> ExitCode {
     let done = match cli.command.unwrap_or(Command::Run) {
         Command::Run => match Config::from_env() {
             Ok(config) => app::run(config).await,
+            Err(e) => Err(e.into()),
+        },
+        Command::SetWebhook => match Config::from_env() {
+            Ok(config) => app::set_webhook(config).await,
             Err(e) => Err(e.into()),
         },
         Command::Stats => match config::DataConfig::from_env() {

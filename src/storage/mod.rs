@@ -13,6 +13,7 @@ use crate::domain::audit::{Answer, Change, Priority, Response, Status};
 use crate::domain::plan::{PlanEntry, PlanItem, Source};
 
 mod export;
+mod inbox;
 mod reminders;
 pub use export::{AnswerExportRow, PlanExportRow};
 pub use reminders::{Reminder, ReminderSeries, ReminderSettings};

@@ -11,6 +11,7 @@ mod plan;
 pub mod plan_view;
 mod reminders;
 pub mod render;
+pub mod webhook;
 
 pub use reminders::{run_scheduler, settings_view, view as reminder_view};
 

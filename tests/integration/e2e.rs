@@ -1015,3 +1015,152 @@ async fn an_owner_who_stops_is_reminded_twice_across_a_sigkill_and_finishes() {
     assert_eq!(left, 0);
     world.assert_token_not_logged();
 }
+
+/// Posts `body` to the bot's webhook on 127.0.0.1:`port`, with the secret
+/// header if given; returns the HTTP status.
+async fn post_update(port: u16, path: &str, secret: Option<&str>, body: &str) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let mut stream = loop {
+        match tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
+            Ok(stream) => break stream,
+            Err(e) => {
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "the webhook port: {e}"
+                );
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    };
+    let header = secret
+        .map(|s| format!("X-Telegram-Bot-Api-Secret-Token: {s}\r\n"))
+        .unwrap_or_default();
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n{header}Connection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP answer: {answer}"))
+}
+
+fn command_update(update_id: u32, text: &str) -> String {
+    serde_json::json!({
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": 1_764_590_000,
+            "chat": {"id": USER, "type": "private", "first_name": "Анна"},
+            "from": {"id": USER, "is_bot": false, "first_name": "Анна", "language_code": "ru"},
+            "text": text,
+            "entities": [{"type": "bot_command", "offset": 0, "length": text.len()}]
+        }
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn webhook_mode_refuses_forgeries_handles_a_repeat_once_and_keeps_the_webhook() {
+    let mut world = World::new("webhook").await;
+    let fake = world.fake.clone();
+    fake.add_user(FakeUser::new(USER, "Анна").language(Some("ru")));
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    const SECRET_TOKEN: &str = "hook_secret-42";
+    let env = move |cmd: &mut std::process::Command| {
+        cmd.env("WEBHOOK_URL", "https://bot.example.com/tg")
+            .env("WEBHOOK_LISTEN", format!("127.0.0.1:{port}"))
+            .env("WEBHOOK_SECRET", SECRET_TOKEN);
+    };
+    let mut bot = world.spawn_with(env);
+
+    // Forged: no secret, a wrong one. Refused, and never handled.
+    let forged = command_update(900, "/help");
+    assert_eq!(post_update(port, "/tg", None, &forged).await, 401);
+    assert_eq!(post_update(port, "/tg", Some("guess"), &forged).await, 401);
+    assert_eq!(
+        post_update(port, "/tg", Some(SECRET_TOKEN), "not json").await,
+        400
+    );
+
+    // The real one, delivered twice: answered 200 both times, handled once.
+    let start = command_update(901, "/start");
+    for _ in 0..2 {
+        assert_eq!(
+            post_update(port, "/tg", Some(SECRET_TOKEN), &start).await,
+            200
+        );
+    }
+    let progress = command_update(902, "/progress");
+    assert_eq!(
+        post_update(port, "/tg", Some(SECRET_TOKEN), &progress).await,
+        200
+    );
+    // One chat's updates are handled in order: the /progress answer comes
+    // after whatever the two /start posts produced.
+    fake.wait_for(
+        |requests| {
+            requests
+                .iter()
+                .filter(|r| r.is("sendMessage") && r.i64_param("chat_id") == Some(USER))
+                .count()
+                >= 2
+        },
+        WAIT,
+    )
+    .await
+    .unwrap();
+    bot.stop_cleanly().await;
+    let sent: Vec<String> = fake
+        .bot_messages(USER)
+        .into_iter()
+        .map(|m| m.plain_text)
+        .collect();
+    assert_eq!(
+        sent.len(),
+        2,
+        "one greeting, one /progress answer: {sent:#?}"
+    );
+    assert!(sent[0].contains("Здравствуйте"), "{sent:#?}");
+    assert!(
+        !sent.iter().any(|t| t.contains("Как проходит аудит")),
+        "the forged /help: {sent:#?}"
+    );
+    for method in ["getUpdates", "deleteWebhook", "setWebhook"] {
+        assert!(fake.requests_for(method).is_empty(), "{method} was called");
+    }
+    world.assert_token_not_logged();
+    assert!(
+        !world.logs().contains(SECRET_TOKEN),
+        "the secret was logged"
+    );
+
+    // `set-webhook` is the one place the webhook is set.
+    let out = std::process::Command::new(BIN)
+        .arg("set-webhook")
+        .env("TELOXIDE_TOKEN", token())
+        .env("TELOXIDE_API_URL", fake.url())
+        .env("WEBHOOK_URL", "https://bot.example.com/tg")
+        .env("WEBHOOK_SECRET", SECRET_TOKEN)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let set = fake.requests_for("setWebhook");
+    assert_eq!(set.len(), 1);
+    assert_eq!(set[0].str_param("url"), Some("https://bot.example.com/tg"));
+    assert_eq!(set[0].str_param("secret_token"), Some(SECRET_TOKEN));
+}
