@@ -1236,7 +1236,7 @@ mod tests {
         let pool = raw(&db).await;
         let tables: Vec<String> = sqlx::query_scalar(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN \
-             ('users', 'audits', 'answers', 'plan_items', 'pending_inputs', 'reminders') ORDER BY name",
+             ('users', 'audits', 'answers', 'plan_items', 'pending_inputs', 'reminders', 'inbox') ORDER BY name",
         )
         .fetch_all(&pool)
         .await
@@ -1246,6 +1246,7 @@ mod tests {
             [
                 "answers",
                 "audits",
+                "inbox",
                 "pending_inputs",
                 "plan_items",
                 "reminders",
@@ -1265,7 +1266,8 @@ mod tests {
                 (20261201000003, true),
                 (20261201000004, true),
                 (20261201000005, true),
-                (20261201000006, true)
+                (20261201000006, true),
+                (20261201000007, true)
             ]
         );
         storage.close().await;
@@ -1286,7 +1288,7 @@ mod tests {
             .fetch_one(&raw(&db).await)
             .await
             .unwrap();
-        assert_eq!(migrations, 6);
+        assert_eq!(migrations, 7);
     }
 
     #[tokio::test]
@@ -1385,6 +1387,7 @@ mod tests {
                 20261201000004,
                 20261201000005,
                 20261201000006,
+                20261201000007,
                 future_version
             ]
         );

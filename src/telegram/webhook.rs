@@ -42,7 +42,7 @@ fn same_secret(given: &[u8], expected: &[u8]) -> bool {
 
 async fn posted(State(inbound): State<Inbound>, headers: HeaderMap, body: String) -> StatusCode {
     let given = headers
-        .get("x-telegram-bot-api-secret-token")
+        .get("X-Telegram-Bot-Api-Secret-Token")
         .map(|v| v.as_bytes())
         .unwrap_or_default();
     if !same_secret(given, inbound.secret.as_bytes()) {
