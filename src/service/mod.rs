@@ -763,16 +763,23 @@ impl Service {
         done: bool,
     ) -> Result<PlanEntry> {
         self.check_owner(user_id, audit_id).await?;
+        self.update_item_and_reminders(user_id, audit_id, position, PlanUpdate::Done(done))
+            .await
+    }
+
+    /// Changes an item outside the plan walk (whatever the bot waits for
+    /// stays) and plans its deadline reminders as it now is.
+    async fn update_item_and_reminders(
+        &self,
+        user_id: i64,
+        audit_id: i64,
+        position: u32,
+        update: PlanUpdate,
+    ) -> Result<PlanEntry> {
         let pending = self.storage.pending(user_id).await?;
         let entry = self
             .storage
-            .update_plan_item(
-                audit_id,
-                position,
-                &PlanUpdate::Done(done),
-                pending.as_ref(),
-                user_id,
-            )
+            .update_plan_item(audit_id, position, &update, pending.as_ref(), user_id)
             .await?
             .ok_or(ServiceError::NoAudit)?;
         self.plan_deadline_reminders(user_id, audit_id, &entry)

@@ -279,21 +279,9 @@ impl Service {
                 let moved = from
                     .checked_add_days(Days::new(POSTPONE_DAYS))
                     .ok_or(ServiceError::Stale)?;
-                let pending = self.storage.pending(user_id).await?;
-                let entry = self
-                    .storage
-                    .update_plan_item(
-                        audit_id,
-                        position,
-                        &PlanUpdate::Deadline(Some(moved)),
-                        pending.as_ref(),
-                        user_id,
-                    )
-                    .await?
-                    .ok_or(ServiceError::NoAudit)?;
-                self.plan_deadline_reminders(user_id, audit_id, &entry)
-                    .await?;
-                Ok(entry)
+                let update = PlanUpdate::Deadline(Some(moved));
+                self.update_item_and_reminders(user_id, audit_id, position, update)
+                    .await
             }
             ReminderPress::Stuck => {
                 if entry.item.done {

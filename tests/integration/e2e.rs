@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use crate::bot_process::*;
 use crate::fake_api::{Attachment, FakeApi, FakeUser, FaultKind, StoredMessage};
+use crate::reminders::press as press_label;
 
 // ---------------------------------------------------------------------------
 // Tests
@@ -501,19 +502,6 @@ async fn the_menu_and_the_profile_are_set_in_every_language() {
 /// A day as the bot writes it.
 fn day(date: chrono::NaiveDate) -> String {
     date.format("%d.%m.%Y").to_string()
-}
-
-/// Presses the button labelled `label` on `message`; returns the notice.
-async fn press_label(fake: &FakeApi, message: &StoredMessage, label: &str) -> Option<String> {
-    let data = message
-        .keyboard
-        .iter()
-        .flatten()
-        .find(|(l, _)| l == label)
-        .map(|(_, data)| data.clone())
-        .unwrap_or_else(|| panic!("no «{label}» on {:?}", message.keyboard));
-    let (_, query) = fake.push_callback(USER, USER, message.message_id, &data);
-    fake.wait_callback_answered(&query, WAIT).await.unwrap()
 }
 
 /// Waits for the CSV report the bot sends after message `after` (it comes
