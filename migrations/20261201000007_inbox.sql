@@ -6,7 +6,8 @@
 -- process stops is handled at the next start.
 CREATE TABLE inbox (
     update_id   INTEGER PRIMARY KEY,
-    -- The update as Telegram posted it (webhook mode); NULL when polled.
+    -- The update as Telegram posted it (webhook mode) until it is taken;
+    -- NULL when polled, and once taken (what users write is not kept).
     body        TEXT,
     received_at INTEGER NOT NULL,
     taken_at    INTEGER

@@ -20,12 +20,13 @@ impl Storage {
     }
 
     /// Takes an update for handling: `true` for the first taker only, be
-    /// it recorded by the webhook or met first here (long polling).
+    /// it recorded by the webhook or met first here (long polling). The
+    /// update's text is not kept once it is taken: only its id.
     pub async fn take_update(&self, update_id: i64) -> Result<bool> {
         let t = now();
         let done = sqlx::query(
             "INSERT INTO inbox (update_id, received_at, taken_at) VALUES (?1, ?2, ?2)
-             ON CONFLICT (update_id) DO UPDATE SET taken_at = excluded.taken_at
+             ON CONFLICT (update_id) DO UPDATE SET taken_at = excluded.taken_at, body = NULL
              WHERE inbox.taken_at IS NULL",
         )
         .bind(update_id)
@@ -76,6 +77,11 @@ mod tests {
         );
         assert!(storage.take_update(7).await.expect("take"));
         assert!(!storage.take_update(7).await.expect("take again"));
+        let body: Option<String> = sqlx::query_scalar("SELECT body FROM inbox WHERE update_id = 7")
+            .fetch_one(&storage.pool)
+            .await
+            .expect("the row");
+        assert_eq!(body, None, "what the user wrote is not kept");
         assert!(storage.untaken_updates().await.expect("untaken").is_empty());
         // Polled: met first at take.
         assert!(storage.take_update(8).await.expect("take polled"));
