@@ -1152,3 +1152,61 @@ async fn webhook_mode_refuses_forgeries_handles_a_repeat_once_and_keeps_the_webh
     assert_eq!(set[0].str_param("url"), Some("https://bot.example.com/tg"));
     assert_eq!(set[0].str_param("secret_token"), Some(SECRET_TOKEN));
 }
+
+#[tokio::test]
+async fn an_update_recorded_before_a_crash_is_handled_at_the_next_start() {
+    let mut world = World::new("webhook-inbox").await;
+    let fake = world.fake.clone();
+    fake.add_user(FakeUser::new(USER, "Анна").language(Some("ru")));
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let env = move |cmd: &mut std::process::Command| {
+        cmd.env("WEBHOOK_URL", "https://bot.example.com/tg")
+            .env("WEBHOOK_LISTEN", format!("127.0.0.1:{port}"))
+            .env("WEBHOOK_SECRET", "hook_secret-42");
+    };
+    // A first run migrates the database; then the state a process leaves
+    // when it dies after answering 200 and before handling: the update in
+    // the inbox, not taken.
+    let mut bot = world.spawn_with(env);
+    assert_eq!(
+        post_update(
+            port,
+            "/tg",
+            Some("hook_secret-42"),
+            &command_update(1, "/help")
+        )
+        .await,
+        200
+    );
+    fake.wait_for_bot_message(USER, |m| m.plain_text.contains("Как проходит аудит"), WAIT)
+        .await
+        .unwrap();
+    bot.sigkill();
+    let mut db = <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!(
+        "sqlite://{}",
+        world.db_path().display()
+    ))
+    .await
+    .unwrap();
+    sqlx::query("INSERT INTO inbox (update_id, body, received_at) VALUES (2, ?1, 0)")
+        .bind(command_update(2, "/start"))
+        .execute(&mut db)
+        .await
+        .unwrap();
+    drop(db);
+
+    let mut bot = world.spawn_with(env);
+    fake.wait_for_bot_message(USER, |m| m.plain_text.contains("Здравствуйте"), WAIT)
+        .await
+        .unwrap();
+    bot.stop_cleanly().await;
+    let greetings = fake
+        .bot_messages(USER)
+        .into_iter()
+        .filter(|m| m.plain_text.contains("Здравствуйте"))
+        .count();
+    assert_eq!(greetings, 1);
+}
