@@ -408,28 +408,18 @@ mod tests {
             .plan_reminders(&series(audit, "1", &due))
             .await
             .expect("plan");
-        let (a, b) = tokio::join!(
-            async {
-                let mut all = Vec::new();
-                loop {
-                    let got = storage.claim_due(1_000, 3).await.expect("claim a");
-                    if got.is_empty() {
-                        return all;
-                    }
-                    all.extend(got);
+        /// Claims three at a time until nothing is left.
+        async fn drain(storage: &Storage) -> Vec<Reminder> {
+            let mut all = Vec::new();
+            loop {
+                let got = storage.claim_due(1_000, 3).await.expect("claim");
+                if got.is_empty() {
+                    return all;
                 }
-            },
-            async {
-                let mut all = Vec::new();
-                loop {
-                    let got = second.claim_due(1_000, 3).await.expect("claim b");
-                    if got.is_empty() {
-                        return all;
-                    }
-                    all.extend(got);
-                }
+                all.extend(got);
             }
-        );
+        }
+        let (a, b) = tokio::join!(drain(&storage), drain(&second));
         let mut ids: Vec<i64> = a.iter().chain(&b).map(|r| r.id).collect();
         ids.sort_unstable();
         let before = ids.len();
