@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use ::csv::{QuoteStyle, Terminator, WriterBuilder};
 
 use super::csv::{as_text, CSV_DELIMITER};
-use super::ExportError;
+use super::{ExportError, ExportLabels};
 use crate::i18n::Locale;
 
 /// Under Telegram's 50 MB for a document, with room for the multipart
@@ -30,14 +30,8 @@ pub struct BulkLabels {
     pub status_in_progress: String,
     pub status_finished: String,
     pub status_abandoned: String,
-    pub answer_yes: String,
-    pub answer_no: String,
-    pub answer_na: String,
-    pub priority_low: String,
-    pub priority_medium: String,
-    pub priority_high: String,
-    pub done_yes: String,
-    pub done_no: String,
+    /// Answers, priorities and done as the report files write them.
+    pub report: ExportLabels,
 }
 
 impl BulkLabels {
@@ -80,14 +74,7 @@ impl BulkLabels {
             status_in_progress: t("export-status-in-progress"),
             status_finished: t("export-status-finished"),
             status_abandoned: t("export-status-abandoned"),
-            answer_yes: t("answer-yes"),
-            answer_no: t("answer-no"),
-            answer_na: t("answer-na"),
-            priority_low: t("priority-low"),
-            priority_medium: t("priority-medium"),
-            priority_high: t("priority-high"),
-            done_yes: t("report-file-done-yes"),
-            done_no: t("report-file-done-no"),
+            report: ExportLabels::new(i18n),
         }
     }
 }

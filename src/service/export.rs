@@ -69,14 +69,14 @@ impl Service {
                 None => String::new(),
             };
             let answer = match row.answer.as_str() {
-                "yes" => &labels.answer_yes,
-                "no" => &labels.answer_no,
-                _ => &labels.answer_na,
+                "yes" => &labels.report.answer_yes,
+                "no" => &labels.report.answer_no,
+                _ => &labels.report.answer_na,
             };
             let priority = match row.priority.as_deref() {
-                Some("low") => labels.priority_low.as_str(),
-                Some("medium") => &labels.priority_medium,
-                Some("high") => &labels.priority_high,
+                Some("low") => labels.report.priority_low.as_str(),
+                Some("medium") => &labels.report.priority_medium,
+                Some("high") => &labels.report.priority_high,
                 _ => "",
             };
             let status = match row.status.as_str() {
@@ -113,9 +113,9 @@ impl Service {
         let mut rows = std::pin::pin!(self.storage.plan_rows());
         while let Some(row) = rows.try_next().await? {
             let priority = match row.priority.as_str() {
-                "low" => &labels.priority_low,
-                "medium" => &labels.priority_medium,
-                _ => &labels.priority_high,
+                "low" => &labels.report.priority_low,
+                "medium" => &labels.report.priority_medium,
+                _ => &labels.report.priority_high,
             };
             let deadline = row
                 .deadline
@@ -131,9 +131,9 @@ impl Service {
                 row.owner.as_deref().unwrap_or_default(),
                 &deadline,
                 if row.done {
-                    &labels.done_yes
+                    &labels.report.done_yes
                 } else {
-                    &labels.done_no
+                    &labels.report.done_no
                 },
             ])?;
         }
