@@ -40,9 +40,9 @@ pub async fn prepare(
             languages.join(", ")
         );
     }
-    let storage = Storage::connect(&config.database_url)
+    let storage = Storage::connect(config.database_url.as_str())
         .await
-        .with_context(|| format!("opening the database {}", config.database_url))?;
+        .with_context(|| format!("opening the database {}", config.database_url.redacted()))?;
     for (status, count) in storage
         .audit_counts()
         .await
@@ -78,10 +78,10 @@ async fn offline_service(data: &DataConfig) -> anyhow::Result<Service> {
     let dir = &data.checklists_dir;
     let checklists = checklist::load_dir(dir)
         .with_context(|| format!("loading checklists from {}", dir.display()))?;
-    let url = &data.database_url;
+    let url = data.database_url.as_str();
     let storage = Storage::connect(url)
         .await
-        .with_context(|| format!("opening the database {url}"))?;
+        .with_context(|| format!("opening the database {}", data.database_url.redacted()))?;
     Ok(Service::new(storage, checklists))
 }
 

@@ -44,7 +44,7 @@ impl fmt::Debug for Token {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub token: Token,
-    pub database_url: String,
+    pub database_url: DatabaseUrl,
     pub checklists_dir: PathBuf,
     /// Another Bot API server (a local one, or a fake one in tests).
     pub api_url: Option<url::Url>,
@@ -214,6 +214,10 @@ pub enum ConfigError {
     MalformedToken,
     #[error("TELOXIDE_API_URL is not a valid URL: {0}")]
     BadApiUrl(String),
+    #[error(
+        "DATABASE_URL is {0:?}; expected sqlite://<file> (e.g. sqlite://churn-audit.db) or postgres://<user>:<password>@<host>/<database>"
+    )]
+    BadDatabaseUrl(String),
     #[error("DEFAULT_LANGUAGE is {0:?}; the bot speaks uk, ru and en")]
     BadLanguage(String),
     #[error(
@@ -290,7 +294,7 @@ fn schedule_from(lookup: &impl Fn(&str) -> Option<String>) -> Result<Schedule, C
 /// `stats` and `export` commands need (no token).
 #[derive(Debug, Clone)]
 pub struct DataConfig {
-    pub database_url: String,
+    pub database_url: DatabaseUrl,
     pub checklists_dir: PathBuf,
     pub default_language: Lang,
 }
@@ -303,12 +307,53 @@ impl DataConfig {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |key: &str| lookup(key).filter(|v| !v.trim().is_empty());
         Ok(Self {
-            database_url: get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string()),
+            database_url: database_url_from(&get)?,
             checklists_dir: PathBuf::from(
                 get("CHECKLISTS_DIR").unwrap_or_else(|| DEFAULT_CHECKLISTS_DIR.to_string()),
             ),
             default_language: language_from(&get)?,
         })
+    }
+}
+
+/// DATABASE_URL: an SQLite file or a PostgreSQL database. Its password
+/// never shows: not in `Debug`, not in an error.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The URL as it may be logged.
+    pub fn redacted(&self) -> String {
+        crate::storage::redacted_url(&self.0)
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.redacted())
+    }
+}
+
+fn database_url_from(get: &impl Fn(&str) -> Option<String>) -> Result<DatabaseUrl, ConfigError> {
+    let Some(raw) = get("DATABASE_URL") else {
+        return Ok(DatabaseUrl(DEFAULT_DATABASE_URL.to_string()));
+    };
+    let url = raw.trim();
+    let postgres = ["postgres://", "postgresql://"]
+        .iter()
+        .any(|scheme| url.starts_with(scheme));
+    if (url.starts_with("sqlite:") && url.len() > "sqlite:".len())
+        || (postgres && url::Url::parse(url).is_ok())
+    {
+        Ok(DatabaseUrl(url.to_string()))
+    } else {
+        Err(ConfigError::BadDatabaseUrl(crate::storage::redacted_url(
+            url,
+        )))
     }
 }
 
@@ -327,7 +372,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "(required to run)",
         "the bot token from @BotFather",
     ),
-    ("DATABASE_URL", DEFAULT_DATABASE_URL, "the SQLite database"),
+    (
+        "DATABASE_URL",
+        DEFAULT_DATABASE_URL,
+        "sqlite://<file> or postgres://<user>:<password>@<host>/<database>",
+    ),
     (
         "CHECKLISTS_DIR",
         DEFAULT_CHECKLISTS_DIR,
@@ -425,7 +474,7 @@ impl Config {
             operator,
             default_language,
             token,
-            database_url: get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string()),
+            database_url: database_url_from(&get)?,
             checklists_dir: PathBuf::from(
                 get("CHECKLISTS_DIR").unwrap_or_else(|| DEFAULT_CHECKLISTS_DIR.to_string()),
             ),
@@ -452,7 +501,7 @@ mod tests {
     #[test]
     fn defaults_apply_when_only_the_token_is_set() {
         let c = config(&[("TELOXIDE_TOKEN", TOKEN)]).expect("valid");
-        assert_eq!(c.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(c.database_url.as_str(), DEFAULT_DATABASE_URL);
         assert_eq!(c.checklists_dir, PathBuf::from("questions"));
         assert_eq!(c.api_url, None);
         assert_eq!(c.default_language, Lang::En);
@@ -626,6 +675,39 @@ mod tests {
     }
 
     #[test]
+    fn a_database_url_is_sqlite_or_postgres_and_its_password_never_shows() {
+        for ok in [
+            "sqlite://churn.db",
+            "sqlite:///var/lib/bot/audit.db",
+            "postgres://bot:s3cret@127.0.0.1/churn",
+            "postgresql://bot@db.internal:5432/churn?sslmode=require",
+        ] {
+            let c = config(&[("TELOXIDE_TOKEN", TOKEN), ("DATABASE_URL", ok)]).expect(ok);
+            assert_eq!(c.database_url.as_str(), ok);
+        }
+        let c = config(&[
+            ("TELOXIDE_TOKEN", TOKEN),
+            ("DATABASE_URL", "postgres://bot:s3cret@127.0.0.1/churn"),
+        ])
+        .expect("valid");
+        assert!(!format!("{c:?}").contains("s3cret"), "{c:?}");
+        for bad in [
+            "churn.db",
+            "mysql://x@y/z",
+            "sqlite:",
+            "postgres://bot:s3cret@[::1/churn",
+        ] {
+            let err = config(&[("TELOXIDE_TOKEN", TOKEN), ("DATABASE_URL", bad)]).expect_err(bad);
+            assert!(
+                matches!(err, ConfigError::BadDatabaseUrl(_)),
+                "{bad}: {err}"
+            );
+            assert!(err.to_string().starts_with("DATABASE_URL"), "{err}");
+            assert!(!err.to_string().contains("s3cret"), "{err}");
+        }
+    }
+
+    #[test]
     fn the_token_never_shows_in_debug_output() {
         let c = config(&[("TELOXIDE_TOKEN", TOKEN)]).expect("valid");
         assert!(!format!("{c:?}").contains("AAHdq"));
@@ -642,7 +724,7 @@ mod tests {
         ])
         .expect("valid");
         assert_eq!(c.default_language, Lang::Uk);
-        assert_eq!(c.database_url, "sqlite:///tmp/x.db");
+        assert_eq!(c.database_url.as_str(), "sqlite:///tmp/x.db");
         assert_eq!(c.checklists_dir, PathBuf::from("/srv/lists"));
         assert_eq!(c.api_url.map(|u| u.port()), Some(Some(8081)));
         assert!(matches!(

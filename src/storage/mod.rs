@@ -1,20 +1,31 @@
 //! Every SQL statement of the bot. Rows become domain types here and nowhere
 //! else; the database is the single source of truth for an audit.
+//!
+//! Two backends behind one API: SQLite (`sqlite://…`, the default) and
+//! PostgreSQL (`postgres://…`). The statements are written once, in `sql/`,
+//! and compiled for each backend (see `sql/prelude.rs`); `sqlite.rs` and
+//! `postgres.rs` hold what differs. [`Storage`] picks one by the URL and
+//! hands every call to it.
 
 use std::collections::HashMap;
-use std::str::FromStr;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use chrono::NaiveDate;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqliteConnection, SqlitePool};
+use futures_util::stream::BoxStream;
 
-use crate::domain::audit::{Answer, Change, Priority, Response, Status};
+#[cfg(test)]
+use crate::domain::audit::{Answer, Priority};
+use crate::domain::audit::{Change, Response, Status};
 use crate::domain::plan::{PlanEntry, PlanItem, Source};
+use crate::domain::schedule::Kind;
 
 mod export;
 mod inbox;
+mod postgres;
 mod reminders;
+mod sqlite;
+#[cfg(test)]
+pub(crate) mod testdb;
 pub use export::{AnswerExportRow, PlanExportRow};
 pub use reminders::{Reminder, ReminderSeries, ReminderSettings};
 
@@ -28,6 +39,8 @@ pub enum StorageError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("unexpected value in the database: {0}")]
     Corrupt(String),
+    #[error("DATABASE_URL must start with sqlite: or postgres://")]
+    Url,
 }
 
 pub type Result<T> = std::result::Result<T, StorageError>;
@@ -157,9 +170,224 @@ pub enum PlanUpdate {
     Blocker(Option<String>),
 }
 
+/// The bot's database, SQLite or PostgreSQL.
 #[derive(Clone)]
 pub struct Storage {
-    pool: SqlitePool,
+    backend: Backend,
+}
+
+#[derive(Clone)]
+enum Backend {
+    Sqlite(sqlite::Store),
+    Postgres(postgres::Store),
+}
+
+/// Which backend a `DATABASE_URL` names; `None` for neither.
+pub fn backend_name(url: &str) -> Option<&'static str> {
+    if url.starts_with("sqlite:") {
+        Some("SQLite")
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Some("PostgreSQL")
+    } else {
+        None
+    }
+}
+
+/// A `DATABASE_URL` as it may be logged: a password in it is replaced by
+/// `***`.
+pub fn redacted_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            // Setting a password fails only for URLs that cannot have one.
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        Ok(_) => url.to_string(),
+        // Not a URL at all: whatever stands between `scheme://user:` and the
+        // last `@` is taken for a password.
+        Err(_) => {
+            let Some(start) = url.find("://").map(|i| i + 3) else {
+                return url.to_string();
+            };
+            let Some(at) = url[start..].rfind('@').map(|i| start + i) else {
+                return url.to_string();
+            };
+            match url[start..at].find(':').map(|i| start + i + 1) {
+                Some(colon) => format!("{}***{}", &url[..colon], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+    }
+}
+
+impl Storage {
+    /// Opens the database `url` names (an SQLite file, created if missing,
+    /// or a PostgreSQL database) and applies the migrations. A database
+    /// migrated by a newer version of the bot is refused.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let backend = match backend_name(url) {
+            Some("SQLite") => Backend::Sqlite(sqlite::Store::connect(url).await?),
+            Some(_) => Backend::Postgres(postgres::Store::connect(url).await?),
+            None => return Err(StorageError::Url),
+        };
+        Ok(Self { backend })
+    }
+
+    /// The SQLite pool, for the tests of SQLite's own settings.
+    #[cfg(test)]
+    pub(crate) fn sqlite_pool(&self) -> Option<&sqlx::SqlitePool> {
+        match &self.backend {
+            Backend::Sqlite(s) => Some(s.pool()),
+            Backend::Postgres(_) => None,
+        }
+    }
+
+    pub async fn close(&self) {
+        match &self.backend {
+            Backend::Sqlite(s) => s.close().await,
+            Backend::Postgres(s) => s.close().await,
+        }
+    }
+
+    /// Every answer of every audit, by audit and question id.
+    pub fn answer_rows(&self) -> BoxStream<'_, Result<AnswerExportRow>> {
+        match &self.backend {
+            Backend::Sqlite(s) => s.answer_rows(),
+            Backend::Postgres(s) => s.answer_rows(),
+        }
+    }
+
+    /// Every plan item of every audit, in order.
+    pub fn plan_rows(&self) -> BoxStream<'_, Result<PlanExportRow>> {
+        match &self.backend {
+            Backend::Sqlite(s) => s.plan_rows(),
+            Backend::Postgres(s) => s.plan_rows(),
+        }
+    }
+}
+
+/// Public methods that hand the call to the backend; each is documented
+/// where its SQL is, in `sql/`.
+macro_rules! delegate {
+    ($( pub async fn $name:ident(&self $(, $arg:ident: $ty:ty)* $(,)?) -> $ret:ty; )*) => {
+        impl Storage {
+            $(
+                pub async fn $name(&self $(, $arg: $ty)*) -> $ret {
+                    match &self.backend {
+                        Backend::Sqlite(s) => s.$name($($arg),*).await,
+                        Backend::Postgres(s) => s.$name($($arg),*).await,
+                    }
+                }
+            )*
+        }
+    };
+}
+
+delegate! {
+    pub async fn upsert_user(&self, user: &UserInfo, language: &str) -> Result<String>;
+    pub async fn language(&self, user_id: i64) -> Result<Option<String>>;
+    pub async fn set_language(&self, user_id: i64, language: &str) -> Result<()>;
+    pub async fn create_audit(
+        &self,
+        user_id: i64,
+        chat_id: i64,
+        checklist_id: &str,
+        checklist_version: u32,
+        first_question_id: &str,
+        source: Option<&str>,
+    ) -> Result<AuditRecord>;
+    pub async fn audit(&self, id: i64) -> Result<Option<AuditRecord>>;
+    pub async fn open_audit(&self, user_id: i64) -> Result<Option<AuditRecord>>;
+    pub async fn latest_audit(&self, user_id: i64) -> Result<Option<AuditRecord>>;
+    pub async fn previous_finished(
+        &self,
+        user_id: i64,
+        checklist_id: &str,
+        before: i64,
+    ) -> Result<Option<AuditRecord>>;
+    pub async fn latest_finished(&self, user_id: i64) -> Result<Option<AuditRecord>>;
+    pub async fn user_audits(&self, user_id: i64, limit: i64) -> Result<Vec<AuditRecord>>;
+    pub async fn responses(&self, audit_id: i64) -> Result<Vec<(String, Response)>>;
+    pub async fn set_note(
+        &self,
+        audit_id: i64,
+        question_id: &str,
+        note: Option<&str>,
+    ) -> Result<bool>;
+    pub async fn notes(&self, audit_id: i64) -> Result<HashMap<String, String>>;
+    pub async fn take_pending_note(
+        &self,
+        user_id: i64,
+        audit_id: i64,
+        question_id: &str,
+        note: Option<&str>,
+    ) -> Result<bool>;
+    pub async fn save(
+        &self,
+        audit_id: i64,
+        expected_revision: i64,
+        change: &Change,
+        position: Position<'_>,
+    ) -> Result<i64>;
+    pub async fn save_with_reminders(
+        &self,
+        audit_id: i64,
+        expected_revision: i64,
+        change: &Change,
+        position: Position<'_>,
+        reminders: &[ReminderSeries],
+        notify: &[i64],
+    ) -> Result<i64>;
+    pub async fn rebase(
+        &self,
+        audit_id: i64,
+        expected_revision: i64,
+        current_question_id: &str,
+        checklist_version: u32,
+    ) -> Result<Option<i64>>;
+    pub async fn set_card(&self, audit_id: i64, card: Card) -> Result<Option<Card>>;
+    pub async fn delete_user_data(&self, user_id: i64) -> Result<(u64, u64)>;
+    pub async fn plan(&self, audit_id: i64) -> Result<Vec<PlanEntry>>;
+    pub async fn add_plan_items(
+        &self,
+        audit_id: i64,
+        items: &[(Source, PlanItem)],
+    ) -> Result<Vec<PlanEntry>>;
+    pub async fn update_plan_item(
+        &self,
+        audit_id: i64,
+        position: u32,
+        update: &PlanUpdate,
+        next: Option<&Pending>,
+        user_id: i64,
+    ) -> Result<Option<PlanEntry>>;
+    pub async fn pending(&self, user_id: i64) -> Result<Option<Pending>>;
+    pub async fn set_pending(&self, pending: &Pending) -> Result<()>;
+    pub async fn clear_pending(&self, user_id: i64) -> Result<Option<Pending>>;
+    pub async fn all_audits(&self) -> Result<Vec<AuditRecord>>;
+    pub async fn audits_with_users(&self) -> Result<Vec<(AuditRecord, UserInfo)>>;
+    pub async fn audit_counts(&self) -> Result<Vec<(Status, i64)>>;
+    pub async fn plan_reminders(&self, series: &ReminderSeries) -> Result<()>;
+    pub async fn claim_due(&self, now: i64, limit: u32) -> Result<Vec<Reminder>>;
+    pub async fn next_due(&self) -> Result<Option<i64>>;
+    pub async fn mark_sent(&self, id: i64, at: i64) -> Result<()>;
+    pub async fn mark_cancelled(&self, id: i64) -> Result<()>;
+    pub async fn cancel_reminders(&self, user_id: i64, kind: Option<Kind>) -> Result<u64>;
+    pub async fn user_info(&self, user_id: i64) -> Result<Option<UserInfo>>;
+    pub async fn claim_notices(&self, now: i64, limit: u32) -> Result<Vec<(i64, i64, i64)>>;
+    pub async fn finish_notice(&self, id: i64, sent: bool, now: i64) -> Result<()>;
+    pub async fn has_newer_audit(&self, audit_id: i64) -> Result<bool>;
+    pub async fn reminder_settings(&self, user_id: i64) -> Result<ReminderSettings>;
+    pub async fn set_reminder_setting(
+        &self,
+        user_id: i64,
+        kind: Kind,
+        on: bool,
+    ) -> Result<ReminderSettings>;
+    pub async fn record_update(&self, update_id: i64, body: &str) -> Result<bool>;
+    pub async fn take_update(&self, update_id: i64) -> Result<bool>;
+    pub async fn untaken_updates(&self) -> Result<Vec<(i64, String)>>;
+    pub async fn prune_inbox(&self, before: i64) -> Result<u64>;
 }
 
 pub(crate) fn now() -> i64 {
@@ -169,794 +397,7 @@ pub(crate) fn now() -> i64 {
         .unwrap_or_default()
 }
 
-const AUDIT_COLUMNS: &str = "id, user_id, chat_id, checklist_id, checklist_version, status, \
-     current_question_id, revision, card_chat_id, card_message_id, started_at, updated_at, finished_at, \
-     source";
-
-const PLAN_COLUMNS: &str =
-    "position, source_kind, source_ref, zone, priority, solution, solution_own, owner, deadline, done, \
-     blocker";
-
-const PENDING_COLUMNS: &str =
-    "user_id, audit_id, kind, target, walk, prompt_chat_id, prompt_message_id";
-
-impl Storage {
-    /// Opens (creating if missing) the database and applies migrations.
-    pub async fn connect(url: &str) -> Result<Self> {
-        let options = SqliteConnectOptions::from_str(url)?;
-        create_private_file(options.get_filename())?;
-        let options = options
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // FULL: a committed answer survives a power cut, not only a crash.
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options)
-            .await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Self { pool })
-    }
-
-    pub async fn close(&self) {
-        self.pool.close().await;
-    }
-
-    /// Records the user's name and username; a user met for the first time
-    /// (or whose language was never set) gets `language`. Returns the
-    /// language stored.
-    pub async fn upsert_user(&self, user: &UserInfo, language: &str) -> Result<String> {
-        let t = now();
-        let stored = sqlx::query_scalar(
-            "INSERT INTO users (id, first_name, username, language, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?5)
-             ON CONFLICT (id) DO UPDATE SET first_name = excluded.first_name,
-                 username = excluded.username, updated_at = excluded.updated_at,
-                 language = COALESCE(users.language, excluded.language)
-             RETURNING language",
-        )
-        .bind(user.id)
-        .bind(&user.first_name)
-        .bind(&user.username)
-        .bind(language)
-        .bind(t)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(stored)
-    }
-
-    /// The user's stored language; `None` for a user not met yet or whose
-    /// language was never set.
-    pub async fn language(&self, user_id: i64) -> Result<Option<String>> {
-        let stored: Option<Option<String>> =
-            sqlx::query_scalar("SELECT language FROM users WHERE id = ?1")
-                .bind(user_id)
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(stored.flatten())
-    }
-
-    /// Changes the user's language. A user the bot has not met has no row
-    /// and nothing is written.
-    pub async fn set_language(&self, user_id: i64, language: &str) -> Result<()> {
-        sqlx::query("UPDATE users SET language = ?2, updated_at = ?3 WHERE id = ?1")
-            .bind(user_id)
-            .bind(language)
-            .bind(now())
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// Starts a new audit; an audit already in progress for the user is kept
-    /// as abandoned, in the same transaction.
-    pub async fn create_audit(
-        &self,
-        user_id: i64,
-        chat_id: i64,
-        checklist_id: &str,
-        checklist_version: u32,
-        first_question_id: &str,
-        source: Option<&str>,
-    ) -> Result<AuditRecord> {
-        let t = now();
-        let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "UPDATE audits SET status = 'abandoned', current_question_id = NULL,
-                 revision = revision + 1, updated_at = ?2
-             WHERE user_id = ?1 AND status = 'in_progress'",
-        )
-        .bind(user_id)
-        .bind(t)
-        .execute(&mut *tx)
-        .await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO audits (user_id, chat_id, checklist_id, checklist_version, status,
-                 current_question_id, started_at, updated_at, source)
-             VALUES (?1, ?2, ?3, ?4, 'in_progress', ?5, ?6, ?6, ?7)
-             RETURNING id",
-        )
-        .bind(user_id)
-        .bind(chat_id)
-        .bind(checklist_id)
-        .bind(checklist_version)
-        .bind(first_question_id)
-        .bind(t)
-        .bind(source)
-        .fetch_one(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        self.audit(id)
-            .await?
-            .ok_or_else(|| StorageError::Corrupt(format!("audit {id} vanished after insert")))
-    }
-
-    pub async fn audit(&self, id: i64) -> Result<Option<AuditRecord>> {
-        let row = sqlx::query(&format!("SELECT {AUDIT_COLUMNS} FROM audits WHERE id = ?1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| audit_from_row(&r)).transpose()
-    }
-
-    /// The user's audit in progress, if any.
-    pub async fn open_audit(&self, user_id: i64) -> Result<Option<AuditRecord>> {
-        let row = sqlx::query(&format!(
-            "SELECT {AUDIT_COLUMNS} FROM audits WHERE user_id = ?1 AND status = 'in_progress'"
-        ))
-        .bind(user_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| audit_from_row(&r)).transpose()
-    }
-
-    /// The user's most recent audit that is in progress or finished.
-    pub async fn latest_audit(&self, user_id: i64) -> Result<Option<AuditRecord>> {
-        let row = sqlx::query(&format!(
-            "SELECT {AUDIT_COLUMNS} FROM audits
-             WHERE user_id = ?1 AND status IN ('in_progress', 'finished')
-             ORDER BY (status = 'in_progress') DESC, id DESC LIMIT 1"
-        ))
-        .bind(user_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| audit_from_row(&r)).transpose()
-    }
-
-    /// The user's last finished audit of a checklist before audit `before`.
-    pub async fn previous_finished(
-        &self,
-        user_id: i64,
-        checklist_id: &str,
-        before: i64,
-    ) -> Result<Option<AuditRecord>> {
-        let row = sqlx::query(&format!(
-            "SELECT {AUDIT_COLUMNS} FROM audits
-             WHERE user_id = ?1 AND checklist_id = ?2 AND status = 'finished' AND id < ?3
-             ORDER BY id DESC LIMIT 1"
-        ))
-        .bind(user_id)
-        .bind(checklist_id)
-        .bind(before)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| audit_from_row(&r)).transpose()
-    }
-
-    /// The user's most recently finished audit, of any checklist.
-    pub async fn latest_finished(&self, user_id: i64) -> Result<Option<AuditRecord>> {
-        let row = sqlx::query(&format!(
-            "SELECT {AUDIT_COLUMNS} FROM audits
-             WHERE user_id = ?1 AND status = 'finished'
-             ORDER BY finished_at DESC, id DESC LIMIT 1"
-        ))
-        .bind(user_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| audit_from_row(&r)).transpose()
-    }
-
-    /// The user's audits, newest first, at most `limit`.
-    pub async fn user_audits(&self, user_id: i64, limit: i64) -> Result<Vec<AuditRecord>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {AUDIT_COLUMNS} FROM audits WHERE user_id = ?1 ORDER BY id DESC LIMIT ?2"
-        ))
-        .bind(user_id)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(audit_from_row).collect()
-    }
-
-    pub async fn responses(&self, audit_id: i64) -> Result<Vec<(String, Response)>> {
-        let rows = sqlx::query(
-            "SELECT question_id, answer, priority, priority_skipped FROM answers WHERE audit_id = ?1",
-        )
-        .bind(audit_id)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let answer: String = r.try_get("answer")?;
-                let priority: Option<String> = r.try_get("priority")?;
-                let response = Response {
-                    answer: Answer::from_code(&answer)
-                        .ok_or_else(|| StorageError::Corrupt(format!("answer {answer:?}")))?,
-                    priority: priority
-                        .map(|p| {
-                            Priority::from_code(&p)
-                                .ok_or_else(|| StorageError::Corrupt(format!("priority {p:?}")))
-                        })
-                        .transpose()?,
-                    priority_skipped: r.try_get::<bool, _>("priority_skipped")?,
-                };
-                Ok((r.try_get("question_id")?, response))
-            })
-            .collect()
-    }
-
-    /// Sets (or with `None` clears) the note on an answer. `false`, and
-    /// nothing written, if the question has no answer in the audit.
-    pub async fn set_note(
-        &self,
-        audit_id: i64,
-        question_id: &str,
-        note: Option<&str>,
-    ) -> Result<bool> {
-        let mut conn = self.pool.acquire().await?;
-        write_note(&mut conn, audit_id, question_id, note).await
-    }
-
-    /// The notes of an audit's answers, by question id; answers without a
-    /// note are left out.
-    pub async fn notes(&self, audit_id: i64) -> Result<HashMap<String, String>> {
-        let rows: Vec<(String, String)> = sqlx::query_as(
-            "SELECT question_id, note FROM answers WHERE audit_id = ?1 AND note IS NOT NULL",
-        )
-        .bind(audit_id)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.into_iter().collect())
-    }
-
-    /// Sets the note the user was asked for and forgets that they were
-    /// asked, together. `false`, and nothing written (the pending input
-    /// stays), if the question has no answer in the audit.
-    pub async fn take_pending_note(
-        &self,
-        user_id: i64,
-        audit_id: i64,
-        question_id: &str,
-        note: Option<&str>,
-    ) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
-        if !write_note(&mut tx, audit_id, question_id, note).await? {
-            return Ok(false);
-        }
-        delete_pending(&mut tx, user_id).await?;
-        tx.commit().await?;
-        Ok(true)
-    }
-
-    /// Persists one step of an audit atomically, if and only if the audit is
-    /// still at `expected_revision`; returns the new revision. A press made
-    /// on an older revision (a double tap, a second device) gets `Stale` and
-    /// writes nothing.
-    pub async fn save(
-        &self,
-        audit_id: i64,
-        expected_revision: i64,
-        change: &Change,
-        position: Position<'_>,
-    ) -> Result<i64> {
-        self.save_with_reminders(audit_id, expected_revision, change, position, &[], &[])
-            .await
-    }
-
-    /// [`Storage::save`], and in the same transaction the reminder series
-    /// the audit now wants (see [`Storage::plan_reminders`]) and, when the
-    /// save finishes the audit, a finish notice for each of `notify`.
-    pub async fn save_with_reminders(
-        &self,
-        audit_id: i64,
-        expected_revision: i64,
-        change: &Change,
-        position: Position<'_>,
-        reminders: &[ReminderSeries],
-        notify: &[i64],
-    ) -> Result<i64> {
-        let t = now();
-        let mut tx = self.pool.begin().await?;
-        let revision: Option<i64> = sqlx::query_scalar(
-            "UPDATE audits SET revision = revision + 1, current_question_id = ?3, status = ?4,
-                 updated_at = ?5,
-                 finished_at = CASE WHEN ?4 = 'finished' THEN ?5 ELSE finished_at END
-             WHERE id = ?1 AND revision = ?2 AND status = 'in_progress'
-             RETURNING revision",
-        )
-        .bind(audit_id)
-        .bind(expected_revision)
-        .bind(position.current_question_id)
-        .bind(position.status.code())
-        .bind(t)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(revision) = revision else {
-            return Err(StorageError::Stale);
-        };
-        match &change.response {
-            Some((question_id, Some(r))) => {
-                sqlx::query(
-                    "INSERT INTO answers (audit_id, question_id, answer, priority, priority_skipped, answered_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                     ON CONFLICT (audit_id, question_id) DO UPDATE SET answer = excluded.answer,
-                         priority = excluded.priority, priority_skipped = excluded.priority_skipped,
-                         answered_at = excluded.answered_at",
-                )
-                .bind(audit_id)
-                .bind(question_id)
-                .bind(r.answer.code())
-                .bind(r.priority.map(Priority::code))
-                .bind(r.priority_skipped)
-                .bind(t)
-                .execute(&mut *tx)
-                .await?;
-            }
-            Some((question_id, None)) => {
-                sqlx::query("DELETE FROM answers WHERE audit_id = ?1 AND question_id = ?2")
-                    .bind(audit_id)
-                    .bind(question_id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            None => {}
-        }
-        for series in reminders {
-            reminders::write_series(&mut tx, series).await?;
-        }
-        if position.status == Status::Finished {
-            for chat_id in notify {
-                sqlx::query(
-                    "INSERT INTO admin_notices (audit_id, chat_id, created_at) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (audit_id, chat_id) DO NOTHING",
-                )
-                .bind(audit_id)
-                .bind(chat_id)
-                .bind(t)
-                .execute(&mut *tx)
-                .await?;
-            }
-        }
-        tx.commit().await?;
-        Ok(revision)
-    }
-
-    /// Moves an audit in progress onto an edited checklist: the question it
-    /// now stands on and the checklist version, with a new revision so that
-    /// cards sent before the edit are refused. `None` if the audit changed
-    /// meanwhile.
-    pub async fn rebase(
-        &self,
-        audit_id: i64,
-        expected_revision: i64,
-        current_question_id: &str,
-        checklist_version: u32,
-    ) -> Result<Option<i64>> {
-        Ok(sqlx::query_scalar(
-            "UPDATE audits SET revision = revision + 1, current_question_id = ?3,
-                 checklist_version = ?4, updated_at = ?5
-             WHERE id = ?1 AND revision = ?2 AND status = 'in_progress'
-             RETURNING revision",
-        )
-        .bind(audit_id)
-        .bind(expected_revision)
-        .bind(current_question_id)
-        .bind(checklist_version)
-        .bind(now())
-        .fetch_optional(&self.pool)
-        .await?)
-    }
-
-    /// Remembers the live card of an audit; returns the one it replaces.
-    pub async fn set_card(&self, audit_id: i64, card: Card) -> Result<Option<Card>> {
-        // IMMEDIATE: a deferred transaction that reads first cannot upgrade
-        // to a write once another connection has committed, and SQLite then
-        // fails at once instead of waiting.
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let old = sqlx::query("SELECT card_chat_id, card_message_id FROM audits WHERE id = ?1")
-            .bind(audit_id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .map(|r| card_from_row(&r))
-            .transpose()?
-            .flatten();
-        sqlx::query("UPDATE audits SET card_chat_id = ?2, card_message_id = ?3 WHERE id = ?1")
-            .bind(audit_id)
-            .bind(card.chat_id)
-            .bind(card.message_id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(old)
-    }
-
-    /// Deletes everything stored about a user: answers and their notes,
-    /// plans, the pending input, audits and the user row. Returns how many audits and answers were deleted.
-    pub async fn delete_user_data(&self, user_id: i64) -> Result<(u64, u64)> {
-        let mut tx = self.pool.begin().await?;
-        let answers = sqlx::query(
-            "DELETE FROM answers WHERE audit_id IN (SELECT id FROM audits WHERE user_id = ?1)",
-        )
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        // Foreign keys would cascade these; deleted by name so that the
-        // erasure does not depend on a connection setting.
-        sqlx::query("DELETE FROM pending_inputs WHERE user_id = ?1")
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM reminders WHERE user_id = ?1")
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "DELETE FROM admin_notices WHERE audit_id IN (SELECT id FROM audits WHERE user_id = ?1)",
-        )
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "DELETE FROM plan_items WHERE audit_id IN (SELECT id FROM audits WHERE user_id = ?1)",
-        )
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
-        let audits = sqlx::query("DELETE FROM audits WHERE user_id = ?1")
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        sqlx::query("DELETE FROM users WHERE id = ?1")
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok((audits, answers))
-    }
-
-    /// An audit's action plan, in order.
-    pub async fn plan(&self, audit_id: i64) -> Result<Vec<PlanEntry>> {
-        let mut conn = self.pool.acquire().await?;
-        plan_of(&mut conn, audit_id).await
-    }
-
-    /// Appends items to an audit's plan, in the order given, after its last
-    /// item; an item whose source the plan already holds is skipped and
-    /// takes no position. So the same items added twice (a repeated Telegram
-    /// update) are added once. Returns the whole plan afterwards.
-    pub async fn add_plan_items(
-        &self,
-        audit_id: i64,
-        items: &[(Source, PlanItem)],
-    ) -> Result<Vec<PlanEntry>> {
-        let t = now();
-        // IMMEDIATE: the last position read must still be the last when the
-        // items are written (see set_card).
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let last: i64 = sqlx::query_scalar(
-            "SELECT COALESCE(MAX(position), 0) FROM plan_items WHERE audit_id = ?1",
-        )
-        .bind(audit_id)
-        .fetch_one(&mut *tx)
-        .await?;
-        let mut next = last + 1;
-        for (source, item) in items {
-            let (kind, reference) = source_columns(source);
-            let added = sqlx::query(
-                "INSERT INTO plan_items (audit_id, position, source_kind, source_ref, zone,
-                     priority, solution, solution_own, owner, deadline, done, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8, ?9, ?10, ?11)
-                 ON CONFLICT (audit_id, source_kind, source_ref) DO NOTHING",
-            )
-            .bind(audit_id)
-            .bind(next)
-            .bind(kind)
-            .bind(reference)
-            .bind(&item.zone)
-            .bind(item.priority.code())
-            .bind(&item.solution)
-            .bind(&item.owner)
-            .bind(item.deadline.map(date_text))
-            .bind(item.done)
-            .bind(t)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if added == 1 {
-                next += 1;
-            }
-        }
-        let plan = plan_of(&mut tx, audit_id).await?;
-        tx.commit().await?;
-        Ok(plan)
-    }
-
-    /// Changes one plan item and, in the same transaction, replaces the
-    /// user's pending input with `next` (or removes it when `next` is
-    /// `None`): the answer and the next question are kept together. `None`,
-    /// and nothing written (the pending input included), if the audit has
-    /// no item at `position`.
-    pub async fn update_plan_item(
-        &self,
-        audit_id: i64,
-        position: u32,
-        update: &PlanUpdate,
-        next: Option<&Pending>,
-        user_id: i64,
-    ) -> Result<Option<PlanEntry>> {
-        let set = match update {
-            PlanUpdate::Owner(_) => "owner = ?3",
-            PlanUpdate::Deadline(_) => "deadline = ?3",
-            PlanUpdate::Solution(_) => "solution = ?3, solution_own = 1",
-            PlanUpdate::Done(_) => "done = ?3",
-            PlanUpdate::Blocker(_) => "blocker = ?3",
-        };
-        let sql = format!(
-            "UPDATE plan_items SET {set}, updated_at = ?4
-             WHERE audit_id = ?1 AND position = ?2
-             RETURNING {PLAN_COLUMNS}"
-        );
-        let query = sqlx::query(&sql).bind(audit_id).bind(position);
-        let query = match update {
-            PlanUpdate::Owner(owner) => query.bind(owner.clone()),
-            PlanUpdate::Deadline(deadline) => query.bind(deadline.map(date_text)),
-            PlanUpdate::Solution(solution) => query.bind(solution.clone()),
-            PlanUpdate::Done(done) => query.bind(*done),
-            PlanUpdate::Blocker(blocker) => query.bind(blocker.clone()),
-        };
-        let mut tx = self.pool.begin().await?;
-        let Some(row) = query.bind(now()).fetch_optional(&mut *tx).await? else {
-            return Ok(None);
-        };
-        let entry = plan_entry_from_row(&row)?;
-        delete_pending(&mut tx, user_id).await?;
-        if let Some(next) = next {
-            write_pending(&mut tx, next).await?;
-        }
-        tx.commit().await?;
-        Ok(Some(entry))
-    }
-
-    /// What the bot waits for from the user, if anything.
-    pub async fn pending(&self, user_id: i64) -> Result<Option<Pending>> {
-        let row = sqlx::query(&format!(
-            "SELECT {PENDING_COLUMNS} FROM pending_inputs WHERE user_id = ?1"
-        ))
-        .bind(user_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| pending_from_row(&r)).transpose()
-    }
-
-    /// Remembers what the bot waits for from the user, replacing what it
-    /// waited for before.
-    pub async fn set_pending(&self, pending: &Pending) -> Result<()> {
-        let mut conn = self.pool.acquire().await?;
-        write_pending(&mut conn, pending).await
-    }
-
-    /// Forgets what the bot waits for from the user; returns what that was.
-    /// A row that does not parse is deleted all the same (and reported as
-    /// `Corrupt`), so that a way out such as /cancel clears it.
-    pub async fn clear_pending(&self, user_id: i64) -> Result<Option<Pending>> {
-        let row = sqlx::query(&format!(
-            "DELETE FROM pending_inputs WHERE user_id = ?1 RETURNING {PENDING_COLUMNS}"
-        ))
-        .bind(user_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| pending_from_row(&r)).transpose()
-    }
-
-    /// Every audit, abandoned ones too, oldest first: what the operator's
-    /// figures are made of.
-    pub async fn all_audits(&self) -> Result<Vec<AuditRecord>> {
-        let rows = sqlx::query(&format!("SELECT {AUDIT_COLUMNS} FROM audits ORDER BY id"))
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(audit_from_row).collect()
-    }
-
-    /// Every audit that is not abandoned, with its user, newest first: what
-    /// the operator's `stats` command lists.
-    pub async fn audits_with_users(&self) -> Result<Vec<(AuditRecord, UserInfo)>> {
-        let columns = AUDIT_COLUMNS
-            .split(", ")
-            .map(|c| format!("a.{}", c.trim()))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let rows = sqlx::query(&format!(
-            "SELECT {columns}, u.first_name, u.username FROM audits a JOIN users u ON u.id = a.user_id
-             WHERE a.status != 'abandoned' ORDER BY a.updated_at DESC, a.id DESC"
-        ))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let audit = audit_from_row(r)?;
-                let user = UserInfo {
-                    id: audit.user_id,
-                    first_name: r.try_get("first_name")?,
-                    username: r.try_get("username")?,
-                };
-                Ok((audit, user))
-            })
-            .collect()
-    }
-
-    /// Counts of audits by status, for the operator's log line at start.
-    pub async fn audit_counts(&self) -> Result<Vec<(Status, i64)>> {
-        let rows =
-            sqlx::query("SELECT status, COUNT(*) AS n FROM audits GROUP BY status ORDER BY status")
-                .fetch_all(&self.pool)
-                .await?;
-        rows.iter()
-            .map(|r| {
-                let status: String = r.try_get("status")?;
-                let status = Status::from_code(&status)
-                    .ok_or_else(|| StorageError::Corrupt(format!("status {status:?}")))?;
-                Ok((status, r.try_get("n")?))
-            })
-            .collect()
-    }
-}
-
-/// Creates a missing database file readable and writable by its owner only
-/// (SQLite gives its -wal and -shm files the same mode). In-memory
-/// databases have no file.
-fn create_private_file(path: &std::path::Path) -> Result<()> {
-    let name = path.to_string_lossy();
-    if name.is_empty() || name.starts_with("file:sqlx-in-memory") || path.exists() {
-        return Ok(());
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    match options.open(path) {
-        Ok(_) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(StorageError::Db(sqlx::Error::Io(e))),
-    }
-}
-
-fn card_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Option<Card>> {
-    let chat: Option<i64> = r.try_get("card_chat_id")?;
-    let message: Option<i32> = r.try_get("card_message_id")?;
-    Ok(chat.zip(message).map(|(chat_id, message_id)| Card {
-        chat_id,
-        message_id,
-    }))
-}
-
-fn audit_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<AuditRecord> {
-    let status: String = r.try_get("status")?;
-    Ok(AuditRecord {
-        id: r.try_get("id")?,
-        user_id: r.try_get("user_id")?,
-        chat_id: r.try_get("chat_id")?,
-        checklist_id: r.try_get("checklist_id")?,
-        checklist_version: r.try_get("checklist_version")?,
-        status: Status::from_code(&status)
-            .ok_or_else(|| StorageError::Corrupt(format!("status {status:?}")))?,
-        current_question_id: r.try_get("current_question_id")?,
-        revision: r.try_get("revision")?,
-        card: card_from_row(r)?,
-        started_at: r.try_get("started_at")?,
-        updated_at: r.try_get("updated_at")?,
-        finished_at: r.try_get("finished_at")?,
-        source: r.try_get("source")?,
-    })
-}
-
-async fn write_note(
-    conn: &mut SqliteConnection,
-    audit_id: i64,
-    question_id: &str,
-    note: Option<&str>,
-) -> Result<bool> {
-    let updated =
-        sqlx::query("UPDATE answers SET note = ?3 WHERE audit_id = ?1 AND question_id = ?2")
-            .bind(audit_id)
-            .bind(question_id)
-            .bind(note)
-            .execute(conn)
-            .await?
-            .rows_affected();
-    Ok(updated == 1)
-}
-
-async fn plan_of(conn: &mut SqliteConnection, audit_id: i64) -> Result<Vec<PlanEntry>> {
-    let rows = sqlx::query(&format!(
-        "SELECT {PLAN_COLUMNS} FROM plan_items WHERE audit_id = ?1 ORDER BY position"
-    ))
-    .bind(audit_id)
-    .fetch_all(conn)
-    .await?;
-    rows.iter().map(plan_entry_from_row).collect()
-}
-
-async fn write_pending(conn: &mut SqliteConnection, pending: &Pending) -> Result<()> {
-    let (kind, target) = pending.awaiting.columns();
-    sqlx::query(
-        "INSERT INTO pending_inputs (user_id, audit_id, kind, target, walk, prompt_chat_id,
-             prompt_message_id, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-         ON CONFLICT (user_id) DO UPDATE SET audit_id = excluded.audit_id,
-             kind = excluded.kind, target = excluded.target, walk = excluded.walk,
-             prompt_chat_id = excluded.prompt_chat_id,
-             prompt_message_id = excluded.prompt_message_id,
-             -- The same question asked again (a redraw) was asked when it
-             -- was first asked.
-             created_at = CASE WHEN pending_inputs.audit_id = excluded.audit_id
-                     AND pending_inputs.kind = excluded.kind
-                     AND pending_inputs.target = excluded.target
-                     AND pending_inputs.walk = excluded.walk
-                 THEN pending_inputs.created_at ELSE excluded.created_at END",
-    )
-    .bind(pending.user_id)
-    .bind(pending.audit_id)
-    .bind(kind)
-    .bind(target)
-    .bind(pending.walk)
-    .bind(pending.prompt.map(|c| c.chat_id))
-    .bind(pending.prompt.map(|c| c.message_id))
-    .bind(now())
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-async fn delete_pending(conn: &mut SqliteConnection, user_id: i64) -> Result<()> {
-    sqlx::query("DELETE FROM pending_inputs WHERE user_id = ?1")
-        .bind(user_id)
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-fn pending_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Pending> {
-    let kind: String = r.try_get("kind")?;
-    let target: String = r.try_get("target")?;
-    let chat: Option<i64> = r.try_get("prompt_chat_id")?;
-    let message: Option<i64> = r.try_get("prompt_message_id")?;
-    let prompt = match (chat, message) {
-        (None, None) => None,
-        (Some(chat_id), Some(message_id)) => Some(Card {
-            chat_id,
-            message_id: i32::try_from(message_id)
-                .map_err(|_| StorageError::Corrupt(format!("prompt message id {message_id}")))?,
-        }),
-        _ => {
-            return Err(StorageError::Corrupt(format!(
-                "prompt {chat:?} {message:?}"
-            )))
-        }
-    };
-    Ok(Pending {
-        user_id: r.try_get("user_id")?,
-        audit_id: r.try_get("audit_id")?,
-        awaiting: Awaiting::from_columns(&kind, &target)?,
-        walk: r.try_get("walk")?,
-        prompt,
-    })
-}
-
-fn source_columns(source: &Source) -> (&'static str, &str) {
+pub(super) fn source_columns(source: &Source) -> (&'static str, &str) {
     match source {
         Source::Zone(section_id) => ("zone", section_id),
         Source::Problem(question_id) => ("problem", question_id),
@@ -964,48 +405,13 @@ fn source_columns(source: &Source) -> (&'static str, &str) {
 }
 
 /// A date as stored: 'YYYY-MM-DD'.
-fn date_text(date: NaiveDate) -> String {
+pub(super) fn date_text(date: NaiveDate) -> String {
     date.format("%Y-%m-%d").to_string()
 }
 
-fn parse_date(text: &str) -> Option<NaiveDate> {
+pub(super) fn parse_date(text: &str) -> Option<NaiveDate> {
     let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
     (date_text(date) == text).then_some(date)
-}
-
-fn plan_entry_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<PlanEntry> {
-    let position: i64 = r.try_get("position")?;
-    let kind: String = r.try_get("source_kind")?;
-    let reference: String = r.try_get("source_ref")?;
-    let priority: String = r.try_get("priority")?;
-    let deadline: Option<String> = r.try_get("deadline")?;
-    let source = match kind.as_str() {
-        "zone" => Source::Zone(reference),
-        "problem" => Source::Problem(reference),
-        _ => return Err(StorageError::Corrupt(format!("plan source {kind:?}"))),
-    };
-    Ok(PlanEntry {
-        own_solution: r.try_get("solution_own")?,
-        position: u32::try_from(position)
-            .ok()
-            .filter(|p| *p >= 1)
-            .ok_or_else(|| StorageError::Corrupt(format!("plan position {position}")))?,
-        source,
-        item: PlanItem {
-            zone: r.try_get("zone")?,
-            priority: Priority::from_code(&priority)
-                .ok_or_else(|| StorageError::Corrupt(format!("priority {priority:?}")))?,
-            solution: r.try_get("solution")?,
-            owner: r.try_get("owner")?,
-            deadline: deadline
-                .map(|d| {
-                    parse_date(&d).ok_or_else(|| StorageError::Corrupt(format!("deadline {d:?}")))
-                })
-                .transpose()?,
-            done: r.try_get("done")?,
-            blocker: r.try_get("blocker")?,
-        },
-    })
 }
 
 #[cfg(test)]
@@ -1017,7 +423,7 @@ mod tests {
     use std::path::{Path, PathBuf};
 
     use sqlx::migrate::MigrateError;
-    use tempfile::TempDir;
+    use sqlx::AnyPool;
 
     use super::*;
 
@@ -1026,21 +432,11 @@ mod tests {
     const CHAT: i64 = 5005;
     const CHECKLIST: &str = "churn";
 
-    struct Db {
-        _dir: TempDir,
-        path: PathBuf,
-        url: String,
-    }
+    use testdb::{on_both_backends, TestBackend, TestDb as Db};
 
-    fn new_db() -> Db {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("audit.db");
-        let url = url_of(&path);
-        Db {
-            _dir: dir,
-            path,
-            url,
-        }
+    /// A fresh SQLite file (the tests of what is SQLite's own).
+    async fn new_db() -> Db {
+        Db::new(TestBackend::Sqlite).await
     }
 
     fn url_of(path: &Path) -> String {
@@ -1048,8 +444,8 @@ mod tests {
     }
 
     /// A fresh database with the two test users in it.
-    async fn setup() -> (Db, Storage) {
-        let db = new_db();
+    async fn setup_on(backend: TestBackend) -> (Db, Storage) {
+        let db = Db::new(backend).await;
         let storage = Storage::connect(&db.url).await.unwrap();
         for (id, name) in [(USER, "Anna"), (OTHER_USER, "Boris")] {
             storage
@@ -1067,16 +463,13 @@ mod tests {
         (db, storage)
     }
 
-    /// A second, independent pool on the same file, for raw SQL.
-    async fn raw(db: &Db) -> SqlitePool {
-        let options = SqliteConnectOptions::new()
-            .filename(&db.path)
-            .busy_timeout(Duration::from_secs(5));
-        SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(options)
-            .await
-            .unwrap()
+    async fn setup() -> (Db, Storage) {
+        setup_on(TestBackend::Sqlite).await
+    }
+
+    /// A second, independent pool on the same database, for raw SQL.
+    async fn raw(db: &Db) -> AnyPool {
+        db.raw().await
     }
 
     async fn new_audit(storage: &Storage, user_id: i64) -> AuditRecord {
@@ -1123,8 +516,8 @@ mod tests {
         responses
     }
 
-    async fn answer_rows(pool: &SqlitePool, audit_id: i64) -> i64 {
-        sqlx::query_scalar("SELECT COUNT(*) FROM answers WHERE audit_id = ?1")
+    async fn answer_rows(pool: &AnyPool, audit_id: i64) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM answers WHERE audit_id = $1")
             .bind(audit_id)
             .fetch_one(pool)
             .await
@@ -1219,7 +612,7 @@ mod tests {
         (audit, plan)
     }
 
-    async fn count(pool: &SqlitePool, sql: &str) -> i64 {
+    async fn count(pool: &AnyPool, sql: &str) -> i64 {
         sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
     }
 
@@ -1227,7 +620,7 @@ mod tests {
 
     #[tokio::test]
     async fn connect_creates_a_missing_database_file_and_applies_the_migrations() {
-        let db = new_db();
+        let db = new_db().await;
         assert!(!db.path.exists());
 
         let storage = Storage::connect(&db.url).await.unwrap();
@@ -1255,7 +648,7 @@ mod tests {
         );
         let applied: Vec<(i64, bool)> =
             sqlx::query_as("SELECT version, success FROM _sqlx_migrations ORDER BY version")
-                .fetch_all(&pool)
+                .fetch_all(storage.sqlite_pool().unwrap())
                 .await
                 .unwrap();
         assert_eq!(
@@ -1273,9 +666,10 @@ mod tests {
         storage.close().await;
     }
 
-    #[tokio::test]
-    async fn connecting_twice_to_the_same_file_keeps_the_data_and_reapplies_nothing() {
-        let (db, first) = setup().await;
+    async fn connecting_twice_to_the_same_file_keeps_the_data_and_reapplies_nothing(
+        backend: TestBackend,
+    ) {
+        let (db, first) = setup_on(backend).await;
         let audit = new_audit(&first, USER).await;
 
         let second = Storage::connect(&db.url).await.unwrap();
@@ -1293,12 +687,12 @@ mod tests {
 
     #[tokio::test]
     async fn connect_turns_on_wal_journal_mode_in_the_file() {
-        let db = new_db();
+        let db = new_db().await;
 
         let storage = Storage::connect(&db.url).await.unwrap();
 
         let own: String = sqlx::query_scalar("PRAGMA journal_mode")
-            .fetch_one(&storage.pool)
+            .fetch_one(storage.sqlite_pool().unwrap())
             .await
             .unwrap();
         assert_eq!(own, "wal");
@@ -1309,25 +703,26 @@ mod tests {
             .unwrap();
         assert_eq!(other, "wal");
         let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
-            .fetch_one(&storage.pool)
+            .fetch_one(storage.sqlite_pool().unwrap())
             .await
             .unwrap();
         assert_eq!(synchronous, 2, "synchronous should be FULL");
     }
 
-    #[tokio::test]
-    async fn connect_turns_on_foreign_keys_so_an_audit_needs_a_known_user() {
-        let (_db, storage) = setup().await;
+    async fn connect_turns_on_foreign_keys_so_an_audit_needs_a_known_user(backend: TestBackend) {
+        let (_db, storage) = setup_on(backend).await;
 
-        let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
-            .fetch_one(&storage.pool)
-            .await
-            .unwrap();
+        if let Some(pool) = storage.sqlite_pool() {
+            let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+                .fetch_one(pool)
+                .await
+                .unwrap();
+            assert_eq!(fk, 1);
+        }
         let orphan = storage
             .create_audit(999_999, CHAT, CHECKLIST, 3, "q1", None)
             .await;
 
-        assert_eq!(fk, 1);
         assert!(
             matches!(orphan, Err(StorageError::Db(_))),
             "an audit for an unknown user must be refused, got {orphan:?}"
@@ -1335,18 +730,20 @@ mod tests {
         assert_eq!(storage.open_audit(999_999).await.unwrap(), None);
     }
 
-    #[tokio::test]
-    async fn connect_refuses_a_database_migrated_by_a_newer_binary_and_leaves_its_data_intact() {
-        let (db, storage) = setup().await;
+    async fn connect_refuses_a_database_migrated_by_a_newer_binary_and_leaves_its_data_intact(
+        backend: TestBackend,
+    ) {
+        let (db, storage) = setup_on(backend).await;
         let audit = new_audit(&storage, USER).await;
         storage.close().await;
         let pool = raw(&db).await;
         let future_version: i64 = 99_991_231_000_000;
         sqlx::query(
             "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
-             VALUES (?1, 'from the future', TRUE, X'00', 0)",
+             VALUES ($1, 'from the future', TRUE, $2, 0)",
         )
         .bind(future_version)
+        .bind(vec![0u8])
         .execute(&pool)
         .await
         .unwrap();
@@ -1428,9 +825,8 @@ mod tests {
 
     // ---- users ---------------------------------------------------------
 
-    #[tokio::test]
-    async fn a_chosen_language_is_stored_and_one_never_set_is_filled_in_once() {
-        let (db, storage) = setup().await;
+    async fn a_chosen_language_is_stored_and_one_never_set_is_filled_in_once(backend: TestBackend) {
+        let (db, storage) = setup_on(backend).await;
         assert_eq!(storage.language(USER).await.unwrap().as_deref(), Some("ru"));
         storage.set_language(USER, "en").await.unwrap();
         assert_eq!(storage.language(USER).await.unwrap().as_deref(), Some("en"));
@@ -1442,7 +838,7 @@ mod tests {
         // A user from before languages existed has NULL: the next contact's
         // guess is stored.
         let pool = raw(&db).await;
-        sqlx::query("UPDATE users SET language = NULL WHERE id = ?1")
+        sqlx::query("UPDATE users SET language = NULL WHERE id = $1")
             .bind(OTHER_USER)
             .execute(&pool)
             .await
@@ -1456,9 +852,10 @@ mod tests {
         assert_eq!(storage.upsert_user(&user, "en").await.unwrap(), "uk");
     }
 
-    #[tokio::test]
-    async fn upsert_user_inserts_a_new_user_then_updates_the_name_and_username() {
-        let (db, storage) = setup().await;
+    async fn upsert_user_inserts_a_new_user_then_updates_the_name_and_username(
+        backend: TestBackend,
+    ) {
+        let (db, storage) = setup_on(backend).await;
         let pool = raw(&db).await;
         let user = |first_name: &str, username: Option<&str>| UserInfo {
             id: 42,
@@ -1503,9 +900,10 @@ mod tests {
 
     // ---- audits --------------------------------------------------------
 
-    #[tokio::test]
-    async fn create_audit_returns_an_in_progress_audit_at_revision_zero_on_the_first_question() {
-        let (_db, storage) = setup().await;
+    async fn create_audit_returns_an_in_progress_audit_at_revision_zero_on_the_first_question(
+        backend: TestBackend,
+    ) {
+        let (_db, storage) = setup_on(backend).await;
 
         let audit = storage
             .create_audit(USER, CHAT, "churn-v2", 7, "first", None)
@@ -1537,9 +935,8 @@ mod tests {
         assert_eq!(storage.open_audit(USER).await.unwrap(), Some(audit));
     }
 
-    #[tokio::test]
-    async fn creating_a_second_audit_abandons_the_first_and_keeps_it() {
-        let (_db, storage) = setup().await;
+    async fn creating_a_second_audit_abandons_the_first_and_keeps_it(backend: TestBackend) {
+        let (_db, storage) = setup_on(backend).await;
         let first = new_audit(&storage, USER).await;
         let others = new_audit(&storage, OTHER_USER).await;
 
@@ -1560,16 +957,17 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn the_partial_unique_index_rejects_a_raw_second_in_progress_audit_for_a_user() {
-        let (db, storage) = setup().await;
+    async fn the_partial_unique_index_rejects_a_raw_second_in_progress_audit_for_a_user(
+        backend: TestBackend,
+    ) {
+        let (db, storage) = setup_on(backend).await;
         let open = new_audit(&storage, USER).await;
         let pool = raw(&db).await;
         let insert = |status: &'static str| {
             sqlx::query(
                 "INSERT INTO audits (user_id, chat_id, checklist_id, checklist_version, status,
                      current_question_id, started_at, updated_at)
-                 VALUES (?1, 1, 'churn', 3, ?2, 'q1', 0, 0)",
+                 VALUES ($1, 1, 'churn', 3, $2, 'q1', 0, 0)",
             )
             .bind(USER)
             .bind(status)
@@ -1589,9 +987,8 @@ mod tests {
         assert_eq!(storage.open_audit(USER).await.unwrap(), Some(open));
     }
 
-    #[tokio::test]
-    async fn audit_returns_none_for_an_unknown_id() {
-        let (_db, storage) = setup().await;
+    async fn audit_returns_none_for_an_unknown_id(backend: TestBackend) {
+        let (_db, storage) = setup_on(backend).await;
 
         assert_eq!(storage.audit(12345).await.unwrap(), None);
         assert_eq!(storage.open_audit(USER).await.unwrap(), None);
@@ -1600,9 +997,10 @@ mod tests {
 
     // ---- save ----------------------------------------------------------
 
-    #[tokio::test]
-    async fn save_on_the_expected_revision_writes_the_answer_bumps_the_revision_and_moves_on() {
-        let (db, storage) = setup().await;
+    async fn save_on_the_expected_revision_writes_the_answer_bumps_the_revision_and_moves_on(
+        backend: TestBackend,
+    ) {
+        let (db, storage) = setup_on(backend).await;
         let audit = new_audit(&storage, USER).await;
         let no_high = resp(Answer::No, Some(Priority::High), false);
 
@@ -1625,9 +1023,10 @@ mod tests {
         assert_eq!(answer_rows(&raw(&db).await, audit.id).await, 1);
     }
 
-    #[tokio::test]
-    async fn save_of_an_answered_question_replaces_it_and_clears_a_priority_no_longer_given() {
-        let (db, storage) = setup().await;
+    async fn save_of_an_answered_question_replaces_it_and_clears_a_priority_no_longer_given(
+        backend: TestBackend,
+    ) {
+        let (db, storage) = setup_on(backend).await;
         let audit = new_audit(&storage, USER).await;
         let rev = storage
             .save(
@@ -1656,7 +1055,7 @@ mod tests {
         );
         let pool = raw(&db).await;
         let priority: Option<String> =
-            sqlx::query_scalar("SELECT priority FROM answers WHERE audit_id = ?1")
+            sqlx::query_scalar("SELECT priority FROM answers WHERE audit_id = $1")
                 .bind(audit.id)
                 .fetch_one(&pool)
                 .await
@@ -1665,9 +1064,8 @@ mod tests {
         assert_eq!(answer_rows(&pool, audit.id).await, 1);
     }
 
-    #[tokio::test]
-    async fn save_that_finishes_the_audit_sets_the_status_and_finished_at() {
-        let (_db, storage) = setup().await;
+    async fn save_that_finishes_the_audit_sets_the_status_and_finished_at(backend: TestBackend) {
+        let (_db, storage) = setup_on(backend).await;
         let audit = new_audit(&storage, USER).await;
 
         let rev = storage
@@ -1689,9 +1087,8 @@ mod tests {
         assert_eq!(storage.open_audit(USER).await.unwrap(), None);
     }
 
-    #[tokio::test]
-    async fn save_on_a_stale_revision_returns_stale_and_writes_nothing() {
-        let (db, storage) = setup().await;
+    async fn save_on_a_stale_revision_returns_stale_and_writes_nothing(backend: TestBackend) {
+        let (db, storage) = setup_on(backend).await;
         let audit = new_audit(&storage, USER).await;
         let yes = resp(Answer::Yes, None, false);
         storage
@@ -1700,9 +1097,9 @@ mod tests {
             .unwrap();
         let pool = raw(&db).await;
         let answers_sql =
-            "SELECT question_id, answer, priority, priority_skipped, answered_at FROM answers \
-             ORDER BY question_id";
-        type AnswerRow = (String, String, Option<String>, bool, i64);
+            "SELECT question_id, answer, priority, CAST(priority_skipped AS INTEGER), answered_at \
+             FROM answers ORDER BY question_id";
+        type AnswerRow = (String, String, Option<String>, i64, i64);
         let audit_before = storage.audit(audit.id).await.unwrap();
         let answers_before: Vec<AnswerRow> =
             sqlx::query_as(answers_sql).fetch_all(&pool).await.unwrap();
@@ -1733,9 +1130,10 @@ mod tests {
         assert_eq!(answers_after, answers_before);
     }
 
-    #[tokio::test]
-    async fn save_on_a_finished_audit_returns_stale_even_on_its_current_revision() {
-        let (db, storage) = setup().await;
+    async fn save_on_a_finished_audit_returns_stale_even_on_its_current_revision(
+        backend: TestBackend,
+    ) {
+        let (db, storage) = setup_on(backend).await;
         let finished = finished_audit(&storage, USER).await;
 
         let result = storage
@@ -1755,9 +1153,8 @@ mod tests {
         assert_eq!(answer_rows(&raw(&db).await, finished.id).await, 1);
     }
 
-    #[tokio::test]
-    async fn save_on_an_abandoned_audit_returns_stale() {
-        let (db, storage) = setup().await;
+    async fn save_on_an_abandoned_audit_returns_stale(backend: TestBackend) {
+        let (db, storage) = setup_on(backend).await;
         let first = new_audit(&storage, USER).await;
         new_audit(&storage, USER).await;
         let abandoned = storage.audit(first.id).await.unwrap().unwrap();
@@ -1776,9 +1173,8 @@ mod tests {
         assert_eq!(answer_rows(&raw(&db).await, first.id).await, 0);
     }
 
-    #[tokio::test]
-    async fn save_of_a_change_without_response_deletes_the_stored_answer() {
-        let (db, storage) = setup().await;
+    async fn save_of_a_change_without_response_deletes_the_stored_answer(backend: TestBackend) {
+        let (db, storage) = setup_on(backend).await;
         let audit = new_audit(&storage, USER).await;
         let yes = resp(Answer::Yes, None, false);
         let rev = storage
@@ -1806,9 +1202,10 @@ mod tests {
         assert_eq!(saved.revision, 3);
     }
 
-    #[tokio::test]
-    async fn save_without_a_change_only_moves_the_audit_and_bumps_its_revision() {
-        let (_db, storage) = setup().await;
+    async fn save_without_a_change_only_moves_the_audit_and_bumps_its_revision(
+        backend: TestBackend,
+    ) {
+        let (_db, storage) = setup_on(backend).await;
         let audit = new_audit(&storage, USER).await;
         let yes = resp(Answer::Yes, None, false);
         let rev = storage
@@ -1830,9 +1227,10 @@ mod tests {
         );
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn two_concurrent_saves_on_the_same_revision_let_exactly_one_through() {
-        let (db, storage) = setup().await;
+    async fn two_concurrent_saves_on_the_same_revision_let_exactly_one_through(
+        backend: TestBackend,
+    ) {
+        let (db, storage) = setup_on(backend).await;
         let pool = raw(&db).await;
         let (a, b) = (storage.clone(), storage.clone());
         let yes = resp(Answer::Yes, None, false);
@@ -1865,9 +1263,8 @@ mod tests {
 
     // ---- responses -----------------------------------------------------
 
-    #[tokio::test]
-    async fn responses_round_trip_every_answer_priority_and_skip() {
-        let (_db, storage) = setup().await;
+    async fn responses_round_trip_every_answer_priority_and_skip(backend: TestBackend) {
+        let (_db, storage) = setup_on(backend).await;
         let audit = new_audit(&storage, USER).await;
         let other = new_audit(&storage, OTHER_USER).await;
         let written = vec![
@@ -1914,9 +1311,10 @@ mod tests {
         assert_eq!(storage.responses(9999).await.unwrap(), []);
     }
 
-    #[tokio::test]
-    async fn the_answers_check_constraints_reject_corrupt_values_written_by_raw_sql() {
-        let (db, storage) = setup().await;
+    async fn the_answers_check_constraints_reject_corrupt_values_written_by_raw_sql(
+        backend: TestBackend,
+    ) {
+        let (db, storage) = setup_on(backend).await;
         let audit = new_audit(&storage, USER).await;
         let pool = raw(&db).await;
         let insert = |question_id: &'static str,
@@ -1926,7 +1324,7 @@ mod tests {
             sqlx::query(
                 "INSERT INTO answers (audit_id, question_id, answer, priority, priority_skipped,
                      answered_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 0)",
+                 VALUES ($1, $2, $3, $4, CAST(CAST($5 AS INTEGER) AS BOOLEAN), 0)",
             )
             .bind(audit.id)
             .bind(question_id)
@@ -1936,16 +1334,17 @@ mod tests {
             .execute(&pool)
         };
 
-        let bad_answer = insert("q1", "maybe", None, 0).await;
-        let bad_priority = insert("q2", "no", Some("urgent"), 0).await;
-        let bad_skip = insert("q3", "na", None, 2).await;
+        let mut refused = vec![
+            ("answer", insert("q1", "maybe", None, 0).await),
+            ("priority", insert("q2", "no", Some("urgent"), 0).await),
+        ];
+        // A flag other than 0 or 1 exists only where a boolean is an integer.
+        if backend == TestBackend::Sqlite {
+            refused.push(("priority_skipped", insert("q3", "na", None, 2).await));
+        }
         let valid = insert("q4", "no", Some("high"), 0).await;
 
-        for (what, result) in [
-            ("answer", bad_answer),
-            ("priority", bad_priority),
-            ("priority_skipped", bad_skip),
-        ] {
+        for (what, result) in refused {
             let err = result.expect_err(what);
             let db_err = err.as_database_error().expect("a constraint error");
             assert!(db_err.is_check_violation(), "{what}: {db_err}");
@@ -1962,9 +1361,8 @@ mod tests {
 
     // ---- latest_audit --------------------------------------------------
 
-    #[tokio::test]
-    async fn latest_audit_prefers_the_audit_in_progress_over_a_finished_one() {
-        let (_db, storage) = setup().await;
+    async fn latest_audit_prefers_the_audit_in_progress_over_a_finished_one(backend: TestBackend) {
+        let (_db, storage) = setup_on(backend).await;
         finished_audit(&storage, USER).await;
         let open = new_audit(&storage, USER).await;
         // Another user's finished audit, newer than the open one.
@@ -1975,14 +1373,15 @@ mod tests {
         assert_eq!(latest, Some(open));
     }
 
-    #[tokio::test]
-    async fn latest_audit_prefers_in_progress_even_when_a_finished_audit_has_a_higher_id() {
-        let (db, storage) = setup().await;
+    async fn latest_audit_prefers_in_progress_even_when_a_finished_audit_has_a_higher_id(
+        backend: TestBackend,
+    ) {
+        let (db, storage) = setup_on(backend).await;
         let open = new_audit(&storage, USER).await;
         sqlx::query(
             "INSERT INTO audits (user_id, chat_id, checklist_id, checklist_version, status,
                  started_at, updated_at, finished_at)
-             VALUES (?1, 1, 'churn', 3, 'finished', 0, 0, 0)",
+             VALUES ($1, 1, 'churn', 3, 'finished', 0, 0, 0)",
         )
         .bind(USER)
         .execute(&raw(&db).await)
@@ -2028,9 +1427,8 @@ mod tests {
         assert_eq!(abandoned.finished_at, None);
     }
 
-    #[tokio::test]
-    async fn latest_audit_is_none_when_every_audit_of_the_user_is_abandoned() {
-        let (_db, storage) = setup().await;
+    async fn latest_audit_is_none_when_every_audit_of_the_user_is_abandoned(backend: TestBackend) {
+        let (_db, storage) = setup_on(backend).await;
         new_audit(&storage, USER).await;
         let last = new_audit(&storage, USER).await;
         storage
@@ -2054,9 +1452,8 @@ mod tests {
 
     // ---- set_card, audit_counts ----------------------------------------
 
-    #[tokio::test]
-    async fn set_card_returns_the_previous_card_and_stores_the_new_one() {
-        let (_db, storage) = setup().await;
+    async fn set_card_returns_the_previous_card_and_stores_the_new_one(backend: TestBackend) {
+        let (_db, storage) = setup_on(backend).await;
         let audit = new_audit(&storage, USER).await;
         let untouched = new_audit(&storage, OTHER_USER).await;
         let first = Card {
@@ -2087,9 +1484,8 @@ mod tests {
     /// set_card once read in a deferred transaction and then wrote; a commit
     /// by another connection in between made SQLite fail it at once with
     /// "database is locked" (seen in more than half of such calls).
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn set_card_succeeds_while_other_audits_are_being_saved() {
-        let (_db, storage) = setup().await;
+    async fn set_card_succeeds_while_other_audits_are_being_saved(backend: TestBackend) {
+        let (_db, storage) = setup_on(backend).await;
         let audit = new_audit(&storage, USER).await;
         let other = new_audit(&storage, OTHER_USER).await;
         let writer = {
@@ -2128,7 +1524,7 @@ mod tests {
     #[tokio::test]
     async fn a_new_database_file_is_readable_by_its_owner_only() {
         use std::os::unix::fs::PermissionsExt;
-        let db = new_db();
+        let db = new_db().await;
         let storage = Storage::connect(&db.url).await.unwrap();
         new_audit_for_new_user(&storage).await;
         for suffix in ["", "-wal"] {
@@ -2153,9 +1549,8 @@ mod tests {
         new_audit(storage, USER).await;
     }
 
-    #[tokio::test]
-    async fn audit_counts_count_the_audits_by_status() {
-        let (_db, storage) = setup().await;
+    async fn audit_counts_count_the_audits_by_status(backend: TestBackend) {
+        let (_db, storage) = setup_on(backend).await;
         let empty = storage.audit_counts().await.unwrap();
         finished_audit(&storage, USER).await;
         new_audit(&storage, USER).await;
@@ -2177,9 +1572,8 @@ mod tests {
 
     // ---- notes ---------------------------------------------------------
 
-    #[tokio::test]
-    async fn set_note_sets_then_replaces_then_clears_the_note_of_an_answer() {
-        let (_db, storage) = setup().await;
+    async fn set_note_sets_then_replaces_then_clears_the_note_of_an_answer(backend: TestBackend) {
+        let (_db, storage) = setup_on(backend).await;
         let audit = answered_audit(&storage, USER, &["q1", "q2"]).await;
 
         let set = storage
@@ -2207,9 +1601,8 @@ mod tests {
         assert_eq!(after_clear, HashMap::new());
     }
 
-    #[tokio::test]
-    async fn a_note_survives_a_changed_answer_and_goes_with_an_undone_one() {
-        let (db, storage) = setup().await;
+    async fn a_note_survives_a_changed_answer_and_goes_with_an_undone_one(backend: TestBackend) {
+        let (db, storage) = setup_on(backend).await;
         let audit = answered_audit(&storage, USER, &["q1", "q2"]).await;
         storage.set_note(audit.id, "q1", Some("n1")).await.unwrap();
         storage.set_note(audit.id, "q2", Some("n2")).await.unwrap();
@@ -2239,9 +1632,8 @@ mod tests {
         assert_eq!(answer_rows(&raw(&db).await, audit.id).await, 1);
     }
 
-    #[tokio::test]
-    async fn set_note_without_an_answer_row_returns_false_and_writes_nothing() {
-        let (db, storage) = setup().await;
+    async fn set_note_without_an_answer_row_returns_false_and_writes_nothing(backend: TestBackend) {
+        let (db, storage) = setup_on(backend).await;
         let audit = answered_audit(&storage, USER, &["q1"]).await;
 
         let unanswered = storage.set_note(audit.id, "q2", Some("x")).await.unwrap();
@@ -2253,9 +1645,8 @@ mod tests {
         assert_eq!(answer_rows(&raw(&db).await, audit.id).await, 1);
     }
 
-    #[tokio::test]
-    async fn notes_holds_only_the_noted_answers_of_the_one_audit() {
-        let (_db, storage) = setup().await;
+    async fn notes_holds_only_the_noted_answers_of_the_one_audit(backend: TestBackend) {
+        let (_db, storage) = setup_on(backend).await;
         let audit = answered_audit(&storage, USER, &["q1", "q2", "q3"]).await;
         let other = answered_audit(&storage, OTHER_USER, &["q1"]).await;
         storage
@@ -2285,9 +1676,8 @@ mod tests {
 
     // ---- plan ----------------------------------------------------------
 
-    #[tokio::test]
-    async fn add_plan_items_numbers_the_items_from_one_in_the_order_given() {
-        let (_db, storage) = setup().await;
+    async fn add_plan_items_numbers_the_items_from_one_in_the_order_given(backend: TestBackend) {
+        let (_db, storage) = setup_on(backend).await;
         let audit = finished_audit(&storage, USER).await;
         let other = finished_audit(&storage, OTHER_USER).await;
         let mut owned = item("Zone B", Priority::Medium);
@@ -2329,9 +1719,8 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn adding_the_same_plan_items_twice_adds_them_once() {
-        let (db, storage) = setup().await;
+    async fn adding_the_same_plan_items_twice_adds_them_once(backend: TestBackend) {
+        let (db, storage) = setup_on(backend).await;
         let (audit, first) = planned_audit(&storage, USER).await;
         let again = [
             (zone("a"), item("Zone A", Priority::High)),
@@ -2349,9 +1738,10 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn a_second_batch_is_appended_and_its_known_sources_take_no_position() {
-        let (_db, storage) = setup().await;
+    async fn a_second_batch_is_appended_and_its_known_sources_take_no_position(
+        backend: TestBackend,
+    ) {
+        let (_db, storage) = setup_on(backend).await;
         let (audit, first) = planned_audit(&storage, USER).await;
         // Same source, other text: the plan keeps what it has.
         let batch = [
@@ -2375,9 +1765,8 @@ mod tests {
         assert_eq!(unchanged, expected);
     }
 
-    #[tokio::test]
-    async fn add_plan_items_to_an_unknown_audit_is_refused() {
-        let (_db, storage) = setup().await;
+    async fn add_plan_items_to_an_unknown_audit_is_refused(backend: TestBackend) {
+        let (_db, storage) = setup_on(backend).await;
 
         let result = storage
             .add_plan_items(9999, &[(zone("a"), item("Zone A", Priority::High))])
@@ -2387,9 +1776,8 @@ mod tests {
         assert_eq!(storage.plan(9999).await.unwrap(), []);
     }
 
-    #[tokio::test]
-    async fn update_plan_item_changes_only_the_field_named_by_each_update() {
-        let (_db, storage) = setup().await;
+    async fn update_plan_item_changes_only_the_field_named_by_each_update(backend: TestBackend) {
+        let (_db, storage) = setup_on(backend).await;
         let (audit, plan) = planned_audit(&storage, USER).await;
         let original = plan[1].clone();
         // A drafted item's solution is the proposed one until the owner
@@ -2434,9 +1822,8 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn a_deadline_is_stored_as_an_iso_date() {
-        let (db, storage) = setup().await;
+    async fn a_deadline_is_stored_as_an_iso_date(backend: TestBackend) {
+        let (db, storage) = setup_on(backend).await;
         let (audit, _) = planned_audit(&storage, USER).await;
 
         storage
@@ -2458,9 +1845,8 @@ mod tests {
         assert_eq!(stored.as_deref(), Some("2027-03-09"));
     }
 
-    #[tokio::test]
-    async fn update_plan_item_sets_the_next_pending_input_or_clears_it() {
-        let (_db, storage) = setup().await;
+    async fn update_plan_item_sets_the_next_pending_input_or_clears_it(backend: TestBackend) {
+        let (_db, storage) = setup_on(backend).await;
         let (audit, _) = planned_audit(&storage, USER).await;
         let asked_owner = Pending {
             walk: true,
@@ -2495,9 +1881,10 @@ mod tests {
         assert_eq!(after_second, None);
     }
 
-    #[tokio::test]
-    async fn update_plan_item_without_such_an_item_returns_none_and_writes_nothing() {
-        let (_db, storage) = setup().await;
+    async fn update_plan_item_without_such_an_item_returns_none_and_writes_nothing(
+        backend: TestBackend,
+    ) {
+        let (_db, storage) = setup_on(backend).await;
         let (audit, plan) = planned_audit(&storage, USER).await;
         let other = finished_audit(&storage, OTHER_USER).await;
         let asked = pending(USER, audit.id, Awaiting::Owner { position: 3 });
@@ -2524,14 +1911,13 @@ mod tests {
         assert_eq!(storage.pending(USER).await.unwrap(), Some(asked));
     }
 
-    #[tokio::test]
-    async fn a_corrupt_plan_row_is_reported_as_corrupt() {
-        let (db, storage) = setup().await;
+    async fn a_corrupt_plan_row_is_reported_as_corrupt(backend: TestBackend) {
+        let (db, storage) = setup_on(backend).await;
         let (audit, _) = planned_audit(&storage, USER).await;
         let pool = raw(&db).await;
 
         for deadline in ["09.03.2027", "2027-3-9", "2027-02-30", "soon"] {
-            sqlx::query("UPDATE plan_items SET deadline = ?1 WHERE position = 2")
+            sqlx::query("UPDATE plan_items SET deadline = $1 WHERE position = 2")
                 .bind(deadline)
                 .execute(&pool)
                 .await
@@ -2548,9 +1934,8 @@ mod tests {
 
     // ---- pending inputs ------------------------------------------------
 
-    #[tokio::test]
-    async fn pending_round_trips_every_awaiting_with_and_without_a_prompt() {
-        let (_db, storage) = setup().await;
+    async fn pending_round_trips_every_awaiting_with_and_without_a_prompt(backend: TestBackend) {
+        let (_db, storage) = setup_on(backend).await;
         let audit = finished_audit(&storage, USER).await;
         let every = [
             Awaiting::Note {
@@ -2589,9 +1974,10 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn set_pending_replaces_the_users_pending_input_and_leaves_others_alone() {
-        let (db, storage) = setup().await;
+    async fn set_pending_replaces_the_users_pending_input_and_leaves_others_alone(
+        backend: TestBackend,
+    ) {
+        let (db, storage) = setup_on(backend).await;
         let audit = finished_audit(&storage, USER).await;
         let other = finished_audit(&storage, OTHER_USER).await;
         let first = pending(USER, audit.id, Awaiting::MoreHigh);
@@ -2613,9 +1999,8 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn asking_the_same_question_again_keeps_when_it_was_first_asked() {
-        let (db, storage) = setup().await;
+    async fn asking_the_same_question_again_keeps_when_it_was_first_asked(backend: TestBackend) {
+        let (db, storage) = setup_on(backend).await;
         let audit = finished_audit(&storage, USER).await;
         let pool = raw(&db).await;
         let asked_at = || async {
@@ -2648,9 +2033,8 @@ mod tests {
         assert_ne!(asked_at().await, 7, "a new question is asked now");
     }
 
-    #[tokio::test]
-    async fn clear_pending_returns_what_was_pending_and_removes_it() {
-        let (_db, storage) = setup().await;
+    async fn clear_pending_returns_what_was_pending_and_removes_it(backend: TestBackend) {
+        let (_db, storage) = setup_on(backend).await;
         let audit = finished_audit(&storage, USER).await;
         let other = finished_audit(&storage, OTHER_USER).await;
         let asked = Pending {
@@ -2673,9 +2057,10 @@ mod tests {
         assert_eq!(storage.pending(OTHER_USER).await.unwrap(), Some(others));
     }
 
-    #[tokio::test]
-    async fn take_pending_note_sets_the_note_and_clears_the_pending_input_together() {
-        let (_db, storage) = setup().await;
+    async fn take_pending_note_sets_the_note_and_clears_the_pending_input_together(
+        backend: TestBackend,
+    ) {
+        let (_db, storage) = setup_on(backend).await;
         let audit = answered_audit(&storage, USER, &["q1"]).await;
         let asked = pending(
             USER,
@@ -2699,9 +2084,8 @@ mod tests {
         assert_eq!(storage.pending(USER).await.unwrap(), None);
     }
 
-    #[tokio::test]
-    async fn take_pending_note_without_an_answer_row_writes_nothing() {
-        let (_db, storage) = setup().await;
+    async fn take_pending_note_without_an_answer_row_writes_nothing(backend: TestBackend) {
+        let (_db, storage) = setup_on(backend).await;
         let audit = answered_audit(&storage, USER, &["q1"]).await;
         let asked = pending(
             USER,
@@ -2722,9 +2106,8 @@ mod tests {
         assert_eq!(storage.pending(USER).await.unwrap(), Some(asked));
     }
 
-    #[tokio::test]
-    async fn a_pending_input_for_an_unknown_user_or_audit_is_refused() {
-        let (_db, storage) = setup().await;
+    async fn a_pending_input_for_an_unknown_user_or_audit_is_refused(backend: TestBackend) {
+        let (_db, storage) = setup_on(backend).await;
         let audit = finished_audit(&storage, USER).await;
 
         let unknown_user = storage
@@ -2745,9 +2128,8 @@ mod tests {
         assert_eq!(storage.pending(USER).await.unwrap(), None);
     }
 
-    #[tokio::test]
-    async fn a_corrupt_pending_row_is_reported_as_corrupt() {
-        let (db, storage) = setup().await;
+    async fn a_corrupt_pending_row_is_reported_as_corrupt(backend: TestBackend) {
+        let (db, storage) = setup_on(backend).await;
         let audit = finished_audit(&storage, USER).await;
         let pool = raw(&db).await;
         let rows: [(&str, &str, Option<i64>, Option<i64>); 9] = [
@@ -2763,10 +2145,15 @@ mod tests {
         ];
 
         for (kind, target, chat, message) in rows {
+            sqlx::query("DELETE FROM pending_inputs WHERE user_id = $1")
+                .bind(USER)
+                .execute(&pool)
+                .await
+                .unwrap();
             sqlx::query(
-                "INSERT OR REPLACE INTO pending_inputs (user_id, audit_id, kind, target, walk,
+                "INSERT INTO pending_inputs (user_id, audit_id, kind, target, walk,
                      prompt_chat_id, prompt_message_id, created_at)
-                 VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, 0)",
+                 VALUES ($1, $2, $3, $4, FALSE, $5, $6, 0)",
             )
             .bind(USER)
             .bind(audit.id)
@@ -2797,16 +2184,17 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn the_pending_inputs_check_constraints_reject_unknown_kinds_and_half_prompts() {
-        let (db, storage) = setup().await;
+    async fn the_pending_inputs_check_constraints_reject_unknown_kinds_and_half_prompts(
+        backend: TestBackend,
+    ) {
+        let (db, storage) = setup_on(backend).await;
         let audit = finished_audit(&storage, USER).await;
         let pool = raw(&db).await;
         let insert = |kind: &'static str, walk: i64, chat: Option<i64>, message: Option<i64>| {
             sqlx::query(
                 "INSERT INTO pending_inputs (user_id, audit_id, kind, target, walk,
                      prompt_chat_id, prompt_message_id, created_at)
-                 VALUES (?1, ?2, ?3, '1', ?4, ?5, ?6, 0)",
+                 VALUES ($1, $2, $3, '1', CAST(CAST($4 AS INTEGER) AS BOOLEAN), $5, $6, 0)",
             )
             .bind(USER)
             .bind(audit.id)
@@ -2817,17 +2205,17 @@ mod tests {
             .execute(&pool)
         };
 
-        let bad_kind = insert("name", 0, None, None).await;
-        let bad_walk = insert("owner", 2, None, None).await;
-        let chat_only = insert("owner", 0, Some(CHAT), None).await;
-        let message_only = insert("owner", 0, None, Some(5)).await;
+        let mut refused = vec![
+            ("kind", insert("name", 0, None, None).await),
+            ("chat only", insert("owner", 0, Some(CHAT), None).await),
+            ("message only", insert("owner", 0, None, Some(5)).await),
+        ];
+        // A flag other than 0 or 1 exists only where a boolean is an integer.
+        if backend == TestBackend::Sqlite {
+            refused.push(("walk", insert("owner", 2, None, None).await));
+        }
 
-        for (what, result) in [
-            ("kind", bad_kind),
-            ("walk", bad_walk),
-            ("chat only", chat_only),
-            ("message only", message_only),
-        ] {
+        for (what, result) in refused {
             let err = result.expect_err(what);
             let db_err = err.as_database_error().expect("a constraint error");
             assert!(db_err.is_check_violation(), "{what}: {db_err}");
@@ -2837,9 +2225,10 @@ mod tests {
 
     // ---- delete_user_data ----------------------------------------------
 
-    #[tokio::test]
-    async fn delete_user_data_removes_the_users_plans_notes_and_pending_input() {
-        let (db, storage) = setup().await;
+    async fn delete_user_data_removes_the_users_plans_notes_and_pending_input(
+        backend: TestBackend,
+    ) {
+        let (db, storage) = setup_on(backend).await;
         let (audit, _) = planned_audit(&storage, USER).await;
         storage.set_note(audit.id, "q1", Some("n")).await.unwrap();
         let open = answered_audit(&storage, USER, &["q1", "q2"]).await;
@@ -2879,9 +2268,10 @@ mod tests {
 
     // ---- latest_finished -----------------------------------------------
 
-    #[tokio::test]
-    async fn latest_finished_picks_the_last_finished_audit_and_ignores_open_and_abandoned_ones() {
-        let (db, storage) = setup().await;
+    async fn latest_finished_picks_the_last_finished_audit_and_ignores_open_and_abandoned_ones(
+        backend: TestBackend,
+    ) {
+        let (db, storage) = setup_on(backend).await;
         let none_yet = storage.latest_finished(USER).await.unwrap();
         let earlier = finished_audit(&storage, USER).await;
         let later = finished_audit(&storage, USER).await;
@@ -2893,7 +2283,7 @@ mod tests {
         let by_id = storage.latest_finished(USER).await.unwrap();
         // An audit with a lower id that was finished later wins.
         let finished_at = later.finished_at.unwrap() + 100;
-        sqlx::query("UPDATE audits SET finished_at = ?2 WHERE id = ?1")
+        sqlx::query("UPDATE audits SET finished_at = $2 WHERE id = $1")
             .bind(earlier.id)
             .bind(finished_at)
             .execute(&raw(&db).await)
@@ -2911,4 +2301,57 @@ mod tests {
             })
         );
     }
+
+    on_both_backends!(
+        connecting_twice_to_the_same_file_keeps_the_data_and_reapplies_nothing,
+        connect_turns_on_foreign_keys_so_an_audit_needs_a_known_user,
+        connect_refuses_a_database_migrated_by_a_newer_binary_and_leaves_its_data_intact,
+        a_chosen_language_is_stored_and_one_never_set_is_filled_in_once,
+        upsert_user_inserts_a_new_user_then_updates_the_name_and_username,
+        create_audit_returns_an_in_progress_audit_at_revision_zero_on_the_first_question,
+        creating_a_second_audit_abandons_the_first_and_keeps_it,
+        the_partial_unique_index_rejects_a_raw_second_in_progress_audit_for_a_user,
+        audit_returns_none_for_an_unknown_id,
+        save_on_the_expected_revision_writes_the_answer_bumps_the_revision_and_moves_on,
+        save_of_an_answered_question_replaces_it_and_clears_a_priority_no_longer_given,
+        save_that_finishes_the_audit_sets_the_status_and_finished_at,
+        save_on_a_stale_revision_returns_stale_and_writes_nothing,
+        save_on_a_finished_audit_returns_stale_even_on_its_current_revision,
+        save_on_an_abandoned_audit_returns_stale,
+        save_of_a_change_without_response_deletes_the_stored_answer,
+        save_without_a_change_only_moves_the_audit_and_bumps_its_revision,
+        two_concurrent_saves_on_the_same_revision_let_exactly_one_through,
+        responses_round_trip_every_answer_priority_and_skip,
+        the_answers_check_constraints_reject_corrupt_values_written_by_raw_sql,
+        latest_audit_prefers_the_audit_in_progress_over_a_finished_one,
+        latest_audit_prefers_in_progress_even_when_a_finished_audit_has_a_higher_id,
+        latest_audit_is_none_when_every_audit_of_the_user_is_abandoned,
+        set_card_returns_the_previous_card_and_stores_the_new_one,
+        set_card_succeeds_while_other_audits_are_being_saved,
+        audit_counts_count_the_audits_by_status,
+        set_note_sets_then_replaces_then_clears_the_note_of_an_answer,
+        a_note_survives_a_changed_answer_and_goes_with_an_undone_one,
+        set_note_without_an_answer_row_returns_false_and_writes_nothing,
+        notes_holds_only_the_noted_answers_of_the_one_audit,
+        add_plan_items_numbers_the_items_from_one_in_the_order_given,
+        adding_the_same_plan_items_twice_adds_them_once,
+        a_second_batch_is_appended_and_its_known_sources_take_no_position,
+        add_plan_items_to_an_unknown_audit_is_refused,
+        update_plan_item_changes_only_the_field_named_by_each_update,
+        a_deadline_is_stored_as_an_iso_date,
+        update_plan_item_sets_the_next_pending_input_or_clears_it,
+        update_plan_item_without_such_an_item_returns_none_and_writes_nothing,
+        a_corrupt_plan_row_is_reported_as_corrupt,
+        pending_round_trips_every_awaiting_with_and_without_a_prompt,
+        set_pending_replaces_the_users_pending_input_and_leaves_others_alone,
+        asking_the_same_question_again_keeps_when_it_was_first_asked,
+        clear_pending_returns_what_was_pending_and_removes_it,
+        take_pending_note_sets_the_note_and_clears_the_pending_input_together,
+        take_pending_note_without_an_answer_row_writes_nothing,
+        a_pending_input_for_an_unknown_user_or_audit_is_refused,
+        a_corrupt_pending_row_is_reported_as_corrupt,
+        the_pending_inputs_check_constraints_reject_unknown_kinds_and_half_prompts,
+        delete_user_data_removes_the_users_plans_notes_and_pending_input,
+        latest_finished_picks_the_last_finished_audit_and_ignores_open_and_abandoned_ones,
+    );
 }

@@ -1,10 +1,8 @@
 //! Reminders: planned as series, claimed one by one by a scheduler, marked
-//! sent or cancelled. A claim is a single conditional UPDATE, so two
-//! schedulers on one database never take the same row.
+//! sent or cancelled. A claim is a single conditional UPDATE (whose rows
+//! PostgreSQL picks with SKIP LOCKED), so two schedulers on one database
+//! never take the same row. The SQL is in `sql/reminders.rs`.
 
-use sqlx::{Row, SqliteConnection};
-
-use super::{now, Result, Storage, StorageError};
 use crate::domain::schedule::{Due, Kind};
 
 /// The reminders one thing wants: an audit's unfinished-audit series, a
@@ -56,7 +54,7 @@ impl ReminderSettings {
 }
 
 /// The `users` column that switches a kind on or off.
-fn setting_column(kind: Kind) -> &'static str {
+pub(super) fn setting_column(kind: Kind) -> &'static str {
     match kind {
         Kind::Unfinished => "remind_unfinished",
         Kind::Deadline => "remind_deadline",
@@ -64,275 +62,15 @@ fn setting_column(kind: Kind) -> &'static str {
     }
 }
 
-pub(super) async fn write_series(
-    conn: &mut SqliteConnection,
-    series: &ReminderSeries,
-) -> Result<()> {
-    sqlx::query(
-        "DELETE FROM reminders
-         WHERE audit_id = ?1 AND kind = ?2 AND position = ?3 AND state = 'scheduled'",
-    )
-    .bind(series.audit_id)
-    .bind(series.kind.code())
-    .bind(series.position)
-    .execute(&mut *conn)
-    .await?;
-    // Only for a user who has this kind switched on. One sent (or being
-    // sent) stays as it is; one cancelled is scheduled again.
-    let sql = format!(
-        "INSERT INTO reminders (kind, user_id, audit_id, position, step, anchor, due_at, created_at)
-         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE EXISTS
-             (SELECT 1 FROM users WHERE id = ?2 AND {} = 1)
-         ON CONFLICT (audit_id, kind, position, step, anchor) DO UPDATE
-             SET state = 'scheduled', due_at = excluded.due_at, claimed_at = NULL
-             WHERE reminders.state = 'cancelled'",
-        setting_column(series.kind)
-    );
-    let t = now();
-    for due in &series.due {
-        sqlx::query(&sql)
-            .bind(series.kind.code())
-            .bind(series.user_id)
-            .bind(series.audit_id)
-            .bind(series.position)
-            .bind(due.step)
-            .bind(&series.anchor)
-            .bind(due.at)
-            .bind(t)
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
-}
-
-const REMINDER_COLUMNS: &str = "id, kind, user_id, audit_id, position, step, anchor, due_at";
-
-fn reminder_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Reminder> {
-    let kind: String = r.try_get("kind")?;
-    let number = |column: &str| -> Result<u32> {
-        let value: i64 = r.try_get(column)?;
-        u32::try_from(value)
-            .map_err(|_| StorageError::Corrupt(format!("reminder {column} {value}")))
-    };
-    Ok(Reminder {
-        id: r.try_get("id")?,
-        kind: Kind::from_code(&kind)
-            .ok_or_else(|| StorageError::Corrupt(format!("reminder kind {kind:?}")))?,
-        user_id: r.try_get("user_id")?,
-        audit_id: r.try_get("audit_id")?,
-        position: number("position")?,
-        step: number("step")?,
-        anchor: r.try_get("anchor")?,
-        due_at: r.try_get("due_at")?,
-    })
-}
-
-impl Storage {
-    /// Plans a series on its own (see [`ReminderSeries`]).
-    pub async fn plan_reminders(&self, series: &ReminderSeries) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        write_series(&mut tx, series).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Claims up to `limit` reminders due at `now`, earliest first: they
-    /// move to 'sending' and no other scheduler can take them.
-    pub async fn claim_due(&self, now: i64, limit: u32) -> Result<Vec<Reminder>> {
-        let rows = sqlx::query(&format!(
-            "UPDATE reminders SET state = 'sending', claimed_at = ?1
-             WHERE id IN (SELECT id FROM reminders WHERE state = 'scheduled' AND due_at <= ?1
-                          ORDER BY due_at, id LIMIT ?2)
-               AND state = 'scheduled'
-             RETURNING {REMINDER_COLUMNS}"
-        ))
-        .bind(now)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut claimed = rows
-            .iter()
-            .map(reminder_from_row)
-            .collect::<Result<Vec<_>>>()?;
-        claimed.sort_by_key(|r| (r.due_at, r.id));
-        Ok(claimed)
-    }
-
-    /// When the earliest scheduled reminder is due.
-    pub async fn next_due(&self) -> Result<Option<i64>> {
-        Ok(
-            sqlx::query_scalar("SELECT MIN(due_at) FROM reminders WHERE state = 'scheduled'")
-                .fetch_one(&self.pool)
-                .await?,
-        )
-    }
-
-    /// A claimed reminder went out.
-    pub async fn mark_sent(&self, id: i64, at: i64) -> Result<()> {
-        sqlx::query("UPDATE reminders SET state = 'sent', sent_at = ?2 WHERE id = ?1")
-            .bind(id)
-            .bind(at)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// A claimed reminder is not to be sent after all (no longer wanted,
-    /// or undeliverable).
-    pub async fn mark_cancelled(&self, id: i64) -> Result<()> {
-        sqlx::query("UPDATE reminders SET state = 'cancelled' WHERE id = ?1")
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// Cancels a user's scheduled reminders of `kind` (all kinds: `None`);
-    /// returns how many.
-    pub async fn cancel_reminders(&self, user_id: i64, kind: Option<Kind>) -> Result<u64> {
-        let done = sqlx::query(
-            "UPDATE reminders SET state = 'cancelled'
-             WHERE user_id = ?1 AND state = 'scheduled' AND (?2 IS NULL OR kind = ?2)",
-        )
-        .bind(user_id)
-        .bind(kind.map(Kind::code))
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected())
-    }
-
-    /// A user as last seen.
-    pub async fn user_info(&self, user_id: i64) -> Result<Option<super::UserInfo>> {
-        let row = sqlx::query("SELECT id, first_name, username FROM users WHERE id = ?1")
-            .bind(user_id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| {
-            Ok(super::UserInfo {
-                id: r.try_get("id")?,
-                first_name: r.try_get("first_name")?,
-                username: r.try_get("username")?,
-            })
-        })
-        .transpose()
-    }
-
-    /// Claims up to `limit` pending finish notices, oldest first:
-    /// (notice id, audit id, admin chat id).
-    pub async fn claim_notices(&self, now: i64, limit: u32) -> Result<Vec<(i64, i64, i64)>> {
-        let rows = sqlx::query(
-            "UPDATE admin_notices SET state = 'sending', claimed_at = ?1
-             WHERE id IN (SELECT id FROM admin_notices WHERE state = 'pending'
-                          ORDER BY id LIMIT ?2)
-               AND state = 'pending'
-             RETURNING id, audit_id, chat_id",
-        )
-        .bind(now)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut claimed = rows
-            .iter()
-            .map(|r| {
-                Ok((
-                    r.try_get("id")?,
-                    r.try_get("audit_id")?,
-                    r.try_get("chat_id")?,
-                ))
-            })
-            .collect::<Result<Vec<(i64, i64, i64)>>>()?;
-        claimed.sort_unstable();
-        Ok(claimed)
-    }
-
-    /// A claimed notice went out (`sent`) or was refused for good.
-    pub async fn finish_notice(&self, id: i64, sent: bool, now: i64) -> Result<()> {
-        sqlx::query("UPDATE admin_notices SET state = ?2, sent_at = ?3 WHERE id = ?1")
-            .bind(id)
-            .bind(if sent { "sent" } else { "failed" })
-            .bind(sent.then_some(now))
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// Whether the user has an audit of the same checklist newer than
-    /// `audit_id` that is not abandoned: then the old one's repeat
-    /// invitation is moot.
-    pub async fn has_newer_audit(&self, audit_id: i64) -> Result<bool> {
-        Ok(sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM audits a JOIN audits b
-                 ON b.user_id = a.user_id AND b.checklist_id = a.checklist_id
-             WHERE a.id = ?1 AND b.id > a.id AND b.status != 'abandoned')",
-        )
-        .bind(audit_id)
-        .fetch_one(&self.pool)
-        .await?)
-    }
-
-    /// The user's reminder settings; all on for a user not yet stored.
-    pub async fn reminder_settings(&self, user_id: i64) -> Result<ReminderSettings> {
-        let row = sqlx::query(
-            "SELECT remind_unfinished, remind_deadline, remind_reaudit FROM users WHERE id = ?1",
-        )
-        .bind(user_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(match row {
-            Some(r) => ReminderSettings {
-                unfinished: r.try_get("remind_unfinished")?,
-                deadline: r.try_get("remind_deadline")?,
-                reaudit: r.try_get("remind_reaudit")?,
-            },
-            None => ReminderSettings {
-                unfinished: true,
-                deadline: true,
-                reaudit: true,
-            },
-        })
-    }
-
-    /// Switches a kind on or off for a user; off also cancels what of it is
-    /// scheduled, in the same transaction. Returns the settings now.
-    pub async fn set_reminder_setting(
-        &self,
-        user_id: i64,
-        kind: Kind,
-        on: bool,
-    ) -> Result<ReminderSettings> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query(&format!(
-            "UPDATE users SET {} = ?2 WHERE id = ?1",
-            setting_column(kind)
-        ))
-        .bind(user_id)
-        .bind(on)
-        .execute(&mut *tx)
-        .await?;
-        if !on {
-            sqlx::query(
-                "UPDATE reminders SET state = 'cancelled'
-                 WHERE user_id = ?1 AND kind = ?2 AND state = 'scheduled'",
-            )
-            .bind(user_id)
-            .bind(kind.code())
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        self.reminder_settings(user_id).await
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::storage::UserInfo;
+    use crate::storage::testdb::{on_both_backends, TestBackend, TestDb};
+    use crate::storage::{Storage, UserInfo};
 
-    async fn setup() -> (tempfile::TempDir, Storage, i64) {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}", dir.path().join("r.db").display());
-        let storage = Storage::connect(&url).await.expect("open");
+    async fn setup(backend: TestBackend) -> (TestDb, Storage, i64) {
+        let db = TestDb::new(backend).await;
+        let storage = Storage::connect(&db.url).await.expect("open");
         let user = UserInfo {
             id: 7,
             first_name: "Olena".into(),
@@ -343,7 +81,7 @@ mod tests {
             .create_audit(7, 7, "churn", 1, "q1", None)
             .await
             .expect("audit");
-        (dir, storage, audit.id)
+        (db, storage, audit.id)
     }
 
     fn series(audit_id: i64, anchor: &str, due: &[(u32, i64)]) -> ReminderSeries {
@@ -357,9 +95,10 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn a_series_planned_again_replaces_what_is_scheduled_but_never_what_was_sent() {
-        let (_dir, storage, audit) = setup().await;
+    async fn a_series_planned_again_replaces_what_is_scheduled_but_never_what_was_sent(
+        backend: TestBackend,
+    ) {
+        let (_dir, storage, audit) = setup(backend).await;
         storage
             .plan_reminders(&series(audit, "1", &[(0, 100), (1, 300)]))
             .await
@@ -398,11 +137,9 @@ mod tests {
         assert_eq!(storage.next_due().await.expect("next"), None);
     }
 
-    #[tokio::test]
-    async fn a_claim_is_taken_by_one_scheduler_only() {
-        let (dir, storage, audit) = setup().await;
-        let url = format!("sqlite://{}", dir.path().join("r.db").display());
-        let second = Storage::connect(&url).await.expect("second process");
+    async fn a_claim_is_taken_by_one_scheduler_only(backend: TestBackend) {
+        let (dir, storage, audit) = setup(backend).await;
+        let second = Storage::connect(&dir.url).await.expect("second process");
         let due: Vec<(u32, i64)> = (0..40).map(|i| (i, 100 + i64::from(i))).collect();
         storage
             .plan_reminders(&series(audit, "1", &due))
@@ -427,9 +164,8 @@ mod tests {
         assert_eq!((before, ids.len()), (40, 40), "every reminder claimed once");
     }
 
-    #[tokio::test]
-    async fn a_kind_switched_off_is_cancelled_and_not_planned_again() {
-        let (_dir, storage, audit) = setup().await;
+    async fn a_kind_switched_off_is_cancelled_and_not_planned_again(backend: TestBackend) {
+        let (_dir, storage, audit) = setup(backend).await;
         storage
             .plan_reminders(&series(audit, "1", &[(0, 100)]))
             .await
@@ -456,4 +192,10 @@ mod tests {
         assert_eq!(storage.next_due().await.expect("next"), Some(100));
         assert_eq!(storage.cancel_reminders(7, None).await.expect("cancel"), 1);
     }
+
+    on_both_backends!(
+        a_series_planned_again_replaces_what_is_scheduled_but_never_what_was_sent,
+        a_claim_is_taken_by_one_scheduler_only,
+        a_kind_switched_off_is_cancelled_and_not_planned_again,
+    );
 }

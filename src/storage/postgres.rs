@@ -1,0 +1,47 @@
+//! The PostgreSQL backend, chosen by a `postgres://` `DATABASE_URL`: several
+//! instances of the bot can share it. The statements are the ones in `sql/`,
+//! shared with the SQLite backend; what differs — connecting, the
+//! migrations, row locks — is here.
+
+use sqlx::postgres::PgPoolOptions;
+
+type Db = sqlx::Postgres;
+
+/// Begins a transaction that reads and then writes; the rows it reads are
+/// locked by `FOR_UPDATE`.
+const BEGIN_WRITE: &str = "BEGIN";
+/// Appended to a read inside a `BEGIN_WRITE` transaction: the row stays as
+/// read until the transaction ends, whatever another instance does.
+const FOR_UPDATE: &str = " FOR UPDATE";
+/// Appended to the subquery that picks rows to claim: two instances
+/// claiming at once take different rows instead of waiting for each other.
+const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
+
+#[derive(Clone)]
+pub(super) struct Store {
+    pool: sqlx::Pool<Db>,
+}
+
+impl Store {
+    /// Connects and applies the migrations (under PostgreSQL's advisory
+    /// lock, so instances starting together migrate once).
+    pub(super) async fn connect(url: &str) -> Result<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(std::time::Duration::from_secs(10))
+            .connect(url)
+            .await?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    pub(super) async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+include!("sql/prelude.rs");
+include!("sql/core.rs");
+include!("sql/reminders.rs");
+include!("sql/inbox.rs");
+include!("sql/export.rs");

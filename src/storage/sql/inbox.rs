@@ -1,0 +1,56 @@
+impl Store {
+    /// Records a posted update; `false` if its id was recorded before.
+    pub async fn record_update(&self, update_id: i64, body: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO inbox (update_id, body, received_at) VALUES ($1, $2, $3)
+             ON CONFLICT (update_id) DO NOTHING",
+        )
+        .bind(update_id)
+        .bind(body)
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Takes an update for handling: `true` for the first taker only, be
+    /// it recorded by the webhook or met first here (long polling). The
+    /// update's text is not kept once it is taken: only its id.
+    pub async fn take_update(&self, update_id: i64) -> Result<bool> {
+        let t = now();
+        let done = sqlx::query(
+            "INSERT INTO inbox (update_id, received_at, taken_at) VALUES ($1, $2, $2)
+             ON CONFLICT (update_id) DO UPDATE SET taken_at = excluded.taken_at, body = NULL
+             WHERE inbox.taken_at IS NULL",
+        )
+        .bind(update_id)
+        .bind(t)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Recorded updates no one took yet, oldest first: (id, body).
+    pub async fn untaken_updates(&self) -> Result<Vec<(i64, String)>> {
+        let rows = sqlx::query(
+            "SELECT update_id, body FROM inbox WHERE taken_at IS NULL AND body IS NOT NULL
+             ORDER BY update_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("update_id")?, r.try_get("body")?)))
+            .collect()
+    }
+
+    /// Forgets updates taken before `before` (unix seconds); Telegram does
+    /// not deliver an update again after a day.
+    pub async fn prune_inbox(&self, before: i64) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM inbox WHERE taken_at IS NOT NULL AND taken_at < $1")
+            .bind(before)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+}
+

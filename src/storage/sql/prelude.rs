@@ -1,0 +1,23 @@
+// What the statements in this folder see. Each file here is compiled twice,
+// by `include!` in `sqlite.rs` and in `postgres.rs`, each time against that
+// backend's `Db`: one text of the SQL (written in the dialect both speak,
+// `$1` placeholders), type-checked for both, and no trait gymnastics.
+// Each backend module defines `Db`, `BEGIN_WRITE`, `FOR_UPDATE` and
+// `SKIP_LOCKED`.
+
+use std::collections::HashMap;
+
+use futures_util::{stream::BoxStream, StreamExt};
+use sqlx::Row;
+
+use super::{
+    date_text, now, parse_date, reminders::setting_column, source_columns,
+    AnswerExportRow, AuditRecord, Awaiting, Card, Pending, PlanExportRow, PlanUpdate, Position,
+    Reminder, ReminderSeries, ReminderSettings, Result, StorageError, UserInfo,
+};
+use crate::domain::audit::{Answer, Change, Priority, Response, Status};
+use crate::domain::plan::{PlanEntry, PlanItem, Source};
+use crate::domain::schedule::Kind;
+
+type DbRow = <Db as sqlx::Database>::Row;
+type DbConnection = <Db as sqlx::Database>::Connection;

@@ -1,0 +1,84 @@
+//! The SQLite backend, the default: one file, no server. The statements are
+//! the ones in `sql/`, shared with the PostgreSQL backend; what differs —
+//! opening the file, its pragmas, its migrations, how a writing transaction
+//! takes its lock — is here.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+type Db = sqlx::Sqlite;
+
+/// Begins a transaction that reads and then writes: IMMEDIATE, because a
+/// deferred one that reads first cannot upgrade to a write once another
+/// connection has committed, and SQLite then fails at once instead of
+/// waiting.
+const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
+/// Appended to a read inside a `BEGIN_WRITE` transaction: nothing, the
+/// transaction already holds the database's one write lock.
+const FOR_UPDATE: &str = "";
+/// Appended to the subquery that picks rows to claim: nothing, writes are
+/// serialised and the claim's UPDATE re-checks the state.
+const SKIP_LOCKED: &str = "";
+
+#[derive(Clone)]
+pub(super) struct Store {
+    pool: sqlx::Pool<Db>,
+}
+
+impl Store {
+    /// Opens (creating if missing) the database file and applies the
+    /// migrations.
+    pub(super) async fn connect(url: &str) -> Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)?;
+        create_private_file(options.get_filename())?;
+        let options = options
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // FULL: a committed answer survives a power cut, not only a crash.
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    #[cfg(test)]
+    pub(super) fn pool(&self) -> &sqlx::SqlitePool {
+        &self.pool
+    }
+
+    pub(super) async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Creates a missing database file readable and writable by its owner only
+/// (SQLite gives its -wal and -shm files the same mode). In-memory
+/// databases have no file.
+fn create_private_file(path: &std::path::Path) -> Result<()> {
+    let name = path.to_string_lossy();
+    if name.is_empty() || name.starts_with("file:sqlx-in-memory") || path.exists() {
+        return Ok(());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StorageError::Db(sqlx::Error::Io(e))),
+    }
+}
+
+include!("sql/prelude.rs");
+include!("sql/core.rs");
+include!("sql/reminders.rs");
+include!("sql/inbox.rs");
+include!("sql/export.rs");
