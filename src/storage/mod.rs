@@ -225,9 +225,23 @@ impl Storage {
     /// or a PostgreSQL database) and applies the migrations. A database
     /// migrated by a newer version of the bot is refused.
     pub async fn connect(url: &str) -> Result<Self> {
+        Self::open(url, true).await
+    }
+
+    /// Like [`Storage::connect`], but a PostgreSQL connection is closed
+    /// after each use instead of kept for the next: for callers that run
+    /// each piece of work in a tokio runtime of its own (teloxide_tests'
+    /// mock bot builds one per dispatch), where a kept connection would
+    /// belong to a runtime that is gone. SQLite's connections run on
+    /// threads of their own and are kept either way.
+    pub async fn connect_for_short_runtimes(url: &str) -> Result<Self> {
+        Self::open(url, false).await
+    }
+
+    async fn open(url: &str, keep_connections: bool) -> Result<Self> {
         let backend = match backend_name(url) {
             Some("SQLite") => Backend::Sqlite(sqlite::Store::connect(url).await?),
-            Some(_) => Backend::Postgres(postgres::Store::connect(url).await?),
+            Some(_) => Backend::Postgres(postgres::Store::connect(url, keep_connections).await?),
             None => return Err(StorageError::Url),
         };
         Ok(Self { backend })

@@ -25,12 +25,14 @@ pub(super) struct Store {
 impl Store {
     /// Connects and applies the migrations (under PostgreSQL's advisory
     /// lock, so instances starting together migrate once).
-    pub(super) async fn connect(url: &str) -> Result<Self> {
-        let pool = PgPoolOptions::new()
+    pub(super) async fn connect(url: &str, keep_connections: bool) -> Result<Self> {
+        let mut options = PgPoolOptions::new()
             .max_connections(8)
-            .acquire_timeout(std::time::Duration::from_secs(10))
-            .connect(url)
-            .await?;
+            .acquire_timeout(std::time::Duration::from_secs(10));
+        if !keep_connections {
+            options = options.after_release(|_, _| Box::pin(async { Ok(false) }));
+        }
+        let pool = options.connect(url).await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         Ok(Self { pool })
     }

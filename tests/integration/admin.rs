@@ -5,8 +5,6 @@
 
 use std::time::Duration;
 
-use sqlx::{Connection, SqliteConnection};
-
 use churn_audit_bot::domain::audit::{Answer, Command, Priority};
 use churn_audit_bot::i18n::Lang;
 use churn_audit_bot::storage::UserInfo;
@@ -248,11 +246,11 @@ async fn a_blocked_admin_chat_leaves_the_user_undisturbed() {
         .wait_for_bot_message(USER, |m| m.plain_text.contains("Кто отвечает?"), WAIT)
         .await
         .unwrap();
-    let mut db = SqliteConnection::connect(&rig.db_url()).await.unwrap();
+    let db = crate::helpers::inspect(&rig.db_url()).await;
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
         let state: Option<String> = sqlx::query_scalar("SELECT state FROM admin_notices")
-            .fetch_optional(&mut db)
+            .fetch_optional(&db)
             .await
             .unwrap();
         if state.as_deref() == Some("failed") {

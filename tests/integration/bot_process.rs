@@ -11,12 +11,11 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::Duration;
 
-use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{Connection, Row, SqliteConnection};
+use sqlx::Row;
 use tokio::time::Instant;
 
 use churn_audit_bot::domain::checklist;
@@ -66,6 +65,9 @@ pub(crate) struct World {
     pub(crate) fake: FakeApi,
     pub(crate) dir: tempfile::TempDir,
     pub(crate) runs: Vec<(PathBuf, PathBuf)>,
+    /// The bot's database: a file in `dir`, or a PostgreSQL database
+    /// (see [`crate::helpers::on_postgres`]).
+    db_url: String,
 }
 
 impl World {
@@ -74,16 +76,18 @@ impl World {
             .prefix(&format!("e2e-{name}-"))
             .tempdir()
             .expect("create a temporary folder");
+        let db_url = crate::helpers::fresh_database_url(dir.path(), "bot.db").await;
         World {
             name,
             fake: FakeApi::start().await,
             dir,
             runs: Vec::new(),
+            db_url,
         }
     }
 
-    pub(crate) fn db_path(&self) -> PathBuf {
-        self.dir.path().join("bot.db")
+    pub(crate) fn db_url(&self) -> &str {
+        &self.db_url
     }
 
     /// Starts the bot with the standard environment.
@@ -113,10 +117,7 @@ impl World {
         cmd.current_dir(self.dir.path())
             .env("TELOXIDE_TOKEN", token())
             .env("TELOXIDE_API_URL", self.fake.url())
-            .env(
-                "DATABASE_URL",
-                format!("sqlite://{}", self.db_path().display()),
-            )
+            .env("DATABASE_URL", &self.db_url)
             .env("CHECKLISTS_DIR", checklists_dir())
             .env("RUST_LOG", "info")
             .env("RUST_LOG_STYLE", "never")
@@ -488,23 +489,29 @@ pub(crate) fn assert_card_matches(card: &StoredMessage, model: &Model, qids: &[S
 /// What the database file holds.
 #[derive(Debug)]
 pub(crate) struct DbState {
-    /// `(audit_id, question_id, answer)` in insertion order.
+    /// `(audit_id, question_id, answer)` in the order written.
     pub(crate) rows: Vec<(i64, String, Answer)>,
     /// `(id, status, current_question_id)`.
     pub(crate) audits: Vec<(i64, String, Option<String>)>,
 }
 
 impl DbState {
-    pub(crate) async fn read(path: &Path) -> DbState {
-        let options = SqliteConnectOptions::new().filename(path).read_only(true);
-        let mut conn = SqliteConnection::connect_with(&options)
-            .await
-            .unwrap_or_else(|e| panic!("open {} read-only: {e}", path.display()));
-        let rows = sqlx::query(
-            "SELECT audit_id, question_id, answer, priority, priority_skipped
-             FROM answers ORDER BY rowid",
-        )
-        .fetch_all(&mut conn)
+    /// The database as another process sees it (an SQLite file is opened
+    /// read-only).
+    pub(crate) async fn read(url: &str) -> DbState {
+        let url = if url.starts_with("sqlite:") {
+            format!("{url}?mode=ro")
+        } else {
+            url.to_string()
+        };
+        let conn = crate::helpers::inspect(&url).await;
+        let rows = sqlx::query(&format!(
+            "SELECT audit_id, question_id, answer, priority,
+                    CAST(priority_skipped AS INTEGER) AS priority_skipped
+             FROM answers {}",
+            crate::helpers::answers_in_order()
+        ))
+        .fetch_all(&conn)
         .await
         .expect("read answers")
         .iter()
@@ -521,13 +528,13 @@ impl DbState {
         })
         .collect();
         let audits = sqlx::query("SELECT id, status, current_question_id FROM audits ORDER BY id")
-            .fetch_all(&mut conn)
+            .fetch_all(&conn)
             .await
             .expect("read audits")
             .iter()
             .map(|r| (r.get("id"), r.get("status"), r.get("current_question_id")))
             .collect();
-        conn.close().await.expect("close the database");
+        conn.close().await;
         DbState { rows, audits }
     }
 

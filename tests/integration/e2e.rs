@@ -54,7 +54,7 @@ async fn an_audit_survives_sigkill_and_resumes_at_the_right_question() {
     assert!(card
         .plain_text
         .contains(&format!("Вопрос {}/{TOTAL}", answered + 1)));
-    DbState::read(&world.db_path())
+    DbState::read(world.db_url())
         .await
         .assert_holds(&model, &qids);
 
@@ -76,7 +76,7 @@ async fn an_audit_survives_sigkill_and_resumes_at_the_right_question() {
             .contains("ничего не изменено"),
         "a press on the old card: {notice:?}"
     );
-    DbState::read(&world.db_path())
+    DbState::read(world.db_url())
         .await
         .assert_holds(&model, &qids);
 
@@ -94,7 +94,7 @@ async fn an_audit_survives_sigkill_and_resumes_at_the_right_question() {
         assert_card_matches(&card, &model, &qids);
     }
     assert_eq!(model.cursor, 10);
-    DbState::read(&world.db_path())
+    DbState::read(world.db_url())
         .await
         .assert_holds(&model, &qids);
 
@@ -198,7 +198,7 @@ async fn sigkill_in_the_middle_of_presses_loses_nothing_acknowledged() {
         card = world
             .send_text("/continue", |m| card_index(m).is_some())
             .await;
-        let db = DbState::read(&world.db_path()).await;
+        let db = DbState::read(world.db_url()).await;
         let answers_now: Vec<Option<String>> =
             queries.iter().map(|q| callback_answer(&fake, q)).collect();
         let acks = answers_now
@@ -270,7 +270,7 @@ async fn sigkill_in_the_middle_of_presses_loses_nothing_acknowledged() {
     model.apply(press, &qids);
     let card = wait_card_edited(&fake, &card).await;
     assert_card_matches(&card, &model, &qids);
-    DbState::read(&world.db_path())
+    DbState::read(world.db_url())
         .await
         .assert_holds(&model, &qids);
 
@@ -765,7 +765,7 @@ async fn an_audit_and_its_plan_over_the_binary_end_with_a_pdf_and_a_csv() {
         .map(ToString::to_string)
         .collect();
     assert!(refused.is_empty(), "{refused:#?}");
-    let db = DbState::read(&world.db_path()).await;
+    let db = DbState::read(world.db_url()).await;
     assert_eq!(db.answers(), model.answers);
     assert_eq!(db.audits[0].1, "finished");
     bot.stop_cleanly().await;
@@ -988,16 +988,11 @@ async fn an_owner_who_stops_is_reminded_twice_across_a_sigkill_and_finishes() {
         .filter(|m| m.plain_text.contains(REMINDER))
         .count();
     assert_eq!(reminders, 2);
-    let mut db = <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!(
-        "sqlite://{}",
-        world.db_path().display()
-    ))
-    .await
-    .unwrap();
+    let db = crate::helpers::inspect(world.db_url()).await;
     let left: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM reminders WHERE kind = 'unfinished' AND state = 'scheduled'",
     )
-    .fetch_one(&mut db)
+    .fetch_one(&db)
     .await
     .unwrap();
     assert_eq!(left, 0);
@@ -1185,18 +1180,13 @@ async fn an_update_recorded_before_a_crash_is_handled_at_the_next_start() {
         .await
         .unwrap();
     bot.sigkill();
-    let mut db = <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!(
-        "sqlite://{}",
-        world.db_path().display()
-    ))
-    .await
-    .unwrap();
-    sqlx::query("INSERT INTO inbox (update_id, body, received_at) VALUES (2, ?1, 0)")
+    let db = crate::helpers::inspect(world.db_url()).await;
+    sqlx::query("INSERT INTO inbox (update_id, body, received_at) VALUES (2, $1, 0)")
         .bind(command_update(2, "/start"))
-        .execute(&mut db)
+        .execute(&db)
         .await
         .unwrap();
-    drop(db);
+    db.close().await;
 
     let mut bot = world.spawn_with(env);
     fake.wait_for_bot_message(USER, |m| m.plain_text.contains("Здравствуйте"), WAIT)

@@ -169,11 +169,11 @@ async fn rate_limit_429_on_answer_callback_query_is_waited_out_and_retried() {
     assert_eq!(statuses(&calls), [429, 200], "{calls:#?}");
     assert_waited_out(&calls, Duration::from_secs(1));
     assert_acked_once(&fake, &query);
-    DbState::read(&world.db_path())
+    DbState::read(world.db_url())
         .await
         .assert_holds(&model, &qids);
     press_ok(&world, &card, &mut model, &qids, Press::High).await;
-    DbState::read(&world.db_path())
+    DbState::read(world.db_url())
         .await
         .assert_holds(&model, &qids);
     finish(&world, bot, "429 on answerCallbackQuery").await;
@@ -199,7 +199,7 @@ async fn rate_limit_429_on_edit_message_text_is_waited_out_and_retried() {
         calls_since(&fake, "sendMessage", mark).is_empty(),
         "the card was sent anew instead of edited"
     );
-    DbState::read(&world.db_path())
+    DbState::read(world.db_url())
         .await
         .assert_holds(&model, &qids);
     press_ok(&world, &card, &mut model, &qids, Press::Na).await;
@@ -248,7 +248,7 @@ async fn an_edit_given_up_under_flood_control_waits_the_window_out_before_the_ne
         first.method,
         first.at.duration_since(last_429)
     );
-    DbState::read(&world.db_path())
+    DbState::read(world.db_url())
         .await
         .assert_holds(&model, &qids);
     press_ok(&world, &fresh, &mut model, &qids, Press::No).await;
@@ -288,7 +288,7 @@ async fn rate_limit_429_on_send_message_is_waited_out_and_retried() {
     .await
     .unwrap();
     press_ok(&world, &fresh, &mut model, &qids, Press::Medium).await;
-    DbState::read(&world.db_path())
+    DbState::read(world.db_url())
         .await
         .assert_holds(&model, &qids);
     finish(&world, bot, "429 on sendMessage").await;
@@ -382,7 +382,7 @@ async fn server_error_500_on_edit_message_text_is_retried() {
         "the card was sent anew instead of edited"
     );
     press_ok(&world, &edited, &mut model, &qids, Press::Low).await;
-    DbState::read(&world.db_path())
+    DbState::read(world.db_url())
         .await
         .assert_holds(&model, &qids);
     finish(&world, bot, "500 on editMessageText").await;
@@ -418,7 +418,7 @@ async fn server_error_500_on_send_message_is_retried() {
         "exactly one fresh card"
     );
     press_ok(&world, &fresh, &mut model, &qids, Press::Na).await;
-    DbState::read(&world.db_path())
+    DbState::read(world.db_url())
         .await
         .assert_holds(&model, &qids);
     finish(&world, bot, "500 on sendMessage").await;
@@ -438,7 +438,7 @@ async fn dropped_connection_on_answer_callback_query_is_retried() {
     assert_eq!(statuses(&answers_to(&fake, &query)), [0, 200]);
     assert_acked_once(&fake, &query);
     press_ok(&world, &card, &mut model, &qids, Press::High).await;
-    DbState::read(&world.db_path())
+    DbState::read(world.db_url())
         .await
         .assert_holds(&model, &qids);
     finish(&world, bot, "dropped connection on answerCallbackQuery").await;
@@ -464,7 +464,7 @@ async fn lost_answer_to_answer_callback_query_does_not_stop_the_card() {
         "the acknowledgement took effect"
     );
     press_ok(&world, &card, &mut model, &qids, Press::Yes).await;
-    DbState::read(&world.db_path())
+    DbState::read(world.db_url())
         .await
         .assert_holds(&model, &qids);
     finish(&world, bot, "lost answer to answerCallbackQuery").await;
@@ -499,7 +499,7 @@ async fn lost_answer_to_an_edit_keeps_the_card_in_place() {
     assert_eq!(live, [card.message_id], "one live card");
     let card = press_ok(&world, &card, &mut model, &qids, Press::Na).await;
     press_ok(&world, &card, &mut model, &qids, Press::Skip).await;
-    DbState::read(&world.db_path())
+    DbState::read(world.db_url())
         .await
         .assert_holds(&model, &qids);
     finish(&world, bot, "lost answer to editMessageText").await;
@@ -540,7 +540,7 @@ async fn lost_answer_to_send_message_costs_at_most_a_duplicate_card() {
             .contains("ничего не изменено"),
         "a press on the duplicate card: {notice:?}"
     );
-    DbState::read(&world.db_path())
+    DbState::read(world.db_url())
         .await
         .assert_holds(&model, &qids);
     finish(&world, bot, "lost answer to sendMessage").await;
@@ -604,7 +604,7 @@ async fn get_updates_failing_in_a_row_then_polling_resumes() {
         ]
     );
     press_ok(&world, &fresh, &mut model, &qids, Press::Medium).await;
-    DbState::read(&world.db_path())
+    DbState::read(world.db_url())
         .await
         .assert_holds(&model, &qids);
     finish(&world, bot, "getUpdates 500, dropped, dropped, slow").await;
@@ -639,7 +639,7 @@ async fn lost_get_updates_answer_is_fetched_again_and_handled_once() {
     );
     let card = press_ok(&world, &card, &mut model, &qids, Press::Skip).await;
     press_ok(&world, &card, &mut model, &qids, Press::Yes).await;
-    DbState::read(&world.db_path())
+    DbState::read(world.db_url())
         .await
         .assert_holds(&model, &qids);
     finish(&world, bot, "lost getUpdates answer").await;
@@ -671,7 +671,7 @@ async fn get_updates_timeout_then_polling_resumes() {
     let card = wait_card_edited(&fake, &card).await;
     assert_card_matches(&card, &model, &qids);
     press_ok(&world, &card, &mut model, &qids, Press::No).await;
-    DbState::read(&world.db_path())
+    DbState::read(world.db_url())
         .await
         .assert_holds(&model, &qids);
     finish(&world, bot, "getUpdates timeout").await;
@@ -716,7 +716,7 @@ async fn deleted_card_then_text_brings_a_fresh_card() {
         .map(|m| m.plain_text.clone())
         .collect();
     assert!(extra.is_empty(), "no error messages: {extra:?}");
-    DbState::read(&world.db_path())
+    DbState::read(world.db_url())
         .await
         .assert_holds(&model, &qids);
     finish(&world, bot, "card deleted, then text").await;
@@ -757,7 +757,7 @@ async fn a_card_deleted_between_press_and_edit_is_sent_anew() {
         Some("Bad Request: message to edit not found")
     );
     press_ok(&world, &fresh, &mut model, &qids, Press::Low).await;
-    DbState::read(&world.db_path())
+    DbState::read(world.db_url())
         .await
         .assert_holds(&model, &qids);
     finish(&world, bot, "card deleted between press and edit").await;
@@ -916,7 +916,7 @@ async fn an_audit_survives_sigkills_at_random_points_and_loses_no_acknowledged_a
                 card_index(m).is_some() || m.plain_text.starts_with(NO_AUDIT)
             })
             .await;
-        let db = DbState::read(&world.db_path()).await;
+        let db = DbState::read(world.db_url()).await;
         let acked = seen_answer(&fake, &query)
             .as_deref()
             .is_some_and(is_ack_or_finished);
@@ -972,7 +972,7 @@ async fn an_audit_survives_sigkills_at_random_points_and_loses_no_acknowledged_a
 
     // Every acknowledged press is in the database, every question once, and
     // the database is the acknowledged state.
-    let db = DbState::read(&world.db_path()).await;
+    let db = DbState::read(world.db_url()).await;
     let stored = db.answers();
     assert_eq!(stored.len(), TOTAL);
     assert_eq!(

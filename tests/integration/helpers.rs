@@ -16,7 +16,7 @@ use churn_audit_bot::i18n::{I18n, Lang};
 use churn_audit_bot::service::Service;
 use churn_audit_bot::storage::Storage;
 use churn_audit_bot::telegram;
-use sqlx::{Row, SqlitePool};
+use sqlx::{AnyPool, Row};
 use teloxide::types::{
     CallbackQueryId, Chat, InlineKeyboardButtonKind, InlineKeyboardMarkup, Message, ParseMode,
     ReplyMarkup, User,
@@ -353,8 +353,8 @@ pub struct Harness {
     bot: Option<Bot>,
     pub service: Arc<Service>,
     dir: tempfile::TempDir,
-    db_path: PathBuf,
-    db: Option<SqlitePool>,
+    db_url: String,
+    db: Option<AnyPool>,
     /// The latest known version of every message the bot sent, by id.
     messages: HashMap<i32, Message>,
     /// The live card (latest message with buttons) of each chat.
@@ -366,8 +366,106 @@ pub struct Harness {
     queries: u64,
 }
 
-async fn service_on(path: &Path) -> Arc<Service> {
-    let storage = Storage::connect(&format!("sqlite://{}", path.display()))
+// ---------------------------------------------------------------------------
+// The database: SQLite, or PostgreSQL with TEST_BACKEND=postgres
+// ---------------------------------------------------------------------------
+
+/// Whether this run's tests use PostgreSQL: `TEST_BACKEND=postgres` (with
+/// `TEST_POSTGRES_URL` naming the server; `.ci/run` sets both for a second
+/// run of the dialogue and end-to-end tests). Unset: SQLite.
+pub fn on_postgres() -> bool {
+    match std::env::var("TEST_BACKEND").as_deref() {
+        Ok("postgres") => true,
+        Ok("sqlite") | Err(_) => false,
+        Ok(other) => panic!("TEST_BACKEND is {other:?}; expected sqlite or postgres"),
+    }
+}
+
+/// A fresh, empty database for one test: a file `name` in `dir`, or a new
+/// database on the PostgreSQL test server.
+pub async fn fresh_database_url(dir: &Path, name: &str) -> String {
+    if !on_postgres() {
+        return format!("sqlite://{}", dir.join(name).display());
+    }
+    use sqlx::Connection;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let server = std::env::var("TEST_POSTGRES_URL")
+        .expect("TEST_BACKEND=postgres needs TEST_POSTGRES_URL, the test server");
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    let database = format!(
+        "it_{}_{}_{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    );
+    let mut admin = sqlx::PgConnection::connect(&server)
+        .await
+        .expect("connect to TEST_POSTGRES_URL");
+    sqlx::query(&format!("CREATE DATABASE {database}"))
+        .execute(&mut admin)
+        .await
+        .expect("create the test database");
+    let _ = admin.close().await;
+    let mut url = url::Url::parse(&server).expect("TEST_POSTGRES_URL is a URL");
+    url.set_path(&database);
+    url.to_string()
+}
+
+/// A pool for reading (and, in hostile tests, corrupting) a test's
+/// database from outside the bot, on either backend. Placeholders: `$1`.
+pub async fn inspect(url: &str) -> AnyPool {
+    sqlx::any::install_default_drivers();
+    sqlx::any::AnyPoolOptions::new()
+        .max_connections(2)
+        .connect(url)
+        .await
+        .expect("open the database for inspection")
+}
+
+/// `ORDER BY` for answers in the order they were written: SQLite's rowid;
+/// PostgreSQL has none, so the time answered (then the question id).
+pub fn answers_in_order() -> &'static str {
+    if on_postgres() {
+        "ORDER BY answered_at, question_id"
+    } else {
+        "ORDER BY rowid"
+    }
+}
+
+/// `SELECT * FROM table` in a fixed order, on either backend (PostgreSQL has
+/// no rowid).
+pub fn all_rows_sql(table: &str) -> String {
+    let key = match table {
+        "audits" => "id",
+        "answers" => "audit_id, question_id",
+        "plan_items" => "audit_id, position",
+        "pending_inputs" => "user_id",
+        other => panic!("no order known for table {other}"),
+    };
+    format!("SELECT * FROM {table} ORDER BY {key}")
+}
+
+/// One cell of a row read through [`inspect`], as text: an integer (a
+/// PostgreSQL boolean as 0 or 1, the way SQLite stores it) or a text.
+pub fn cell_text(row: &sqlx::any::AnyRow, i: usize) -> String {
+    row.try_get::<Option<i64>, _>(i)
+        .map(|v| format!("{v:?}"))
+        .or_else(|_| {
+            row.try_get::<Option<bool>, _>(i)
+                .map(|v| format!("{:?}", v.map(i64::from)))
+        })
+        .or_else(|_| {
+            row.try_get::<Option<String>, _>(i)
+                .map(|v| format!("{v:?}"))
+        })
+        .expect("an integer, boolean or text cell")
+}
+
+async fn service_on(url: &str) -> Arc<Service> {
+    let storage = Storage::connect_for_short_runtimes(url)
         .await
         .expect("open the database");
     let checklists = checklist::load_dir(&churn_only_dir()).expect("load the checklists");
@@ -394,14 +492,14 @@ impl Harness {
     /// A bot on a fresh, empty database.
     pub async fn new() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let db_path = dir.path().join("t.db");
-        let service = service_on(&db_path).await;
+        let db_url = fresh_database_url(dir.path(), "t.db").await;
+        let service = service_on(&db_url).await;
         let bot = mock_bot(&service);
         Self {
             bot: Some(bot),
             service,
             dir,
-            db_path,
+            db_url,
             db: None,
             messages: HashMap::new(),
             cards: HashMap::new(),
@@ -417,15 +515,15 @@ impl Harness {
     pub async fn restart(&mut self) {
         drop(self.bot.take());
         self.service.storage().close().await;
-        self.service = service_on(&self.db_path).await;
+        self.service = service_on(&self.db_url).await;
         self.bot = Some(mock_bot(&self.service));
         self.messages.clear();
         self.cards.clear();
         self.last = Responses::default();
     }
 
-    pub fn db_path(&self) -> &Path {
-        &self.db_path
+    pub fn db_url(&self) -> &str {
+        &self.db_url
     }
 
     fn bot(&mut self) -> &mut Bot {
@@ -723,12 +821,9 @@ impl Harness {
 
     // --- the database -----------------------------------------------------
 
-    pub async fn db(&mut self) -> SqlitePool {
+    pub async fn db(&mut self) -> AnyPool {
         if self.db.is_none() {
-            let pool = SqlitePool::connect(&format!("sqlite://{}", self.db_path.display()))
-                .await
-                .expect("open the database for inspection");
-            self.db = Some(pool);
+            self.db = Some(inspect(&self.db_url).await);
         }
         self.db.clone().expect("pool")
     }
@@ -773,10 +868,12 @@ impl Harness {
 
     pub async fn answers(&mut self, audit_id: i64) -> Vec<AnswerRow> {
         let db = self.db().await;
-        sqlx::query(
-            "SELECT question_id, answer, priority, priority_skipped FROM answers
-             WHERE audit_id = ?1 ORDER BY rowid",
-        )
+        sqlx::query(&format!(
+            "SELECT question_id, answer, priority,
+                    CAST(priority_skipped AS INTEGER) AS priority_skipped
+             FROM answers WHERE audit_id = $1 {}",
+            answers_in_order()
+        ))
         .bind(audit_id)
         .fetch_all(&db)
         .await
@@ -786,7 +883,7 @@ impl Harness {
             question_id: r.get("question_id"),
             answer: r.get("answer"),
             priority: r.get("priority"),
-            priority_skipped: r.get("priority_skipped"),
+            priority_skipped: r.get::<i64, _>("priority_skipped") != 0,
         })
         .collect()
     }
@@ -797,22 +894,12 @@ impl Harness {
         let db = self.db().await;
         let mut out = String::new();
         for table in ["audits", "answers"] {
-            let rows = sqlx::query(&format!("SELECT * FROM {table} ORDER BY rowid"))
+            let rows = sqlx::query(&all_rows_sql(table))
                 .fetch_all(&db)
                 .await
                 .expect("read table");
             for row in rows {
-                let cells: Vec<String> = (0..row.len())
-                    .map(|i| {
-                        row.try_get::<Option<i64>, _>(i)
-                            .map(|v| format!("{v:?}"))
-                            .or_else(|_| {
-                                row.try_get::<Option<String>, _>(i)
-                                    .map(|v| format!("{v:?}"))
-                            })
-                            .expect("an integer or text cell")
-                    })
-                    .collect();
+                let cells: Vec<String> = (0..row.len()).map(|i| cell_text(&row, i)).collect();
                 out.push_str(&format!("{table}: {}\n", cells.join(" | ")));
             }
         }
@@ -943,8 +1030,8 @@ pub fn assert_in_order(haystack: &str, needles: &[String]) {
 
 use sqlx::Column;
 
-async fn service_with_questions(db: &Path, questions: &Path) -> Arc<Service> {
-    let storage = Storage::connect(&format!("sqlite://{}", db.display()))
+async fn service_with_questions(db_url: &str, questions: &Path) -> Arc<Service> {
+    let storage = Storage::connect_for_short_runtimes(db_url)
         .await
         .expect("open the database");
     let checklists = checklist::load_dir(questions).expect("load the checklists");
@@ -971,14 +1058,14 @@ impl Harness {
     /// instead of the shipped `questions/`.
     pub async fn with_questions(questions: &Path) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let db_path = dir.path().join("t.db");
-        let service = service_with_questions(&db_path, questions).await;
+        let db_url = fresh_database_url(dir.path(), "t.db").await;
+        let service = service_with_questions(&db_url, questions).await;
         let bot = mock_bot(&service);
         Self {
             bot: Some(bot),
             service,
             dir,
-            db_path,
+            db_url,
             db: None,
             messages: HashMap::new(),
             cards: HashMap::new(),
@@ -993,7 +1080,7 @@ impl Harness {
     pub async fn restart_with_questions(&mut self, questions: &Path) {
         drop(self.bot.take());
         self.service.storage().close().await;
-        self.service = service_with_questions(&self.db_path, questions).await;
+        self.service = service_with_questions(&self.db_url, questions).await;
         self.bot = Some(mock_bot(&self.service));
         self.messages.clear();
         self.cards.clear();
@@ -1005,7 +1092,7 @@ impl Harness {
     pub async fn restart_with(&mut self, questions: &Path, default: Lang) {
         drop(self.bot.take());
         self.service.storage().close().await;
-        self.service = service_with_questions(&self.db_path, questions).await;
+        self.service = service_with_questions(&self.db_url, questions).await;
         self.bot = Some(mock_bot_speaking(&self.service, default));
         self.messages.clear();
         self.cards.clear();
@@ -1049,7 +1136,7 @@ impl Harness {
         let db = self.db().await;
         let mut out = String::new();
         for table in ["audits", "answers"] {
-            let rows = sqlx::query(&format!("SELECT * FROM {table} ORDER BY rowid"))
+            let rows = sqlx::query(&all_rows_sql(table))
                 .fetch_all(&db)
                 .await
                 .expect("read table");
@@ -1058,18 +1145,7 @@ impl Harness {
                     .columns()
                     .iter()
                     .filter(|c| !c.name().starts_with("card_"))
-                    .map(|c| {
-                        let i = c.ordinal();
-                        let value = row
-                            .try_get::<Option<i64>, _>(i)
-                            .map(|v| format!("{v:?}"))
-                            .or_else(|_| {
-                                row.try_get::<Option<String>, _>(i)
-                                    .map(|v| format!("{v:?}"))
-                            })
-                            .expect("an integer or text cell");
-                        format!("{}={value}", c.name())
-                    })
+                    .map(|c| format!("{}={}", c.name(), cell_text(&row, c.ordinal())))
                     .collect();
                 out.push_str(&format!("{table}: {}\n", cells.join(" | ")));
             }

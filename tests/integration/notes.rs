@@ -86,7 +86,7 @@ fn question_id(index: usize) -> String {
 /// if the answer has none; panics if there is no answer row.
 async fn note_of(h: &mut Harness, audit_id: i64, index: usize) -> Option<String> {
     let db = h.db().await;
-    let row = sqlx::query("SELECT note FROM answers WHERE audit_id = ?1 AND question_id = ?2")
+    let row = sqlx::query("SELECT note FROM answers WHERE audit_id = $1 AND question_id = $2")
         .bind(audit_id)
         .bind(question_id(index))
         .fetch_optional(&db)
@@ -100,7 +100,7 @@ async fn note_of(h: &mut Harness, audit_id: i64, index: usize) -> Option<String>
 async fn has_answer(h: &mut Harness, audit_id: i64, index: usize) -> bool {
     let db = h.db().await;
     sqlx::query_scalar::<_, i64>(
-        "SELECT COUNT(*) FROM answers WHERE audit_id = ?1 AND question_id = ?2",
+        "SELECT COUNT(*) FROM answers WHERE audit_id = $1 AND question_id = $2",
     )
     .bind(audit_id)
     .bind(question_id(index))
@@ -113,13 +113,16 @@ async fn has_answer(h: &mut Harness, audit_id: i64, index: usize) -> bool {
 /// Every stored note of the database, as (question id, note).
 async fn all_notes(h: &mut Harness) -> Vec<(String, String)> {
     let db = h.db().await;
-    sqlx::query("SELECT question_id, note FROM answers WHERE note IS NOT NULL ORDER BY rowid")
-        .fetch_all(&db)
-        .await
-        .expect("read notes")
-        .iter()
-        .map(|r| (r.get("question_id"), r.get("note")))
-        .collect()
+    sqlx::query(&format!(
+        "SELECT question_id, note FROM answers WHERE note IS NOT NULL {}",
+        crate::helpers::answers_in_order()
+    ))
+    .fetch_all(&db)
+    .await
+    .expect("read notes")
+    .iter()
+    .map(|r| (r.get("question_id"), r.get("note")))
+    .collect()
 }
 
 /// What the bot waits for, per user: (user, kind, target).
@@ -1003,7 +1006,7 @@ async fn report_after_finishing_sends_the_pdf_and_the_csv() {
     run_audit(&mut h, &anna, &[]).await;
     let audit = h.audit_of(&anna).await;
     let db = h.db().await;
-    let finished_at: i64 = sqlx::query_scalar("SELECT finished_at FROM audits WHERE id = ?1")
+    let finished_at: i64 = sqlx::query_scalar("SELECT finished_at FROM audits WHERE id = $1")
         .bind(audit.id)
         .fetch_one(&db)
         .await

@@ -166,7 +166,7 @@ async fn state(h: &mut Harness) -> String {
     let db = h.db().await;
     let mut out = String::new();
     for table in ["audits", "answers", "plan_items", "pending_inputs"] {
-        let rows = sqlx::query(&format!("SELECT * FROM {table} ORDER BY rowid"))
+        let rows = sqlx::query(&crate::helpers::all_rows_sql(table))
             .fetch_all(&db)
             .await
             .unwrap_or_else(|e| panic!("read {table}: {e}"));
@@ -175,16 +175,11 @@ async fn state(h: &mut Harness) -> String {
                 .columns()
                 .iter()
                 .map(|c| {
-                    let i = c.ordinal();
-                    let value = row
-                        .try_get::<Option<i64>, _>(i)
-                        .map(|v| format!("{v:?}"))
-                        .or_else(|_| {
-                            row.try_get::<Option<String>, _>(i)
-                                .map(|v| format!("{v:?}"))
-                        })
-                        .expect("an integer or text cell");
-                    format!("{}={value}", c.name())
+                    format!(
+                        "{}={}",
+                        c.name(),
+                        crate::helpers::cell_text(&row, c.ordinal())
+                    )
                 })
                 .collect();
             out.push_str(&format!("{table}: {}\n", cells.join(" | ")));
@@ -209,8 +204,9 @@ async fn items(h: &mut Harness, who: &Person) -> Vec<Item> {
     let audit = h.audit_of(who).await.id;
     let db = h.db().await;
     sqlx::query(
-        "SELECT position, source_kind, zone, priority, solution, owner, deadline, done
-         FROM plan_items WHERE audit_id = ?1 ORDER BY position",
+        "SELECT position, source_kind, zone, priority, solution, owner, deadline,
+                CAST(done AS INTEGER) AS done
+         FROM plan_items WHERE audit_id = $1 ORDER BY position",
     )
     .bind(audit)
     .fetch_all(&db)
@@ -225,7 +221,7 @@ async fn items(h: &mut Harness, who: &Person) -> Vec<Item> {
         solution: r.get("solution"),
         owner: r.get("owner"),
         deadline: r.get("deadline"),
-        done: r.get("done"),
+        done: r.get::<i64, _>("done") != 0,
     })
     .collect()
 }
@@ -242,12 +238,14 @@ async fn filled(h: &mut Harness, who: &Person) -> Vec<(Option<String>, Option<St
 /// What the bot waits for from `who`: (kind, target, walk).
 async fn pending(h: &mut Harness, who: &Person) -> Option<(String, String, bool)> {
     let db = h.db().await;
-    sqlx::query("SELECT kind, target, walk FROM pending_inputs WHERE user_id = ?1")
-        .bind(who.id())
-        .fetch_optional(&db)
-        .await
-        .expect("read pending_inputs")
-        .map(|r| (r.get("kind"), r.get("target"), r.get("walk")))
+    sqlx::query(
+        "SELECT kind, target, CAST(walk AS INTEGER) AS walk FROM pending_inputs WHERE user_id = $1",
+    )
+    .bind(who.id())
+    .fetch_optional(&db)
+    .await
+    .expect("read pending_inputs")
+    .map(|r| (r.get("kind"), r.get("target"), r.get::<i64, _>("walk") != 0))
 }
 
 fn waits(kind: &str, target: &str, walk: bool) -> Option<(String, String, bool)> {
@@ -1749,7 +1747,7 @@ async fn plan_shows_what_is_overdue_first_with_the_days_overdue() {
         (3, today() - Days::new(5), false),
     ] {
         sqlx::query(
-            "UPDATE plan_items SET deadline = ?3, done = ?4 WHERE audit_id = ?1 AND position = ?2",
+            "UPDATE plan_items SET deadline = $3, done = $4 WHERE audit_id = $1 AND position = $2",
         )
         .bind(audit.id)
         .bind(position)

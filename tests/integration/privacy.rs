@@ -17,9 +17,9 @@ fn boris() -> Person {
 async fn rows(h: &mut Harness, table: &str, user: i64) -> i64 {
     let pool = h.db().await;
     let sql = match table {
-        "users" => "SELECT COUNT(*) FROM users WHERE id = ?1",
-        "audits" => "SELECT COUNT(*) FROM audits WHERE user_id = ?1",
-        _ => "SELECT COUNT(*) FROM answers WHERE audit_id IN (SELECT id FROM audits WHERE user_id = ?1)",
+        "users" => "SELECT COUNT(*) FROM users WHERE id = $1",
+        "audits" => "SELECT COUNT(*) FROM audits WHERE user_id = $1",
+        _ => "SELECT COUNT(*) FROM answers WHERE audit_id IN (SELECT id FROM audits WHERE user_id = $1)",
     };
     sqlx::query_scalar(sql)
         .bind(user)

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{Days, Local, NaiveDate, TimeZone};
-use sqlx::{Connection, Row, SqliteConnection};
+use sqlx::Row;
 
 use churn_audit_bot::app::{self, Stop};
 use churn_audit_bot::clock::{Clock, ManualClock};
@@ -88,7 +88,7 @@ impl Rig {
     }
 
     pub(crate) fn db_url(&self) -> String {
-        format!("sqlite://{}", self.world.db_path().display())
+        self.world.db_url().to_string()
     }
 
     pub(crate) fn config(&self) -> Config {
@@ -139,13 +139,11 @@ impl Rig {
 
     /// Every reminder row: (kind, step, state, due_at, claimed_at).
     pub(crate) async fn reminders(&self) -> Vec<ReminderRow> {
-        let mut db = SqliteConnection::connect(&self.db_url())
-            .await
-            .expect("open the database");
+        let db = crate::helpers::inspect(&self.db_url()).await;
         sqlx::query(
             "SELECT kind, step, state, due_at, claimed_at, position, anchor FROM reminders ORDER BY id",
         )
-        .fetch_all(&mut db)
+        .fetch_all(&db)
         .await
         .expect("read the reminders")
         .iter()
@@ -758,15 +756,17 @@ async fn finished_with_plan(rig: &Rig, deadline: NaiveDate) -> i64 {
 }
 
 async fn plan_row(rig: &Rig, audit: i64) -> (Option<String>, bool, Option<String>) {
-    let mut db = SqliteConnection::connect(&rig.db_url()).await.expect("db");
+    let db = crate::helpers::inspect(&rig.db_url()).await;
     let row = sqlx::query(
-        "SELECT deadline, done, blocker FROM plan_items WHERE audit_id = ?1 AND position = 1",
+        "SELECT deadline, CAST(done AS INTEGER) AS done, blocker FROM plan_items
+         WHERE audit_id = $1 AND position = 1",
     )
     .bind(audit)
-    .fetch_one(&mut db)
+    .fetch_one(&db)
     .await
     .expect("the item");
-    (row.get("deadline"), row.get("done"), row.get("blocker"))
+    let done: i64 = row.get("done");
+    (row.get("deadline"), done != 0, row.get("blocker"))
 }
 
 const DUE: &str = "Сегодня срок по плану";
