@@ -699,6 +699,24 @@ mod tests {
         assert_eq!(migrations, 7);
     }
 
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn processes_starting_together_on_a_new_file_migrate_it_once() {
+        let db = new_db().await;
+
+        let opened = futures_util::future::join_all(
+            (0..4)
+                .map(|_| Storage::connect(&db.url))
+                .collect::<Vec<_>>(),
+        )
+        .await;
+
+        for storage in &opened {
+            assert!(storage.is_ok(), "{:?}", storage.as_ref().err());
+        }
+        let migrations = count(&raw(&db).await, "SELECT COUNT(*) FROM _sqlx_migrations").await;
+        assert_eq!(migrations, 7);
+    }
+
     #[tokio::test]
     async fn connect_turns_on_wal_journal_mode_in_the_file() {
         let db = new_db().await;

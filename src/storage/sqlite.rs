@@ -44,7 +44,18 @@ impl Store {
             .max_connections(4)
             .connect_with(options)
             .await?;
-        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        // SQLite has no lock for the migrator to take (on PostgreSQL it takes
+        // an advisory lock): two processes starting together on a new file
+        // would both create the tables. So every migration runs inside one
+        // IMMEDIATE transaction (each as a savepoint): the second process
+        // waits for the first to commit, then finds nothing left to apply.
+        let mut conn = pool.acquire().await?;
+        let mut tx = sqlx::Connection::begin_with(&mut *conn, BEGIN_WRITE).await?;
+        sqlx::migrate!("./migrations/sqlite")
+            .run_direct(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        drop(conn);
         Ok(Self { pool })
     }
 

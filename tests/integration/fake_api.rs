@@ -681,6 +681,20 @@ impl FakeApi {
         id
     }
 
+    /// Takes a pushed update off the getUpdates queue and returns its JSON,
+    /// as Telegram would post it to a webhook. Panics if there is no such
+    /// update (test bug).
+    pub fn take_update(&self, update_id: u32) -> String {
+        let mut w = self.shared.lock();
+        let at = w
+            .updates
+            .iter()
+            .position(|u| u.id == update_id)
+            .unwrap_or_else(|| panic!("take_update: no pending update {update_id}"));
+        let update = w.updates.remove(at).expect("the position just found");
+        update.json.to_string()
+    }
+
     /// Updates not yet confirmed by the bot (fetched or not).
     pub fn pending_update_count(&self) -> usize {
         self.shared.lock().updates.len()

@@ -9,6 +9,7 @@ mod faults;
 mod helpers;
 mod history;
 mod hostile;
+mod instances;
 mod languages;
 mod notes;
 mod operator;
