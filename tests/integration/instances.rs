@@ -218,7 +218,7 @@ async fn two_instances_share_one_audit_through_double_taps_repeats_and_a_sigkill
 
         let both_up = down.is_none();
         let (update, query) = press(&fake, &card, p);
-        if both_up && p == Press::Yes && step % 5 == 0 {
+        if both_up && p == Press::Yes && step.is_multiple_of(5) {
             // A double tap: the same button twice, one tap to each instance,
             // at the same moment. One is recorded; the other changes nothing.
             let (second, second_query) = press(&fake, &card, p);
@@ -240,7 +240,7 @@ async fn two_instances_share_one_audit_through_double_taps_repeats_and_a_sigkill
                 second_query
             });
             double_taps += 1;
-        } else if both_up && step % 7 == 0 {
+        } else if both_up && step.is_multiple_of(7) {
             // Telegram delivers the same update to both (a retry that the
             // load balancer sent elsewhere): handled once.
             let (a, b) = tokio::join!(post(ports[0], &update), post(ports[1], &update));
