@@ -507,7 +507,18 @@ async fn main() -> anyhow::Result<()> {
         (first_poll - started).as_secs_f64() * 1e3
     );
 
-    // Whole audits: /start, «Начать», every question, then the report.
+    if args.users > 0 {
+        whole_audits(&fake, &args, pid).await?;
+    }
+    if args.idle_users > 0 {
+        idle_users(&fake, args.idle_users, pid, &database_url).await?;
+    }
+    child.kill().await.ok();
+    Ok(())
+}
+
+/// Whole audits: the checklist's link, every question, then the report.
+async fn whole_audits(fake: &Arc<Fake>, args: &Args, pid: u32) -> anyhow::Result<()> {
     let users = args.users;
     let before_finish = Arc::new(Barrier::new(users + 1));
     let finish = Arc::new(Barrier::new(users + 1));
@@ -563,13 +574,13 @@ async fn main() -> anyhow::Result<()> {
         }));
     }
     before_finish.wait().await;
-    let _ = take_latencies(&fake);
+    let _ = take_latencies(fake);
     let press_start = Instant::now();
     let cpu_start = usage(pid)?.cpu;
     finish.wait().await;
     let press_wall = press_start.elapsed();
     let at_finish = usage(pid)?;
-    let press_latencies = take_latencies(&fake);
+    let press_latencies = take_latencies(fake);
     let mut total_presses = 0;
     for t in tasks {
         total_presses += t.await??;
@@ -595,10 +606,6 @@ async fn main() -> anyhow::Result<()> {
         end.peak_kb as f64 / 1024.0
     );
 
-    if args.idle_users > 0 {
-        idle_users(&fake, args.idle_users, pid, &database_url).await?;
-    }
-    child.kill().await.ok();
     Ok(())
 }
 

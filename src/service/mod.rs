@@ -120,6 +120,10 @@ pub struct Service {
     clock: Arc<dyn Clock>,
     /// Told whenever a reminder is planned, so the scheduler wakes for it.
     reminders_changed: Arc<tokio::sync::Notify>,
+    /// When the scheduler means to wake next (unix seconds); `i64::MAX`
+    /// while it is awake. A press that plans nothing earlier does not wake
+    /// it (see [`Service::planned`]).
+    scheduler_wake: Arc<std::sync::atomic::AtomicI64>,
     /// Admin chats and the call to action.
     operator: Operator,
 }
@@ -133,6 +137,7 @@ impl Service {
             schedule: Schedule::default(),
             clock: Arc::new(SystemClock),
             reminders_changed: Arc::new(tokio::sync::Notify::new()),
+            scheduler_wake: Arc::new(std::sync::atomic::AtomicI64::new(i64::MAX)),
             operator: Operator::default(),
         }
     }
@@ -233,7 +238,7 @@ impl Service {
             .await?;
         let series = self.unfinished_series(&record, true);
         self.storage.plan_reminders(&series).await?;
-        self.reminders_changed.notify_one();
+        self.planned(std::slice::from_ref(&series));
         Ok(Session {
             record,
             checklist,
@@ -375,7 +380,12 @@ impl Service {
                 &self.operator.admin_chats,
             )
             .await?;
-        self.reminders_changed.notify_one();
+        if status == Status::Finished && !self.operator.admin_chats.is_empty() {
+            // The finish notices go at once.
+            self.reminders_changed.notify_one();
+        } else {
+            self.planned(&series);
+        }
         session.record.revision = new_revision;
         session.record.status = status;
         session.record.current_question_id = current.map(str::to_string);

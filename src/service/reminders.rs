@@ -55,6 +55,32 @@ impl Service {
         &self.reminders_changed
     }
 
+    /// Wakes the scheduler if `series` plans a reminder before the time it
+    /// means to wake. Every press plans the unfinished-audit reminders a day
+    /// ahead; waking the scheduler for them would cost three queries a press.
+    pub(crate) fn planned(&self, series: &[ReminderSeries]) {
+        let earliest = series.iter().flat_map(|s| s.due.iter().map(|d| d.at)).min();
+        let wake = self
+            .scheduler_wake
+            .load(std::sync::atomic::Ordering::Acquire);
+        if earliest.is_some_and(|at| at < wake) {
+            self.reminders_changed.notify_one();
+        }
+    }
+
+    /// The scheduler is about to sleep until `wake` (unix seconds).
+    pub fn scheduler_sleeps_until(&self, wake: i64) {
+        self.scheduler_wake
+            .store(wake, std::sync::atomic::Ordering::Release);
+    }
+
+    /// The scheduler is awake: whatever is planned now wakes it again
+    /// after this round.
+    pub fn scheduler_awake(&self) {
+        self.scheduler_wake
+            .store(i64::MAX, std::sync::atomic::Ordering::Release);
+    }
+
     /// The unfinished-audit series of an audit at its current revision:
     /// counted from now, or none once the audit is closed.
     pub(super) fn unfinished_series(&self, record: &AuditRecord, open: bool) -> ReminderSeries {

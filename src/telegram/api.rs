@@ -85,6 +85,21 @@ where
     }
 }
 
+/// Runs report drawing (the chart, the PDF, the CSV) on a blocking thread,
+/// at most two at a time: it is CPU work, and each holds a bitmap and a
+/// document in memory, so fifty audits finishing together draw two by two
+/// instead of holding fifty of each at once.
+pub async fn render<T, F>(draw: F) -> Result<T, tokio::task::JoinError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
+    static DRAWING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+    // The semaphore is never closed, so the permit always comes.
+    let _permit = DRAWING.acquire().await.ok();
+    tokio::task::spawn_blocking(draw).await
+}
+
 pub async fn send_html<B: Api>(bot: &B, chat: ChatId, text: &str) -> Result<Message, RequestError> {
     retrying("sendMessage", || {
         bot.send_message(chat, text)

@@ -138,8 +138,7 @@ async fn send_chart<B: Api>(
 ) -> HandlerResult {
     let report = session.report(i18n.lang());
     let labels = ChartLabels::new(i18n);
-    // Drawing is CPU work: keep it off the async workers.
-    let png = tokio::task::spawn_blocking(move || section_chart(&report, &labels)).await??;
+    let png = api::render(move || section_chart(&report, &labels)).await??;
     api::send_png(bot, chat, png, "chart.png", &i18n.t("chart-caption")).await?;
     Ok(())
 }

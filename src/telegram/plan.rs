@@ -283,7 +283,7 @@ pub(super) async fn send_report_files<B: Api>(
         .operator()
         .call_to_action(lang)
         .map(|cta| (cta.text.clone(), cta.url.to_string()));
-    let built = tokio::task::spawn_blocking(move || {
+    let built = api::render(move || {
         let input = ReportInput {
             checklist: &checklist,
             audit: &audit,

@@ -44,6 +44,7 @@ pub async fn run_scheduler<B: Api>(
     tokio::pin!(stop);
     let clock = service.clock();
     loop {
+        service.scheduler_awake();
         // Finish notices for admins go at once, quiet hours or not.
         tokio::select! {
             () = super::admin::deliver_notices(&bot, &service, &i18n) => {}
@@ -51,6 +52,7 @@ pub async fn run_scheduler<B: Api>(
         }
         let now = clock.now();
         if let Some(end) = service.schedule().quiet_until(now, &Local) {
+            service.scheduler_sleeps_until(end);
             tokio::select! {
                 () = clock.sleep_until(end) => {}
                 () = service.reminders_changed().notified() => {}
@@ -89,6 +91,7 @@ pub async fn run_scheduler<B: Api>(
         let wake = next
             .unwrap_or(i64::MAX)
             .min(now.saturating_add(MAX_SLEEP_SECS));
+        service.scheduler_sleeps_until(wake);
         tokio::select! {
             () = clock.sleep_until(wake) => {}
             () = service.reminders_changed().notified() => {}
