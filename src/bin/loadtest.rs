@@ -151,6 +151,23 @@ impl Fake {
         query
     }
 
+    /// A virtual user in `chat`, told what the bot does there; `card`: the
+    /// message its buttons are on, if known.
+    fn user(&self, chat: i64, card: i64) -> User {
+        let (tx, events) = mpsc::unbounded_channel();
+        self.state
+            .lock()
+            .expect("fake state")
+            .users
+            .insert(chat, tx);
+        User {
+            chat,
+            events,
+            card,
+            buttons: Vec::new(),
+        }
+    }
+
     fn tell(&self, chat: i64, event: Event) {
         if std::env::var_os("LOADTEST_DEBUG").is_some() {
             eprintln!("{chat}: {event:?}");
@@ -525,23 +542,12 @@ async fn whole_audits(fake: &Arc<Fake>, args: &Args, pid: u32) -> anyhow::Result
     let mut tasks = Vec::new();
     for i in 0..users {
         let chat = FIRST_USER + i as i64;
-        let (tx, rx) = mpsc::unbounded_channel();
-        fake.state
-            .lock()
-            .expect("fake state")
-            .users
-            .insert(chat, tx);
+        let mut user = fake.user(chat, 0);
         let fake = fake.clone();
         let before_finish = before_finish.clone();
         let finish = finish.clone();
         let think = Duration::from_millis(args.think_ms);
         tasks.push(tokio::spawn(async move {
-            let mut user = User {
-                chat,
-                events: rx,
-                card: 0,
-                buttons: Vec::new(),
-            };
             // The checklist's link: its greeting, then the first card.
             fake.text(chat, "/start churn_audit");
             user.message_with("Вопрос 1/39").await?;
@@ -659,20 +665,9 @@ async fn idle_users(
     let pressed = Instant::now();
     let mut tasks = Vec::new();
     for (chat, audit, revision) in audits {
-        let (tx, rx) = mpsc::unbounded_channel();
-        fake.state
-            .lock()
-            .expect("fake state")
-            .users
-            .insert(chat, tx);
+        let mut user = fake.user(chat, 1);
         let fake = fake.clone();
         tasks.push(tokio::spawn(async move {
-            let mut user = User {
-                chat,
-                events: rx,
-                card: 1,
-                buttons: Vec::new(),
-            };
             let query = fake.press(chat, 1, &format!("s:{audit}:{revision}:y"));
             let text = user.answered(&query).await?;
             fake.state.lock().expect("fake state").users.remove(&chat);

@@ -318,8 +318,7 @@ impl Service {
             .checklist(&record.checklist_id)
             .ok_or_else(|| ServiceError::UnknownChecklist(record.checklist_id.clone()))?
             .clone();
-        let responses = self.storage.responses(record.id).await?;
-        let notes = self.storage.notes(record.id).await?;
+        let (responses, notes) = self.storage.responses_with_notes(record.id).await?;
         let audit = Audit::restore(
             checklist.original(),
             responses,

@@ -375,3 +375,58 @@ impl Service {
             .ok_or(ServiceError::Stale)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::domain::schedule::Due;
+
+    fn due_at(at: i64) -> ReminderSeries {
+        ReminderSeries {
+            kind: Kind::Unfinished,
+            user_id: 1,
+            audit_id: 1,
+            position: 0,
+            anchor: "1".into(),
+            due: vec![Due { step: 0, at }],
+        }
+    }
+
+    /// Whether the scheduler has been told to wake (a stored permit makes
+    /// `notified` ready at its first poll).
+    async fn woken(service: &Service) -> bool {
+        tokio::time::timeout(Duration::ZERO, service.reminders_changed().notified())
+            .await
+            .is_ok()
+    }
+
+    #[tokio::test]
+    async fn a_press_wakes_the_scheduler_only_for_a_reminder_before_its_wake() {
+        let dir = tempfile::tempdir().expect("dir");
+        let url = format!("sqlite://{}", dir.path().join("w.db").display());
+        let storage = crate::storage::Storage::connect(&url).await.expect("open");
+        let service = Service::new(storage, Vec::new());
+
+        service.scheduler_sleeps_until(1_000);
+        service.planned(&[due_at(2_000)]);
+        assert!(!woken(&service).await, "a reminder after the wake");
+        service.planned(&[due_at(999)]);
+        assert!(woken(&service).await, "a reminder before the wake");
+        service.planned(&[ReminderSeries {
+            due: Vec::new(),
+            ..due_at(0)
+        }]);
+        assert!(!woken(&service).await, "nothing planned");
+
+        // Awake: it reads the database again before it sleeps, but a row
+        // committed meanwhile must not wait for the next round.
+        service.scheduler_awake();
+        service.planned(&[due_at(2_000)]);
+        assert!(
+            woken(&service).await,
+            "planned while the scheduler is awake"
+        );
+    }
+}

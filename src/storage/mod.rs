@@ -322,6 +322,10 @@ delegate! {
     pub async fn latest_finished(&self, user_id: i64) -> Result<Option<AuditRecord>>;
     pub async fn user_audits(&self, user_id: i64, limit: i64) -> Result<Vec<AuditRecord>>;
     pub async fn responses(&self, audit_id: i64) -> Result<Vec<(String, Response)>>;
+    pub async fn responses_with_notes(
+        &self,
+        audit_id: i64,
+    ) -> Result<(Vec<(String, Response)>, HashMap<String, String>)>;
     pub async fn set_note(
         &self,
         audit_id: i64,

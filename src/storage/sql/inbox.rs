@@ -25,7 +25,7 @@ impl Store {
         )
         .bind(update_id)
         .bind(t)
-        .execute(&self.pool)
+        .execute(self.takes())
         .await?;
         Ok(done.rows_affected() == 1)
     }
