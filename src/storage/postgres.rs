@@ -37,11 +37,6 @@ impl Store {
         Ok(Self { pool })
     }
 
-    /// Where updates are taken: the one pool (each commit is durable).
-    fn takes(&self) -> &sqlx::Pool<Db> {
-        &self.pool
-    }
-
     pub(super) async fn close(&self) {
         self.pool.close().await;
     }

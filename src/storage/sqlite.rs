@@ -25,8 +25,6 @@ const SKIP_LOCKED: &str = "";
 #[derive(Clone)]
 pub(super) struct Store {
     pool: sqlx::Pool<Db>,
-    /// For taking updates (see [`Store::takes`]): synchronous=NORMAL.
-    takes: sqlx::Pool<Db>,
 }
 
 impl Store {
@@ -44,7 +42,7 @@ impl Store {
             .busy_timeout(Duration::from_secs(5));
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
-            .connect_with(options.clone())
+            .connect_with(options)
             .await?;
         // SQLite has no lock for the migrator to take (on PostgreSQL it takes
         // an advisory lock): two processes starting together on a new file
@@ -58,23 +56,7 @@ impl Store {
             .await?;
         tx.commit().await?;
         drop(conn);
-        let takes = SqlitePoolOptions::new()
-            .max_connections(2)
-            .connect_with(options.synchronous(SqliteSynchronous::Normal))
-            .await?;
-        Ok(Self { pool, takes })
-    }
-
-    /// Where updates are taken (`take_update`): a commit there is not
-    /// flushed to disk by itself, saving one fsync per update. The
-    /// write-ahead log is one file, so the next FULL commit — the press's
-    /// answer — flushes the take with it. A power cut can lose only a take
-    /// that no FULL commit has followed yet: an update whose answer was not
-    /// stored either, which is then handled again if Telegram delivers it
-    /// again (a process crash loses nothing). The webhook's `record_update`
-    /// stays FULL: Telegram is answered 200 only after it.
-    fn takes(&self) -> &sqlx::Pool<Db> {
-        &self.takes
+        Ok(Self { pool })
     }
 
     #[cfg(test)]
@@ -83,7 +65,6 @@ impl Store {
     }
 
     pub(super) async fn close(&self) {
-        self.takes.close().await;
         self.pool.close().await;
     }
 }

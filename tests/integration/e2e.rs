@@ -921,8 +921,11 @@ async fn an_owner_who_stops_is_reminded_twice_across_a_sigkill_and_finishes() {
     let mut world = World::new("reminders").await;
     let fake = world.fake.clone();
     fake.add_user(FakeUser::new(USER, "Анна").language(Some("ru")));
+    // The first delay must outlast the three presses below even on a busy
+    // machine: counted from the last press, a shorter one fires between
+    // presses (correctly: the owner paused), and says «0 из 39».
     let env = |cmd: &mut std::process::Command| {
-        cmd.env("REMIND_UNFINISHED", "2s,4s").env("QUIET_HOURS", "");
+        cmd.env("REMIND_UNFINISHED", "6s,9s").env("QUIET_HOURS", "");
     };
     let mut bot = world.spawn_with(env);
 

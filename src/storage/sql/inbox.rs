@@ -25,7 +25,7 @@ impl Store {
         )
         .bind(update_id)
         .bind(t)
-        .execute(self.takes())
+        .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() == 1)
     }
