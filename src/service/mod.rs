@@ -17,7 +17,8 @@ use crate::domain::report::Report;
 use crate::domain::schedule::Schedule;
 use crate::domain::stats::{AuditFacts, Stats};
 use crate::storage::{
-    AuditRecord, Awaiting, Card, Pending, PlanUpdate, Position, Storage, StorageError, UserInfo,
+    Answers, AuditRecord, Awaiting, Card, Pending, PlanUpdate, Position, Storage, StorageError,
+    UserInfo,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -297,13 +298,16 @@ impl Service {
         }
     }
 
+    /// An audit and its answers, read in one go: what a press needs.
     pub async fn session(&self, audit_id: i64) -> Result<Session> {
-        let record = self
+        let (record, answers) = self
             .storage
-            .audit(audit_id)
+            .audit_with_answers(audit_id)
             .await?
             .ok_or(ServiceError::NoAudit)?;
-        self.load(record).await
+        let mut session = self.assemble(record, answers)?;
+        self.rebase_if_edited(&mut session).await?;
+        Ok(session)
     }
 
     async fn load(&self, record: AuditRecord) -> Result<Session> {
@@ -314,11 +318,15 @@ impl Service {
 
     /// An audit as stored, read only: for overviews that must not write.
     async fn restore(&self, record: AuditRecord) -> Result<Session> {
+        let answers = self.storage.responses_with_notes(record.id).await?;
+        self.assemble(record, answers)
+    }
+
+    fn assemble(&self, record: AuditRecord, (responses, notes): Answers) -> Result<Session> {
         let checklist = self
             .checklist(&record.checklist_id)
             .ok_or_else(|| ServiceError::UnknownChecklist(record.checklist_id.clone()))?
             .clone();
-        let (responses, notes) = self.storage.responses_with_notes(record.id).await?;
         let audit = Audit::restore(
             checklist.original(),
             responses,

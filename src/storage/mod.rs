@@ -45,6 +45,9 @@ pub enum StorageError {
 
 pub type Result<T> = std::result::Result<T, StorageError>;
 
+/// An audit's answers by question id, and the notes on them.
+pub type Answers = (Vec<(String, Response)>, HashMap<String, String>);
+
 /// Who is talking to the bot, as Telegram tells it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserInfo {
@@ -322,10 +325,8 @@ delegate! {
     pub async fn latest_finished(&self, user_id: i64) -> Result<Option<AuditRecord>>;
     pub async fn user_audits(&self, user_id: i64, limit: i64) -> Result<Vec<AuditRecord>>;
     pub async fn responses(&self, audit_id: i64) -> Result<Vec<(String, Response)>>;
-    pub async fn responses_with_notes(
-        &self,
-        audit_id: i64,
-    ) -> Result<(Vec<(String, Response)>, HashMap<String, String>)>;
+    pub async fn responses_with_notes(&self, audit_id: i64) -> Result<Answers>;
+    pub async fn audit_with_answers(&self, id: i64) -> Result<Option<(AuditRecord, Answers)>>;
     pub async fn set_note(
         &self,
         audit_id: i64,
@@ -406,6 +407,24 @@ delegate! {
     pub async fn take_update(&self, update_id: i64) -> Result<bool>;
     pub async fn untaken_updates(&self) -> Result<Vec<(i64, String)>>;
     pub async fn prune_inbox(&self, before: i64) -> Result<u64>;
+}
+
+/// Appends `sql` to `out` with every `$N` made `$(N + offset)`: for the
+/// statements of a batch sent as one query. The statements are ours: no
+/// `$` in their string literals.
+fn shift_placeholders(sql: &str, offset: usize, out: &mut String) {
+    let mut rest = sql;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..=at]);
+        rest = &rest[at + 1..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        match rest[..digits].parse::<usize>() {
+            Ok(n) => out.push_str(&(n + offset).to_string()),
+            Err(_) => out.push_str(&rest[..digits]),
+        }
+        rest = &rest[digits..];
+    }
+    out.push_str(rest);
 }
 
 pub(crate) fn now() -> i64 {
@@ -719,6 +738,33 @@ mod tests {
         }
         let migrations = count(&raw(&db).await, "SELECT COUNT(*) FROM _sqlx_migrations").await;
         assert_eq!(migrations, 7);
+    }
+
+    #[tokio::test]
+    async fn every_connection_commits_with_fsync_again_after_taking_updates() {
+        let db = new_db().await;
+        let storage = Storage::connect(&db.url).await.unwrap();
+        let pool = storage.sqlite_pool().unwrap();
+
+        // Takes at once, so that every connection of the pool takes some.
+        let takes = (1..=40).map(|id| storage.take_update(id));
+        let taken = futures_util::future::join_all(takes).await;
+
+        assert!(taken.into_iter().all(|t| t.unwrap()));
+        let mut connections = Vec::new();
+        for _ in 0..pool.options().get_max_connections() {
+            connections.push(pool.acquire().await.unwrap());
+        }
+        assert!(pool.num_idle() == 0 && connections.len() == 4);
+        for conn in &mut connections {
+            let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
+                .fetch_one(&mut **conn)
+                .await
+                .unwrap();
+            assert_eq!(synchronous, 2, "synchronous should be FULL again");
+        }
+        drop(connections);
+        assert!(!storage.take_update(7).await.unwrap());
     }
 
     #[tokio::test]
@@ -1187,6 +1233,80 @@ mod tests {
             Some(finished.clone())
         );
         assert_eq!(answer_rows(&raw(&db).await, finished.id).await, 1);
+    }
+
+    async fn save_on_an_audit_deleted_meanwhile_returns_stale(backend: TestBackend) {
+        let (db, storage) = setup_on(backend).await;
+        let audit = new_audit(&storage, USER).await;
+        storage.delete_user_data(USER).await.unwrap();
+
+        let result = storage
+            .save(
+                audit.id,
+                audit.revision,
+                &write("q1", resp(Answer::Yes, None, false)),
+                at("q2"),
+            )
+            .await;
+
+        assert!(matches!(result, Err(StorageError::Stale)), "{result:?}");
+        assert_eq!(answer_rows(&raw(&db).await, audit.id).await, 0);
+    }
+
+    async fn audit_with_answers_reads_the_audit_with_every_answer_and_note(backend: TestBackend) {
+        let (_db, storage) = setup_on(backend).await;
+        let audit = new_audit(&storage, USER).await;
+        let no = resp(Answer::No, Some(Priority::High), false);
+        let skipped = resp(Answer::No, None, true);
+
+        let (fresh, (none, no_notes)) =
+            storage.audit_with_answers(audit.id).await.unwrap().unwrap();
+        storage
+            .save(audit.id, 0, &write("q1", no), at("q2"))
+            .await
+            .unwrap();
+        storage
+            .save(audit.id, 1, &write("q2", skipped), at("q3"))
+            .await
+            .unwrap();
+        assert!(storage
+            .set_note(audit.id, "q2", Some("нет времени"))
+            .await
+            .unwrap());
+        let (record, (mut responses, notes)) =
+            storage.audit_with_answers(audit.id).await.unwrap().unwrap();
+
+        assert_eq!(fresh, audit);
+        assert!(
+            none.is_empty() && no_notes.is_empty(),
+            "{none:?} {no_notes:?}"
+        );
+        assert_eq!(record, storage.audit(audit.id).await.unwrap().unwrap());
+        assert_eq!(record.revision, 2);
+        responses.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(
+            responses,
+            [("q1".to_string(), no), ("q2".to_string(), skipped)]
+        );
+        assert_eq!(
+            notes,
+            HashMap::from([("q2".to_string(), "нет времени".to_string())])
+        );
+        assert_eq!(
+            storage.audit_with_answers(audit.id + 1).await.unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn placeholders_are_shifted_by_the_arguments_before_them() {
+        let mut out = String::new();
+        shift_placeholders("UPDATE t SET a = $1 WHERE b = $2 AND c = $12", 3, &mut out);
+        shift_placeholders(" SELECT $1, $ ", 0, &mut out);
+        assert_eq!(
+            out,
+            "UPDATE t SET a = $4 WHERE b = $5 AND c = $15 SELECT $1, $ "
+        );
     }
 
     async fn save_on_an_abandoned_audit_returns_stale(backend: TestBackend) {
@@ -2354,6 +2474,8 @@ mod tests {
         save_on_a_stale_revision_returns_stale_and_writes_nothing,
         save_on_a_finished_audit_returns_stale_even_on_its_current_revision,
         save_on_an_abandoned_audit_returns_stale,
+        save_on_an_audit_deleted_meanwhile_returns_stale,
+        audit_with_answers_reads_the_audit_with_every_answer_and_note,
         save_of_a_change_without_response_deletes_the_stored_answer,
         save_without_a_change_only_moves_the_audit_and_bumps_its_revision,
         two_concurrent_saves_on_the_same_revision_let_exactly_one_through,

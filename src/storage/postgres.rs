@@ -17,6 +17,13 @@ const FOR_UPDATE: &str = " FOR UPDATE";
 /// claiming at once take different rows instead of waiting for each other.
 const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
 
+/// A [`Batch`] of statements is sent one by one: PostgreSQL prepares one
+/// statement at a time.
+const ONE_COMMAND_BATCH: bool = false;
+
+/// Every commit is flushed.
+const UNSYNCED_WRITE: Option<(&str, &str)> = None;
+
 #[derive(Clone)]
 pub(super) struct Store {
     pool: sqlx::Pool<Db>,
@@ -43,6 +50,7 @@ impl Store {
 }
 
 include!("sql/prelude.rs");
+include!("sql/batch.rs");
 include!("sql/core.rs");
 include!("sql/reminders.rs");
 include!("sql/inbox.rs");

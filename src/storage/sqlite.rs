@@ -22,6 +22,16 @@ const FOR_UPDATE: &str = "";
 /// serialised and the claim's UPDATE re-checks the state.
 const SKIP_LOCKED: &str = "";
 
+/// A [`Batch`] of statements goes to the connection's thread as one
+/// command.
+const ONE_COMMAND_BATCH: bool = true;
+
+/// Around a write that needs no fsync of its own (the take of an update):
+/// in WAL mode a commit with synchronous=NORMAL is not flushed, and the next
+/// FULL commit — the press's answer right after — flushes it with its own.
+const UNSYNCED_WRITE: Option<(&str, &str)> =
+    Some(("PRAGMA synchronous = NORMAL", "PRAGMA synchronous = FULL"));
+
 #[derive(Clone)]
 pub(super) struct Store {
     pool: sqlx::Pool<Db>,
@@ -42,6 +52,9 @@ impl Store {
             .busy_timeout(Duration::from_secs(5));
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
+            // A file does not go away like a server's socket: no ping (a
+            // round trip to the connection's thread) before each use.
+            .test_before_acquire(false)
             .connect_with(options)
             .await?;
         // SQLite has no lock for the migrator to take (on PostgreSQL it takes
@@ -89,6 +102,7 @@ fn create_private_file(path: &std::path::Path) -> Result<()> {
 }
 
 include!("sql/prelude.rs");
+include!("sql/batch.rs");
 include!("sql/core.rs");
 include!("sql/reminders.rs");
 include!("sql/inbox.rs");

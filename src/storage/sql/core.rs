@@ -2,6 +2,8 @@ const AUDIT_COLUMNS: &str = "id, user_id, chat_id, checklist_id, checklist_versi
      current_question_id, revision, card_chat_id, card_message_id, started_at, updated_at, finished_at, \
      source";
 
+const ANSWER_COLUMNS: &str = "question_id, answer, priority, priority_skipped, note";
+
 const PLAN_COLUMNS: &str =
     "position, source_kind, source_ref, zone, priority, solution, solution_own, owner, deadline, done, \
      blocker";
@@ -181,41 +183,39 @@ impl Store {
     }
 
     /// An audit's answers and, by question id, the notes on them (answers
-    /// without a note left out), in one read: what a press needs.
-    pub async fn responses_with_notes(
-        &self,
-        audit_id: i64,
-    ) -> Result<(Vec<(String, Response)>, HashMap<String, String>)> {
-        let rows = sqlx::query(
-            "SELECT question_id, answer, priority, priority_skipped, note FROM answers
-             WHERE audit_id = $1",
-        )
+    /// without a note left out).
+    pub async fn responses_with_notes(&self, audit_id: i64) -> Result<Answers> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ANSWER_COLUMNS} FROM answers WHERE audit_id = $1"
+        ))
         .bind(audit_id)
         .fetch_all(&self.pool)
         .await?;
-        let mut responses = Vec::with_capacity(rows.len());
-        let mut notes = HashMap::new();
-        for r in &rows {
-            let question_id: String = r.try_get("question_id")?;
-            let answer: String = r.try_get("answer")?;
-            let priority: Option<String> = r.try_get("priority")?;
-            let response = Response {
-                answer: Answer::from_code(&answer)
-                    .ok_or_else(|| StorageError::Corrupt(format!("answer {answer:?}")))?,
-                priority: priority
-                    .map(|p| {
-                        Priority::from_code(&p)
-                            .ok_or_else(|| StorageError::Corrupt(format!("priority {p:?}")))
-                    })
-                    .transpose()?,
-                priority_skipped: r.try_get::<bool, _>("priority_skipped")?,
-            };
-            if let Some(note) = r.try_get::<Option<String>, _>("note")? {
-                notes.insert(question_id.clone(), note);
-            }
-            responses.push((question_id, response));
-        }
-        Ok((responses, notes))
+        answers_from_rows(&rows)
+    }
+
+    /// An audit with its answers and notes, in one read: what a press
+    /// needs.
+    pub async fn audit_with_answers(&self, id: i64) -> Result<Option<(AuditRecord, Answers)>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {AUDIT_COLUMNS}, {ANSWER_COLUMNS} FROM audits
+             LEFT JOIN answers ON answers.audit_id = audits.id
+             WHERE audits.id = $1"
+        ))
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        let Some(first) = rows.first() else {
+            return Ok(None);
+        };
+        let audit = audit_from_row(first)?;
+        // An audit without answers comes as one row with NULL answer columns.
+        let answered = if first.try_get::<Option<String>, _>("question_id")?.is_some() {
+            &rows[..]
+        } else {
+            &rows[..0]
+        };
+        Ok(Some((audit, answers_from_rows(answered)?)))
     }
 
     /// Sets (or with `None` clears) the note on an answer. `false`, and
@@ -283,67 +283,78 @@ impl Store {
         notify: &[i64],
     ) -> Result<i64> {
         let t = now();
-        let mut tx = self.pool.begin().await?;
-        let revision: Option<i64> = sqlx::query_scalar(
+        // One batch: the revision check first, then the answer, the
+        // reminders and the notices. A press that finds the audit moved on
+        // writes nothing: the transaction is rolled back.
+        let mut batch = Batch::default();
+        batch.push(
             "UPDATE audits SET revision = revision + 1, current_question_id = $3, status = $4,
                  updated_at = $5,
                  finished_at = CASE WHEN $4 = 'finished' THEN $5 ELSE finished_at END
              WHERE id = $1 AND revision = $2 AND status = 'in_progress'
              RETURNING revision",
-        )
-        .bind(audit_id)
-        .bind(expected_revision)
-        .bind(position.current_question_id)
-        .bind(position.status.code())
-        .bind(t)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(revision) = revision else {
-            return Err(StorageError::Stale);
-        };
+            vec![
+                Arg::Int(audit_id),
+                Arg::Int(expected_revision),
+                Arg::OptText(position.current_question_id),
+                Arg::Text(position.status.code()),
+                Arg::Int(t),
+            ],
+        );
         match &change.response {
-            Some((question_id, Some(r))) => {
-                sqlx::query(
-                    "INSERT INTO answers (audit_id, question_id, answer, priority, priority_skipped, answered_at)
-                     VALUES ($1, $2, $3, $4, $5, $6)
-                     ON CONFLICT (audit_id, question_id) DO UPDATE SET answer = excluded.answer,
-                         priority = excluded.priority, priority_skipped = excluded.priority_skipped,
-                         answered_at = excluded.answered_at",
-                )
-                .bind(audit_id)
-                .bind(question_id)
-                .bind(r.answer.code())
-                .bind(r.priority.map(Priority::code))
-                .bind(r.priority_skipped)
-                .bind(t)
-                .execute(&mut *tx)
-                .await?;
-            }
-            Some((question_id, None)) => {
-                sqlx::query("DELETE FROM answers WHERE audit_id = $1 AND question_id = $2")
-                    .bind(audit_id)
-                    .bind(question_id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            Some((question_id, Some(r))) => batch.push(
+                "INSERT INTO answers (audit_id, question_id, answer, priority, priority_skipped, answered_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)
+                 ON CONFLICT (audit_id, question_id) DO UPDATE SET answer = excluded.answer,
+                     priority = excluded.priority, priority_skipped = excluded.priority_skipped,
+                     answered_at = excluded.answered_at",
+                vec![
+                    Arg::Int(audit_id),
+                    Arg::Text(question_id),
+                    Arg::Text(r.answer.code()),
+                    Arg::OptText(r.priority.map(Priority::code)),
+                    Arg::Bool(r.priority_skipped),
+                    Arg::Int(t),
+                ],
+            ),
+            Some((question_id, None)) => batch.push(
+                "DELETE FROM answers WHERE audit_id = $1 AND question_id = $2",
+                vec![Arg::Int(audit_id), Arg::Text(question_id)],
+            ),
             None => {}
         }
         for series in reminders {
-            write_series(&mut tx, series).await?;
+            series_statements(&mut batch, series, t);
         }
         if position.status == Status::Finished {
-            for chat_id in notify {
-                sqlx::query(
+            for &chat_id in notify {
+                batch.push(
                     "INSERT INTO admin_notices (audit_id, chat_id, created_at) VALUES ($1, $2, $3)
                      ON CONFLICT (audit_id, chat_id) DO NOTHING",
-                )
-                .bind(audit_id)
-                .bind(chat_id)
-                .bind(t)
-                .execute(&mut *tx)
-                .await?;
+                    vec![Arg::Int(audit_id), Arg::Int(chat_id), Arg::Int(t)],
+                );
             }
         }
+        let mut tx = self.pool.begin().await?;
+        let rows = match batch.run(&mut tx).await {
+            Ok(rows) => rows,
+            Err(e) => {
+                drop(tx);
+                // The answer may have failed for want of the audit (deleted
+                // meanwhile): that press is stale, not an error.
+                return match self.audit(audit_id).await? {
+                    Some(a) if a.revision == expected_revision && a.status == Status::InProgress => {
+                        Err(e)
+                    }
+                    _ => Err(StorageError::Stale),
+                };
+            }
+        };
+        // Only the UPDATE returns a row.
+        let Some(row) = rows.first() else {
+            return Err(StorageError::Stale);
+        };
+        let revision: i64 = row.try_get("revision")?;
         tx.commit().await?;
         Ok(revision)
     }
@@ -647,6 +658,33 @@ fn card_from_row(r: &DbRow) -> Result<Option<Card>> {
         chat_id,
         message_id,
     }))
+}
+
+/// Answers and notes from rows of [`ANSWER_COLUMNS`].
+fn answers_from_rows(rows: &[DbRow]) -> Result<Answers> {
+    let mut responses = Vec::with_capacity(rows.len());
+    let mut notes = HashMap::new();
+    for r in rows {
+        let question_id: String = r.try_get("question_id")?;
+        let answer: String = r.try_get("answer")?;
+        let priority: Option<String> = r.try_get("priority")?;
+        let response = Response {
+            answer: Answer::from_code(&answer)
+                .ok_or_else(|| StorageError::Corrupt(format!("answer {answer:?}")))?,
+            priority: priority
+                .map(|p| {
+                    Priority::from_code(&p)
+                        .ok_or_else(|| StorageError::Corrupt(format!("priority {p:?}")))
+                })
+                .transpose()?,
+            priority_skipped: r.try_get::<bool, _>("priority_skipped")?,
+        };
+        if let Some(note) = r.try_get::<Option<String>, _>("note")? {
+            notes.insert(question_id.clone(), note);
+        }
+        responses.push((question_id, response));
+    }
+    Ok((responses, notes))
 }
 
 fn audit_from_row(r: &DbRow) -> Result<AuditRecord> {

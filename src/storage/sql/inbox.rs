@@ -15,19 +15,40 @@ impl Store {
 
     /// Takes an update for handling: `true` for the first taker only, be
     /// it recorded by the webhook or met first here (long polling). The
-    /// update's text is not kept once it is taken: only its id.
+    /// update's text is not kept once it is taken: only its id. On SQLite
+    /// the take is not flushed by itself (see `UNSYNCED_WRITE`): a power
+    /// cut before the next flushed commit can lose only the take of an
+    /// update whose effects were not stored either, and it is handled again.
     pub async fn take_update(&self, update_id: i64) -> Result<bool> {
         let t = now();
-        let done = sqlx::query(
+        let mut batch = Batch::default();
+        if let Some((before, _)) = UNSYNCED_WRITE {
+            batch.push(before, Vec::new());
+        }
+        batch.push(
             "INSERT INTO inbox (update_id, received_at, taken_at) VALUES ($1, $2, $2)
              ON CONFLICT (update_id) DO UPDATE SET taken_at = excluded.taken_at, body = NULL
-             WHERE inbox.taken_at IS NULL",
-        )
-        .bind(update_id)
-        .bind(t)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
+             WHERE inbox.taken_at IS NULL
+             RETURNING update_id",
+            vec![Arg::Int(update_id), Arg::Int(t)],
+        );
+        if let Some((_, after)) = UNSYNCED_WRITE {
+            batch.push(after, Vec::new());
+        }
+        let mut conn = self.pool.acquire().await?;
+        match batch.run(&mut conn).await {
+            Ok(rows) => Ok(rows.len() == 1),
+            Err(e) => {
+                if let Some((_, after)) = UNSYNCED_WRITE {
+                    // Never hand back a connection that would commit answers
+                    // without flushing them.
+                    if sqlx::query(after).execute(&mut *conn).await.is_err() {
+                        conn.close_on_drop();
+                    }
+                }
+                Err(e)
+            }
+        }
     }
 
     /// Recorded updates no one took yet, oldest first: (id, body).

@@ -2,8 +2,8 @@
 // by `include!` in `sqlite.rs` and in `postgres.rs`, each time against that
 // backend's `Db`: one text of the SQL (written in the dialect both speak,
 // `$1` placeholders), type-checked for both, and no trait gymnastics.
-// Each backend module defines `Db`, `BEGIN_WRITE`, `FOR_UPDATE` and
-// `SKIP_LOCKED`.
+// Each backend module defines `Db`, `BEGIN_WRITE`, `FOR_UPDATE`,
+// `SKIP_LOCKED`, `ONE_COMMAND_BATCH` and `UNSYNCED_WRITE`.
 
 use std::collections::HashMap;
 
@@ -11,7 +11,7 @@ use futures_util::{stream::BoxStream, StreamExt};
 use sqlx::Row;
 
 use super::{
-    date_text, now, parse_date, reminders::setting_column, source_columns,
+    date_text, now, Answers, parse_date, reminders::setting_column, shift_placeholders, source_columns,
     AnswerExportRow, AuditRecord, Awaiting, Card, Pending, PlanExportRow, PlanUpdate, Position,
     Reminder, ReminderSeries, ReminderSettings, Result, StorageError, UserInfo,
 };

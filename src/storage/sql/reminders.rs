@@ -2,15 +2,25 @@ pub(super) async fn write_series(
     conn: &mut DbConnection,
     series: &ReminderSeries,
 ) -> Result<()> {
-    sqlx::query(
+    let mut batch = Batch::default();
+    series_statements(&mut batch, series, now());
+    batch.run(conn).await?;
+    Ok(())
+}
+
+/// The statements that write a series (see [`Storage::plan_reminders`]),
+/// added to `batch`; `t`: now.
+fn series_statements<'a>(batch: &mut Batch<'a>, series: &'a ReminderSeries, t: i64) {
+    let position = i64::from(series.position);
+    batch.push(
         "DELETE FROM reminders
          WHERE audit_id = $1 AND kind = $2 AND position = $3 AND state = 'scheduled'",
-    )
-    .bind(series.audit_id)
-    .bind(series.kind.code())
-    .bind(i64::from(series.position))
-    .execute(&mut *conn)
-    .await?;
+        vec![
+            Arg::Int(series.audit_id),
+            Arg::Text(series.kind.code()),
+            Arg::Int(position),
+        ],
+    );
     // Only for a user who has this kind switched on. One sent (or being
     // sent) stays as it is; one cancelled is scheduled again.
     let sql = format!(
@@ -22,21 +32,21 @@ pub(super) async fn write_series(
              WHERE reminders.state = 'cancelled'",
         setting_column(series.kind)
     );
-    let t = now();
     for due in &series.due {
-        sqlx::query(&sql)
-            .bind(series.kind.code())
-            .bind(series.user_id)
-            .bind(series.audit_id)
-            .bind(i64::from(series.position))
-            .bind(i64::from(due.step))
-            .bind(&series.anchor)
-            .bind(due.at)
-            .bind(t)
-            .execute(&mut *conn)
-            .await?;
+        batch.push(
+            sql.as_str(),
+            vec![
+                Arg::Text(series.kind.code()),
+                Arg::Int(series.user_id),
+                Arg::Int(series.audit_id),
+                Arg::Int(position),
+                Arg::Int(i64::from(due.step)),
+                Arg::Text(&series.anchor),
+                Arg::Int(due.at),
+                Arg::Int(t),
+            ],
+        );
     }
-    Ok(())
 }
 
 const REMINDER_COLUMNS: &str = "id, kind, user_id, audit_id, position, step, anchor, due_at";

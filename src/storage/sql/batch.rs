@@ -1,0 +1,60 @@
+/// A value bound in a [`Batch`].
+enum Arg<'a> {
+    Int(i64),
+    Text(&'a str),
+    OptText(Option<&'a str>),
+    Bool(bool),
+}
+
+/// Statements run in order inside the caller's transaction, each written
+/// with its own `$1…`; [`Batch::run`] returns the rows of all of them. On
+/// SQLite they reach the database as one command — sqlx runs a query of
+/// several statements, numbering `$N` across all of them, so the numbers
+/// are shifted here — instead of one hand-off to the connection's thread
+/// each. PostgreSQL prepares one statement at a time: there they go one by
+/// one.
+#[derive(Default)]
+struct Batch<'a> {
+    statements: Vec<(String, Vec<Arg<'a>>)>,
+}
+
+impl<'a> Batch<'a> {
+    fn push(&mut self, sql: impl Into<String>, args: Vec<Arg<'a>>) {
+        self.statements.push((sql.into(), args));
+    }
+
+    async fn run(self, conn: &mut DbConnection) -> Result<Vec<DbRow>> {
+        if !ONE_COMMAND_BATCH {
+            let mut rows = Vec::new();
+            for (sql, args) in &self.statements {
+                let query = args.iter().fold(sqlx::query(sql), bind_arg);
+                rows.extend(query.fetch_all(&mut *conn).await?);
+            }
+            return Ok(rows);
+        }
+        let mut sql = String::new();
+        let mut offset = 0;
+        for (statement, args) in &self.statements {
+            shift_placeholders(statement, offset, &mut sql);
+            sql.push_str(";\n");
+            offset += args.len();
+        }
+        let query = self
+            .statements
+            .iter()
+            .flat_map(|(_, args)| args)
+            .fold(sqlx::query(&sql), bind_arg);
+        Ok(query.fetch_all(conn).await?)
+    }
+}
+
+type DbQuery<'q> = sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>>;
+
+fn bind_arg<'q>(query: DbQuery<'q>, arg: &Arg<'q>) -> DbQuery<'q> {
+    match *arg {
+        Arg::Int(v) => query.bind(v),
+        Arg::Text(v) => query.bind(v),
+        Arg::OptText(v) => query.bind(v),
+        Arg::Bool(v) => query.bind(v),
+    }
+}
