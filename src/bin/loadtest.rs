@@ -326,11 +326,46 @@ async fn api(
     )
 }
 
-/// CPU seconds (user + sys) and RSS of a process, from /proc.
+/// CPU seconds (user + sys), context switches of all its threads, and RSS
+/// of a process, from /proc.
 struct Usage {
     cpu: Duration,
+    switches: u64,
     rss_kb: u64,
     peak_kb: u64,
+}
+
+/// The machine's CPU ticks so far: (all, stolen by the hypervisor), from
+/// /proc/stat. Steal makes the figures of a run unreliable: it is printed.
+fn machine_ticks() -> anyhow::Result<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat")?;
+    let line = stat.lines().next().context("/proc/stat")?;
+    let ticks: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .map(str::parse)
+        .collect::<Result<_, _>>()?;
+    // user nice system idle iowait irq softirq steal ...
+    Ok((
+        ticks.iter().take(8).sum(),
+        ticks.get(7).copied().unwrap_or(0),
+    ))
+}
+
+/// Voluntary and involuntary context switches of every thread of `pid`.
+fn switches(pid: u32) -> anyhow::Result<u64> {
+    let mut total = 0;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task"))? {
+        let Ok(status) = std::fs::read_to_string(task?.path().join("status")) else {
+            continue; // the thread ended meanwhile
+        };
+        total += status
+            .lines()
+            .filter(|l| l.contains("ctxt_switches:"))
+            .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+            .sum::<u64>();
+    }
+    Ok(total)
 }
 
 fn usage(pid: u32) -> anyhow::Result<Usage> {
@@ -351,6 +386,7 @@ fn usage(pid: u32) -> anyhow::Result<Usage> {
     };
     Ok(Usage {
         cpu: Duration::from_millis(ticks * 1000 / hz),
+        switches: switches(pid)?,
         rss_kb: kb("VmRSS:"),
         peak_kb: kb("VmHWM:"),
     })
@@ -582,10 +618,13 @@ async fn whole_audits(fake: &Arc<Fake>, args: &Args, pid: u32) -> anyhow::Result
     before_finish.wait().await;
     let _ = take_latencies(fake);
     let press_start = Instant::now();
-    let cpu_start = usage(pid)?.cpu;
+    let start = usage(pid)?;
+    let machine_start = machine_ticks()?;
     finish.wait().await;
     let press_wall = press_start.elapsed();
     let at_finish = usage(pid)?;
+    let machine_end = machine_ticks()?;
+    let cpu_start = start.cpu;
     let press_latencies = take_latencies(fake);
     let mut total_presses = 0;
     for t in tasks {
@@ -601,6 +640,15 @@ async fn whole_audits(fake: &Arc<Fake>, args: &Args, pid: u32) -> anyhow::Result
         (at_finish.cpu - cpu_start).as_secs_f64() * 1e6 / presses_before_finish
     );
     print_latency("press latency", &press_latencies);
+    let (all, stolen) = (
+        machine_end.0.saturating_sub(machine_start.0),
+        machine_end.1.saturating_sub(machine_start.1),
+    );
+    println!(
+        "press path: {:.1} context switches per press; the hypervisor stole {:.0} % of the machine's CPU time",
+        (at_finish.switches - start.switches) as f64 / presses_before_finish,
+        stolen as f64 * 100.0 / all.max(1) as f64
+    );
     println!(
         "whole audits with summary, chart, PDF and CSV: {:.0} µs CPU per press ({} presses, {:.1} s)",
         (end.cpu - cpu_start).as_secs_f64() * 1e6 / total_presses as f64,
