@@ -238,6 +238,17 @@ async fn wait_for_api<B: Api>(bot: &B, stop: &Stop) -> Option<()> {
     }
 }
 
+/// How many chats' updates are handled at once, at most.
+const LANES: i64 = 256;
+
+/// The lane of an update: one chat's updates always share one, so they
+/// are handled in order. teloxide keeps a worker per key until more exist
+/// than were ever busy at once — a worker per chat would grow with the
+/// users after a burst; a lane per chat group stays at `LANES`.
+fn chat_lane(update: &Update) -> Option<i64> {
+    update.chat().map(|chat| chat.id.0.rem_euclid(LANES))
+}
+
 /// Whether this process is the first to take `update`; a database error
 /// lets it through (handling twice is safer than not at all: a press
 /// carries its revision).
@@ -362,6 +373,7 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, stop: Stop) -> anyhow:
         .chain(telegram::schema::<Throttle<Bot>>());
     let mut dispatcher = Dispatcher::builder(bot, handler)
         .dependencies(telegram::dependencies(service.clone(), i18n))
+        .distribution_function(chat_lane)
         // Edited messages, channel posts, membership changes: nothing to do.
         // Logged without their content, which may be private.
         .default_handler(|update| async move {
@@ -403,4 +415,48 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, stop: Stop) -> anyhow:
     service.storage().close().await;
     log::info!("stopped");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message_in(chat: i64) -> Update {
+        let chat = if chat > 0 {
+            serde_json::json!({"id": chat, "type": "private", "first_name": "A"})
+        } else {
+            serde_json::json!({"id": chat, "type": "supergroup", "title": "G"})
+        };
+        // From text: teloxide reads the update's kind from a borrowed key,
+        // which a `serde_json::Value` cannot lend.
+        serde_json::from_str(
+            &serde_json::json!({
+                "update_id": 1,
+                "message": {
+                    "message_id": 1, "date": 0, "text": "hi",
+                    "chat": chat,
+                    "from": {"id": 1, "is_bot": false, "first_name": "A"}
+                }
+            })
+            .to_string(),
+        )
+        .expect("an update")
+    }
+
+    #[test]
+    fn a_chat_keeps_its_lane_and_the_lanes_stay_few_whatever_the_chats() {
+        let chats = [1, 2, 255, 256, 257, 7_000_123, -1, -1_001_234_567_890];
+        let lanes: Vec<i64> = chats
+            .iter()
+            .map(|&c| chat_lane(&message_in(c)).expect("a lane"))
+            .collect();
+
+        assert!(lanes.iter().all(|l| (0..LANES).contains(l)), "{lanes:?}");
+        assert_eq!(chat_lane(&message_in(7_000_123)), Some(lanes[5]));
+        assert_ne!(lanes[0], lanes[1], "neighbouring chats are spread");
+        let distinct: std::collections::HashSet<i64> = (1..=10_000)
+            .filter_map(|c| chat_lane(&message_in(c)))
+            .collect();
+        assert_eq!(distinct.len(), LANES as usize);
+    }
 }
