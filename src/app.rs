@@ -249,20 +249,30 @@ fn chat_lane(update: &Update) -> Option<i64> {
     update.chat().map(|chat| chat.id.0.rem_euclid(LANES))
 }
 
-/// Whether this process is the first to take `update`; a database error
-/// lets it through (handling twice is safer than not at all: a press
+/// Takes `update` if this process is the first to: `None` if it was taken
+/// before. A press's take also reads its user's language, in the same
+/// command, for [`telegram::schema`] to use. A database error lets the
+/// update through (handling twice is safer than not at all: a press
 /// carries its revision).
-async fn first_take(update: Update, service: Arc<Service>) -> bool {
-    match service.storage().take_update(i64::from(update.id.0)).await {
-        Ok(first) => {
-            if !first {
-                log::info!("update {} was handled before; skipped", update.id.0);
-            }
-            first
+async fn first_take(update: Update, service: Arc<Service>) -> Option<telegram::KnownLanguage> {
+    let presser = match &update.kind {
+        teloxide::types::UpdateKind::CallbackQuery(q) if !q.from.is_bot => Some(q.from.id.0),
+        _ => None,
+    };
+    let presser = presser.and_then(|id| i64::try_from(id).ok());
+    match service
+        .storage()
+        .take_update(i64::from(update.id.0), presser)
+        .await
+    {
+        Ok(Some(taken)) => Some(telegram::KnownLanguage(taken.language)),
+        Ok(None) => {
+            log::info!("update {} was handled before; skipped", update.id.0);
+            None
         }
         Err(e) => {
             log::warn!("could not record update {}: {e}", update.id.0);
-            true
+            Some(telegram::KnownLanguage::default())
         }
     }
 }
@@ -369,7 +379,7 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, stop: Stop) -> anyhow:
     // webhook retried by Telegram, a poll repeated after a crash or two
     // instances never handle one twice.
     let handler = dptree::entry()
-        .filter_async(first_take)
+        .filter_map_async(first_take)
         .chain(telegram::schema::<Throttle<Bot>>());
     let mut dispatcher = Dispatcher::builder(bot, handler)
         .dependencies(telegram::dependencies(service.clone(), i18n))

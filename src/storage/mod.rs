@@ -45,6 +45,15 @@ pub enum StorageError {
 
 pub type Result<T> = std::result::Result<T, StorageError>;
 
+/// An update taken for handling by this process, and what the take read
+/// on the way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Taken {
+    /// The stored language code of the update's user; `None` if the user
+    /// is not stored or has none.
+    pub language: Option<String>,
+}
+
 /// An audit's answers by question id, and the notes on them.
 pub type Answers = (Vec<(String, Response)>, HashMap<String, String>);
 
@@ -404,7 +413,7 @@ delegate! {
         on: bool,
     ) -> Result<ReminderSettings>;
     pub async fn record_update(&self, update_id: i64, body: &str) -> Result<bool>;
-    pub async fn take_update(&self, update_id: i64) -> Result<bool>;
+    pub async fn take_update(&self, update_id: i64, user_id: Option<i64>) -> Result<Option<Taken>>;
     pub async fn untaken_updates(&self) -> Result<Vec<(i64, String)>>;
     pub async fn prune_inbox(&self, before: i64) -> Result<u64>;
 }
@@ -747,10 +756,10 @@ mod tests {
         let pool = storage.sqlite_pool().unwrap();
 
         // Takes at once, so that every connection of the pool takes some.
-        let takes = (1..=40).map(|id| storage.take_update(id));
+        let takes = (1..=40).map(|id| storage.take_update(id, Some(USER)));
         let taken = futures_util::future::join_all(takes).await;
 
-        assert!(taken.into_iter().all(|t| t.unwrap()));
+        assert!(taken.into_iter().all(|t| t.unwrap().is_some()));
         let mut connections = Vec::new();
         for _ in 0..pool.options().get_max_connections() {
             connections.push(pool.acquire().await.unwrap());
@@ -764,7 +773,7 @@ mod tests {
             assert_eq!(synchronous, 2, "synchronous should be FULL again");
         }
         drop(connections);
-        assert!(!storage.take_update(7).await.unwrap());
+        assert_eq!(storage.take_update(7, None).await.unwrap(), None);
     }
 
     #[tokio::test]

@@ -161,11 +161,22 @@ pub fn schema<B: api::Api>() -> UpdateHandler<HandlerError> {
         .branch(callbacks)
 }
 
+/// The stored language of a press's user when the update's take read it
+/// already (see `app`); `None`: not read, [`schema`] asks the database.
+#[derive(Clone, Debug, Default)]
+pub struct KnownLanguage(pub Option<String>);
+
 /// The language of the user an update comes from: stored, else guessed
 /// from Telegram's `language_code` (and stored from now on). A message also
-/// records the user's current name; a press only reads. If the database
-/// can't tell, the guess serves this update.
-async fn user_locale(update: Update, service: Arc<Service>, i18n: Arc<I18n>) -> Tr {
+/// records the user's current name; a press only reads, unless its take
+/// has read it already. If the database can't tell, the guess serves this
+/// update.
+async fn user_locale(
+    update: Update,
+    service: Arc<Service>,
+    i18n: Arc<I18n>,
+    known: KnownLanguage,
+) -> Tr {
     let Some(user) = update.from().filter(|u| !u.is_bot) else {
         return i18n.tr(i18n.guess(None));
     };
@@ -173,7 +184,10 @@ async fn user_locale(update: Update, service: Arc<Service>, i18n: Arc<I18n>) -> 
     let info = handlers::user_info(user);
     let lang = match update.kind {
         teloxide::types::UpdateKind::Message(_) => service.touch_user(&info, guess).await,
-        _ => service.language(&info, guess).await,
+        _ => match known.0.as_deref().and_then(Lang::parse) {
+            Some(lang) => Ok(lang),
+            None => service.language(&info, guess).await,
+        },
     };
     match lang {
         Ok(lang) => i18n.tr(lang),
@@ -186,5 +200,5 @@ async fn user_locale(update: Update, service: Arc<Service>, i18n: Arc<I18n>) -> 
 
 /// Dependencies of [`schema`], in the form `Dispatcher` and tests take.
 pub fn dependencies(service: Arc<crate::service::Service>, i18n: Arc<I18n>) -> DependencyMap {
-    dptree::deps![service, i18n]
+    dptree::deps![service, i18n, KnownLanguage::default()]
 }

@@ -19,7 +19,10 @@ impl Store {
     /// the take is not flushed by itself (see `UNSYNCED_WRITE`): a power
     /// cut before the next flushed commit can lose only the take of an
     /// update whose effects were not stored either, and it is handled again.
-    pub async fn take_update(&self, update_id: i64) -> Result<bool> {
+    ///
+    /// With `user_id`, the same command reads that user's stored language
+    /// (see [`Taken`]): what every press asks next.
+    pub async fn take_update(&self, update_id: i64, user_id: Option<i64>) -> Result<Option<Taken>> {
         let t = now();
         let mut batch = Batch::default();
         if let Some((before, _)) = UNSYNCED_WRITE {
@@ -35,9 +38,26 @@ impl Store {
         if let Some((_, after)) = UNSYNCED_WRITE {
             batch.push(after, Vec::new());
         }
+        if let Some(user_id) = user_id {
+            batch.push(
+                "SELECT language FROM users WHERE id = $1",
+                vec![Arg::Int(user_id)],
+            );
+        }
         let mut conn = self.pool.acquire().await?;
         match batch.run(&mut conn).await {
-            Ok(rows) => Ok(rows.len() == 1),
+            Ok(rows) => {
+                let mut taken = None;
+                let mut language = None;
+                for row in &rows {
+                    if row.try_column("language").is_ok() {
+                        language = row.try_get("language")?;
+                    } else {
+                        taken = Some(());
+                    }
+                }
+                Ok(taken.map(|()| Taken { language }))
+            }
             Err(e) => {
                 if let Some((_, after)) = UNSYNCED_WRITE {
                     // Never hand back a connection that would commit answers

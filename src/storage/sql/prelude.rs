@@ -13,7 +13,7 @@ use sqlx::Row;
 use super::{
     date_text, now, Answers, parse_date, reminders::setting_column, shift_placeholders, source_columns,
     AnswerExportRow, AuditRecord, Awaiting, Card, Pending, PlanExportRow, PlanUpdate, Position,
-    Reminder, ReminderSeries, ReminderSettings, Result, StorageError, UserInfo,
+    Reminder, ReminderSeries, ReminderSettings, Result, StorageError, Taken, UserInfo,
 };
 use crate::domain::audit::{Answer, Change, Priority, Response, Status};
 use crate::domain::plan::{PlanEntry, PlanItem, Source};
