@@ -13,7 +13,7 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Takes an update for handling: `true` for the first taker only, be
+    /// Takes an update for handling: `Some` for the first taker only, be
     /// it recorded by the webhook or met first here (long polling). The
     /// update's text is not kept once it is taken: only its id. On SQLite
     /// the take is not flushed by itself (see `UNSYNCED_WRITE`): a power
@@ -22,7 +22,11 @@ impl Store {
     ///
     /// With `user_id`, the same command reads that user's stored language
     /// (see [`Taken`]): what every press asks next.
-    pub async fn take_update(&self, update_id: i64, user_id: Option<i64>) -> Result<Option<Taken>> {
+    pub async fn take_update(
+        &self,
+        update_id: i64,
+        user_id: Option<i64>,
+    ) -> Result<Option<Taken>> {
         let t = now();
         let mut batch = Batch::default();
         if let Some((before, _)) = UNSYNCED_WRITE {

@@ -11,9 +11,9 @@ use futures_util::{stream::BoxStream, StreamExt};
 use sqlx::Row;
 
 use super::{
-    date_text, now, Answers, parse_date, reminders::setting_column, shift_placeholders, source_columns,
-    AnswerExportRow, AuditRecord, Awaiting, Card, Pending, PlanExportRow, PlanUpdate, Position,
-    Reminder, ReminderSeries, ReminderSettings, Result, StorageError, Taken, UserInfo,
+    date_text, now, parse_date, reminders::setting_column, shift_placeholders, source_columns,
+    AnswerExportRow, Answers, AuditRecord, Awaiting, Card, Pending, PlanExportRow, PlanUpdate,
+    Position, Reminder, ReminderSeries, ReminderSettings, Result, StorageError, Taken, UserInfo,
 };
 use crate::domain::audit::{Answer, Change, Priority, Response, Status};
 use crate::domain::plan::{PlanEntry, PlanItem, Source};
