@@ -21,7 +21,9 @@ use std::ops::Range;
 use ab_glyph::{Font as _, FontRef, GlyphId};
 use flate2::write::ZlibEncoder;
 use flate2::Compression;
-use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, TextRenderingMode, UnicodeCmap};
+use pdf_writer::types::{
+    CidFontType, FontFlags, Predictor, SystemInfo, TextRenderingMode, UnicodeCmap,
+};
 use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 
 use crate::domain::audit::{Answer, Priority};
@@ -1019,17 +1021,60 @@ fn solution_text(item: &crate::domain::plan::PlanItem) -> String {
 // ---------------------------------------------------------------------------
 // The chart image.
 
-/// A decoded PNG, its samples compressed for the PDF.
+/// The chart's pixels as the PDF stores them, compressed.
 struct Picture {
     width: u32,
     height: u32,
     gray: bool,
     samples: Vec<u8>,
+    /// `samples` is the PNG's own compressed data, every row led by the
+    /// byte of the PNG filter it was written with; the reader undoes the
+    /// filters (the PDF's PNG predictors). `false`: raw samples.
+    png_predicted: bool,
     alpha: Option<Vec<u8>>,
 }
 
 impl Picture {
     fn decode(png_bytes: &[u8]) -> Result<Self, ExportError> {
+        match Self::pass_through(png_bytes)? {
+            Some(picture) => Ok(picture),
+            None => Self::recompress(png_bytes),
+        }
+    }
+
+    /// An 8-bit grey or RGB PNG without interlacing — what
+    /// [`super::section_chart`] draws — goes into the PDF as it is: its
+    /// compressed data is what a PDF reader decodes with PNG predictors, so
+    /// the pixels are neither inflated nor deflated again. `None` for any
+    /// other PNG.
+    fn pass_through(png_bytes: &[u8]) -> Result<Option<Self>, ExportError> {
+        let reader = png::Decoder::new(std::io::Cursor::new(png_bytes)).read_info()?;
+        let info = reader.info();
+        let gray = match info.color_type {
+            png::ColorType::Grayscale => true,
+            png::ColorType::Rgb => false,
+            _ => return Ok(None),
+        };
+        if info.bit_depth != png::BitDepth::Eight || info.interlaced || info.trns.is_some() {
+            return Ok(None);
+        }
+        let (width, height) = (info.width, info.height);
+        if width == 0 || height == 0 {
+            return Err(ExportError::ImageSize);
+        }
+        let samples = idat_stream(png_bytes).ok_or(ExportError::ImageSize)?;
+        Ok(Some(Picture {
+            width,
+            height,
+            gray,
+            samples,
+            png_predicted: true,
+            alpha: None,
+        }))
+    }
+
+    /// Any other PNG: decoded, its colour and alpha deflated apart.
+    fn recompress(png_bytes: &[u8]) -> Result<Self, ExportError> {
         let mut decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
         decoder.set_transformations(png::Transformations::normalize_to_color8());
         let mut reader = decoder.read_info()?;
@@ -1066,13 +1111,41 @@ impl Picture {
             height: info.height,
             gray,
             samples,
+            png_predicted: false,
             alpha,
         })
     }
 }
 
+/// The data of a PNG's IDAT chunks, joined: one zlib stream. `None` if a
+/// chunk runs past the end, fails its checksum, or there is no image data.
+fn idat_stream(png_bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut rest = png_bytes.get(8..)?;
+    let mut stream = Vec::new();
+    while rest.len() >= 12 {
+        let length = usize::try_from(u32::from_be_bytes(rest[..4].try_into().ok()?)).ok()?;
+        let kind = &rest[4..8];
+        let data = rest.get(8..8usize.checked_add(length)?)?;
+        let crc = rest.get(8 + length..12 + length)?;
+        if kind == b"IDAT" {
+            let mut check = flate2::Crc::new();
+            check.update(kind);
+            check.update(data);
+            if check.sum().to_be_bytes() != crc {
+                return None;
+            }
+            stream.extend_from_slice(data);
+        }
+        if kind == b"IEND" {
+            break;
+        }
+        rest = &rest[12 + length..];
+    }
+    (!stream.is_empty()).then_some(stream)
+}
+
 fn deflate(data: &[u8]) -> Result<Vec<u8>, ExportError> {
-    let mut encoder = ZlibEncoder::new(Vec::new(), Compression::default());
+    let mut encoder = ZlibEncoder::new(Vec::new(), Compression::fast());
     encoder.write_all(data)?;
     Ok(encoder.finish()?)
 }
@@ -1155,6 +1228,14 @@ fn write(
     if let Some(picture) = picture {
         let mut image = pdf.image_xobject(image_id, &picture.samples);
         image.filter(Filter::FlateDecode);
+        if picture.png_predicted {
+            image
+                .decode_parms()
+                .predictor(Predictor::PngOptimum)
+                .colors(if picture.gray { 1 } else { 3 })
+                .bits_per_component(8)
+                .columns(i32::try_from(picture.width).unwrap_or(i32::MAX));
+        }
         image.width(i32::try_from(picture.width).unwrap_or(i32::MAX));
         image.height(i32::try_from(picture.height).unwrap_or(i32::MAX));
         if picture.gray {
@@ -1866,6 +1947,77 @@ mod tests {
         };
         assert_eq!(count_images(&with), 1);
         assert_eq!(count_images(&without), 0);
+        // The image a reader decodes is the chart, pixel for pixel.
+        let png_bytes = chart(&checklist, &audit);
+        let mut reader = png::Decoder::new(std::io::Cursor::new(&png_bytes))
+            .read_info()
+            .expect("the chart's header");
+        let mut pixels = vec![0; reader.output_buffer_size().expect("a sane size")];
+        let frame = reader.next_frame(&mut pixels).expect("the chart's pixels");
+        pixels.truncate(frame.buffer_size());
+        let doc = pdf_extract::Document::load_mem(&with).expect("a PDF");
+        let image = doc
+            .objects
+            .values()
+            .filter_map(|o| o.as_stream().ok())
+            .find(|s| {
+                s.dict
+                    .get(b"Subtype")
+                    .and_then(|v| v.as_name())
+                    .is_ok_and(|n| n == b"Image")
+            })
+            .expect("the image");
+        let number = |key: &[u8]| image.dict.get(key).and_then(|v| v.as_i64()).ok();
+        assert_eq!(number(b"Width"), Some(i64::from(frame.width)));
+        assert_eq!(number(b"Height"), Some(i64::from(frame.height)));
+        let parms = image
+            .dict
+            .get(b"DecodeParms")
+            .and_then(|v| v.as_dict())
+            .expect("PNG predictors");
+        let parm = |key: &[u8]| parms.get(key).and_then(|v| v.as_i64()).ok();
+        assert_eq!(
+            [
+                b"Predictor".as_slice(),
+                b"Colors",
+                b"BitsPerComponent",
+                b"Columns"
+            ]
+            .map(parm),
+            [Some(15), Some(3), Some(8), Some(i64::from(frame.width))]
+        );
+        // What a reader decodes — the stream inflated, then each row
+        // unfiltered as the PNG predictors say — is what a PNG of that data
+        // decodes to (lopdf's own predictor decoding gets the Average filter
+        // wrong, so it is read as a PNG here).
+        let chunk = |kind: &[u8], data: &[u8]| {
+            let mut crc = flate2::Crc::new();
+            crc.update(kind);
+            crc.update(data);
+            let length = u32::try_from(data.len()).expect("a small chunk");
+            [&length.to_be_bytes(), kind, data, &crc.sum().to_be_bytes()].concat()
+        };
+        let header = [
+            &frame.width.to_be_bytes()[..],
+            &frame.height.to_be_bytes(),
+            &[8, 2, 0, 0, 0],
+        ]
+        .concat();
+        let rebuilt = [
+            &b"\x89PNG\r\n\x1a\n"[..],
+            &chunk(b"IHDR", &header),
+            &chunk(b"IDAT", &image.content),
+            &chunk(b"IEND", &[]),
+        ]
+        .concat();
+        let mut reader = png::Decoder::new(std::io::Cursor::new(rebuilt))
+            .read_info()
+            .expect("a PNG header");
+        let mut decoded = vec![0; pixels.len()];
+        reader
+            .next_frame(&mut decoded)
+            .expect("the PDF's image data");
+        assert_eq!(decoded, pixels);
         assert!(text_of(&without).contains("План действий пока не составлен"));
         assert!(report_pdf(&input, &labels(), Some(b"not a png")).is_err());
     }
@@ -2065,11 +2217,23 @@ mod tests {
         for _ in 0..runs {
             report_pdf(&input, &labels, Some(&png)).expect("a PDF");
         }
+        let per_pdf = started.elapsed() / runs;
+        let started = Instant::now();
+        for _ in 0..runs {
+            chart(&checklist, &audit);
+        }
+        let per_chart = started.elapsed() / runs;
+        let started = Instant::now();
+        for _ in 0..runs {
+            super::super::report_csv(&input, &labels).expect("a CSV");
+        }
+        let per_csv = started.elapsed() / runs;
         println!(
-            "first {elapsed:?}, then {:?} a PDF of {} bytes, {} pages",
-            started.elapsed() / runs,
+            "first {elapsed:?}, then {per_pdf:?} a PDF of {} bytes, {} pages; \
+             {per_chart:?} a chart PNG of {} bytes; {per_csv:?} a CSV",
             pdf.len(),
-            page_count(&pdf)
+            page_count(&pdf),
+            png.len()
         );
         std::fs::write("/tmp/report.pdf", &pdf).expect("written");
         std::fs::write(
