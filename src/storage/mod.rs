@@ -19,6 +19,7 @@ use crate::domain::audit::{Change, Response, Status};
 use crate::domain::plan::{PlanEntry, PlanItem, Source};
 use crate::domain::schedule::Kind;
 
+mod conns;
 mod export;
 mod inbox;
 mod postgres;
@@ -264,6 +265,15 @@ impl Storage {
     pub(crate) fn sqlite_pool(&self) -> Option<&sqlx::SqlitePool> {
         match &self.backend {
             Backend::Sqlite(s) => Some(s.pool()),
+            Backend::Postgres(_) => None,
+        }
+    }
+
+    /// The SQLite connections of every update's statements (see `conns`).
+    #[cfg(test)]
+    pub(crate) fn sqlite_conns(&self) -> Option<&conns::Conns<sqlx::Sqlite>> {
+        match &self.backend {
+            Backend::Sqlite(s) => Some(s.conns()),
             Backend::Postgres(_) => None,
         }
     }
@@ -753,18 +763,19 @@ mod tests {
     async fn every_connection_commits_with_fsync_again_after_taking_updates() {
         let db = new_db().await;
         let storage = Storage::connect(&db.url).await.unwrap();
-        let pool = storage.sqlite_pool().unwrap();
+        let conns = storage.sqlite_conns().unwrap();
 
-        // Takes at once, so that every connection of the pool takes some.
+        // Takes at once, so that every connection takes some.
         let takes = (1..=40).map(|id| storage.take_update(id, Some(USER)));
         let taken = futures_util::future::join_all(takes).await;
 
         assert!(taken.into_iter().all(|t| t.unwrap().is_some()));
+        assert_eq!(conns.idle_count(), 4, "every connection was used");
         let mut connections = Vec::new();
-        for _ in 0..pool.options().get_max_connections() {
-            connections.push(pool.acquire().await.unwrap());
+        for _ in 0..4 {
+            connections.push(conns.get().await.unwrap());
         }
-        assert!(pool.num_idle() == 0 && connections.len() == 4);
+        assert_eq!(conns.idle_count(), 0);
         for conn in &mut connections {
             let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
                 .fetch_one(&mut **conn)
@@ -772,7 +783,7 @@ mod tests {
                 .unwrap();
             assert_eq!(synchronous, 2, "synchronous should be FULL again");
         }
-        drop(connections);
+        connections.into_iter().for_each(conns::Conn::done);
         assert_eq!(storage.take_update(7, None).await.unwrap(), None);
     }
 

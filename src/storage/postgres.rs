@@ -3,7 +3,9 @@
 //! shared with the SQLite backend; what differs — connecting, the
 //! migrations, row locks — is here.
 
-use sqlx::postgres::PgPoolOptions;
+use std::str::FromStr;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 type Db = sqlx::Postgres;
 
@@ -27,6 +29,8 @@ const UNSYNCED_WRITE: Option<(&str, &str)> = None;
 #[derive(Clone)]
 pub(super) struct Store {
     pool: sqlx::Pool<Db>,
+    /// For the statements of every update (see `conns`).
+    conns: std::sync::Arc<super::conns::Conns<Db>>,
 }
 
 impl Store {
@@ -39,12 +43,15 @@ impl Store {
         if !keep_connections {
             options = options.after_release(|_, _| Box::pin(async { Ok(false) }));
         }
-        let pool = options.connect(url).await?;
+        let connect = PgConnectOptions::from_str(url)?;
+        let pool = options.connect_with(connect.clone()).await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(Self { pool })
+        let conns = std::sync::Arc::new(super::conns::Conns::new(connect, 4, keep_connections));
+        Ok(Self { pool, conns })
     }
 
     pub(super) async fn close(&self) {
+        self.conns.close().await;
         self.pool.close().await;
     }
 }

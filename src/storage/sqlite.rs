@@ -35,6 +35,8 @@ const UNSYNCED_WRITE: Option<(&str, &str)> =
 #[derive(Clone)]
 pub(super) struct Store {
     pool: sqlx::Pool<Db>,
+    /// For the statements of every update (see `conns`).
+    conns: std::sync::Arc<super::conns::Conns<Db>>,
 }
 
 impl Store {
@@ -55,7 +57,7 @@ impl Store {
             // A file does not go away like a server's socket: no ping (a
             // round trip to the connection's thread) before each use.
             .test_before_acquire(false)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await?;
         // SQLite has no lock for the migrator to take (on PostgreSQL it takes
         // an advisory lock): two processes starting together on a new file
@@ -69,7 +71,8 @@ impl Store {
             .await?;
         tx.commit().await?;
         drop(conn);
-        Ok(Self { pool })
+        let conns = std::sync::Arc::new(super::conns::Conns::new(options, 4, true));
+        Ok(Self { pool, conns })
     }
 
     #[cfg(test)]
@@ -77,7 +80,13 @@ impl Store {
         &self.pool
     }
 
+    #[cfg(test)]
+    pub(super) fn conns(&self) -> &super::conns::Conns<Db> {
+        &self.conns
+    }
+
     pub(super) async fn close(&self) {
+        self.conns.close().await;
         self.pool.close().await;
     }
 }

@@ -197,14 +197,16 @@ impl Store {
     /// An audit with its answers and notes, in one read: what a press
     /// needs.
     pub async fn audit_with_answers(&self, id: i64) -> Result<Option<(AuditRecord, Answers)>> {
+        let mut conn = self.conns.get().await?;
         let rows = sqlx::query(&format!(
             "SELECT {AUDIT_COLUMNS}, {ANSWER_COLUMNS} FROM audits
              LEFT JOIN answers ON answers.audit_id = audits.id
              WHERE audits.id = $1"
         ))
         .bind(id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *conn)
         .await?;
+        conn.done();
         let Some(first) = rows.first() else {
             return Ok(None);
         };
@@ -335,11 +337,14 @@ impl Store {
                 );
             }
         }
-        let mut tx = self.pool.begin().await?;
+        let mut conn = self.conns.get().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         let rows = match batch.run(&mut tx).await {
             Ok(rows) => rows,
             Err(e) => {
+                // The connection is closed with the transaction (no `done`).
                 drop(tx);
+                drop(conn);
                 // The answer may have failed for want of the audit (deleted
                 // meanwhile): that press is stale, not an error.
                 return match self.audit(audit_id).await? {
@@ -352,10 +357,13 @@ impl Store {
         };
         // Only the UPDATE returns a row.
         let Some(row) = rows.first() else {
+            tx.rollback().await?;
+            conn.done();
             return Err(StorageError::Stale);
         };
         let revision: i64 = row.try_get("revision")?;
         tx.commit().await?;
+        conn.done();
         Ok(revision)
     }
 

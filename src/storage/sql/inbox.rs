@@ -48,31 +48,22 @@ impl Store {
                 vec![Arg::Int(user_id)],
             );
         }
-        let mut conn = self.pool.acquire().await?;
-        match batch.run(&mut conn).await {
-            Ok(rows) => {
-                let mut taken = None;
-                let mut language = None;
-                for row in &rows {
-                    if row.try_column("language").is_ok() {
-                        language = row.try_get("language")?;
-                    } else {
-                        taken = Some(());
-                    }
-                }
-                Ok(taken.map(|()| Taken { language }))
-            }
-            Err(e) => {
-                if let Some((_, after)) = UNSYNCED_WRITE {
-                    // Never hand back a connection that would commit answers
-                    // without flushing them.
-                    if sqlx::query(after).execute(&mut *conn).await.is_err() {
-                        conn.close_on_drop();
-                    }
-                }
-                Err(e)
+        // A failed take drops the connection (no `done`): it is closed,
+        // so none is ever handed on that would commit answers without
+        // flushing them.
+        let mut conn = self.conns.get().await?;
+        let rows = batch.run(&mut conn).await?;
+        conn.done();
+        let mut taken = None;
+        let mut language = None;
+        for row in &rows {
+            if row.try_column("language").is_ok() {
+                language = row.try_get("language")?;
+            } else {
+                taken = Some(());
             }
         }
+        Ok(taken.map(|()| Taken { language }))
     }
 
     /// Recorded updates no one took yet, oldest first: (id, body).
