@@ -33,6 +33,7 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    app::tune_memory();
     let cli = Cli::parse();
     // A missing .env is fine: the environment may hold everything.
     let dotenv = dotenvy::dotenv();
