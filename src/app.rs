@@ -16,6 +16,7 @@ use crate::service::{AuditOverview, Service};
 use crate::storage::Storage;
 use crate::telegram;
 use crate::telegram::api::Api;
+use crate::telegram::backlog::{Backlog, Bounded};
 
 /// Everything the bot needs before it talks to Telegram. Fails with a
 /// readable message on a bad database or checklist.
@@ -241,6 +242,11 @@ async fn wait_for_api<B: Api>(bot: &B, stop: &Stop) -> Option<()> {
 /// How many chats' updates are handled at once, at most.
 const LANES: i64 = 256;
 
+/// Updates fetched and waiting to be started, at most (see
+/// `telegram::backlog`): a few megabytes of them; with [`LANES`] started at
+/// once, plenty to keep every lane busy.
+const BACKLOG: usize = 512;
+
 /// The lane of an update: one chat's updates always share one, so they
 /// are handled in order. teloxide keeps a worker per key until more exist
 /// than were ever busy at once — a worker per chat would grow with the
@@ -254,7 +260,12 @@ fn chat_lane(update: &Update) -> Option<i64> {
 /// command, for [`telegram::schema`] to use. A database error lets the
 /// update through (handling twice is safer than not at all: a press
 /// carries its revision).
-async fn first_take(update: Update, service: Arc<Service>) -> Option<telegram::KnownLanguage> {
+async fn first_take(
+    update: Update,
+    service: Arc<Service>,
+    backlog: Arc<Backlog>,
+) -> Option<telegram::KnownLanguage> {
+    backlog.started();
     let presser = match &update.kind {
         teloxide::types::UpdateKind::CallbackQuery(q) if !q.from.is_bot => Some(q.from.id.0),
         _ => None,
@@ -407,8 +418,11 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, stop: Stop) -> anyhow:
     let handler = dptree::entry()
         .filter_map_async(first_take)
         .chain(telegram::schema::<Throttle<Bot>>());
-    let mut dispatcher = Dispatcher::builder(bot, handler)
-        .dependencies(telegram::dependencies(service.clone(), i18n))
+    let backlog = Backlog::new(BACKLOG);
+    let mut dependencies = telegram::dependencies(service.clone(), i18n);
+    dependencies.insert(backlog.clone());
+    let mut dispatcher = Dispatcher::builder(bot.clone(), handler)
+        .dependencies(dependencies)
         .distribution_function(chat_lane)
         // Edited messages, channel posts, membership changes: nothing to do.
         // Logged without their content, which may be private.
@@ -429,7 +443,15 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, stop: Stop) -> anyhow:
         }
     });
     match &config.webhook {
-        None => dispatcher.dispatch().await,
+        None => {
+            // What `Dispatcher::dispatch` listens with, bounded.
+            let listener = teloxide::update_listeners::polling_default(bot).await;
+            let errors = teloxide::error_handlers::LoggingErrorHandler::with_custom_text(
+                "An error from the update listener",
+            );
+            let listener = Bounded::new(listener, backlog);
+            dispatcher.dispatch_with_listener(listener, errors).await;
+        }
         Some(webhook) => {
             let listener = match telegram::webhook::listener(webhook, service.clone()).await {
                 Ok(listener) => listener,
@@ -442,6 +464,7 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, stop: Stop) -> anyhow:
             let errors = teloxide::error_handlers::LoggingErrorHandler::with_custom_text(
                 "the webhook listener failed",
             );
+            let listener = Bounded::new(listener, backlog);
             dispatcher.dispatch_with_listener(listener, errors).await;
         }
     }

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod backlog;
 pub mod callback;
 mod export;
 mod handlers;
