@@ -8,7 +8,9 @@
 //! connection whose use ended cleanly is. One dropped without it — after an
 //! error, or a future cancelled half way — is closed, never reused, so no
 //! half-done transaction or unread result reaches the next user; a new one
-//! is opened in its place when next needed.
+//! is opened in its place when next needed. On PostgreSQL an idle one is
+//! still pinged before it is used again, as sqlx's pool does, so a server
+//! restart costs no press an error; the ping on release is what is saved.
 
 use std::ops::{Deref, DerefMut};
 use std::sync::Mutex;
@@ -24,6 +26,9 @@ pub(crate) struct Conns<DB: Database> {
     /// `false`: every connection is closed after its use (the PostgreSQL
     /// tests, hundreds of databases on one server).
     keep: bool,
+    /// Ping an idle connection before it is used again: a server's socket
+    /// can have gone (PostgreSQL restarted), a file cannot.
+    test_before_reuse: bool,
 }
 
 impl<DB: Database> Conns<DB> {
@@ -31,12 +36,14 @@ impl<DB: Database> Conns<DB> {
         options: <DB::Connection as Connection>::Options,
         max: usize,
         keep: bool,
+        test_before_reuse: bool,
     ) -> Self {
         Conns {
             idle: Mutex::new(Vec::new()),
             slots: Semaphore::new(max),
             options,
             keep,
+            test_before_reuse,
         }
     }
 
@@ -48,7 +55,15 @@ impl<DB: Database> Conns<DB> {
             .acquire()
             .await
             .map_err(|_| sqlx::Error::PoolClosed)?;
-        let idle = self.lock().pop();
+        let mut idle = self.lock().pop();
+        if self.test_before_reuse {
+            if let Some(conn) = idle.as_mut() {
+                if let Err(e) = conn.ping().await {
+                    log::info!("a database connection was lost ({e}); opening another");
+                    idle = None;
+                }
+            }
+        }
         let conn = match idle {
             Some(conn) => conn,
             None => self.options.connect().await?,
@@ -129,7 +144,7 @@ mod tests {
             .unwrap()
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal);
-        Conns::new(options, max, keep)
+        Conns::new(options, max, keep, false)
     }
 
     /// Marks a connection by a setting SQLite keeps per connection.

@@ -1273,6 +1273,54 @@ mod tests {
         assert_eq!(answer_rows(&raw(&db).await, audit.id).await, 0);
     }
 
+    /// The connections a press runs on outlive their server's: PostgreSQL
+    /// ends them all (as a restart does) and the next press's take, read
+    /// and save still succeed, on new ones. On SQLite nothing can end them;
+    /// the presses there check the kept connections are reused sound.
+    async fn presses_go_on_after_the_server_ended_every_connection(backend: TestBackend) {
+        let (db, storage) = setup_on(backend).await;
+        let audit = new_audit(&storage, USER).await;
+        // Every kept connection used once.
+        let takes = (1..=8).map(|id| storage.take_update(id, Some(USER)));
+        assert!(futures_util::future::join_all(takes)
+            .await
+            .into_iter()
+            .all(|t| t.unwrap().is_some()));
+        if backend == TestBackend::Postgres {
+            let ended: Vec<bool> = sqlx::query_scalar(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                 WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            )
+            .fetch_all(&raw(&db).await)
+            .await
+            .unwrap();
+            assert!(!ended.is_empty() && ended.iter().all(|&e| e), "{ended:?}");
+        }
+
+        for (i, q) in ["q1", "q2", "q3", "q4", "q5"].iter().enumerate() {
+            let revision = i64::try_from(i).unwrap();
+            assert!(storage
+                .take_update(100 + revision, Some(USER))
+                .await
+                .unwrap()
+                .is_some());
+            let (record, _) = storage.audit_with_answers(audit.id).await.unwrap().unwrap();
+            assert_eq!(record.revision, revision);
+            let next = ["q2", "q3", "q4", "q5", "q6"][i];
+            let saved = storage
+                .save(
+                    audit.id,
+                    revision,
+                    &write(q, resp(Answer::Yes, None, false)),
+                    at(next),
+                )
+                .await
+                .unwrap();
+            assert_eq!(saved, revision + 1);
+        }
+        assert_eq!(storage.responses(audit.id).await.unwrap().len(), 5);
+    }
+
     async fn audit_with_answers_reads_the_audit_with_every_answer_and_note(backend: TestBackend) {
         let (_db, storage) = setup_on(backend).await;
         let audit = new_audit(&storage, USER).await;
@@ -2479,6 +2527,7 @@ mod tests {
     }
 
     on_both_backends!(
+        presses_go_on_after_the_server_ended_every_connection,
         connecting_twice_to_the_same_file_keeps_the_data_and_reapplies_nothing,
         connect_turns_on_foreign_keys_so_an_audit_needs_a_known_user,
         connect_refuses_a_database_migrated_by_a_newer_binary_and_leaves_its_data_intact,

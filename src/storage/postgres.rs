@@ -46,7 +46,8 @@ impl Store {
         let connect = PgConnectOptions::from_str(url)?;
         let pool = options.connect_with(connect.clone()).await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        let conns = std::sync::Arc::new(super::conns::Conns::new(connect, 4, keep_connections));
+        let conns =
+            std::sync::Arc::new(super::conns::Conns::new(connect, 4, keep_connections, true));
         Ok(Self { pool, conns })
     }
 

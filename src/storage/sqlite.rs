@@ -71,7 +71,7 @@ impl Store {
             .await?;
         tx.commit().await?;
         drop(conn);
-        let conns = std::sync::Arc::new(super::conns::Conns::new(options, 4, true));
+        let conns = std::sync::Arc::new(super::conns::Conns::new(options, 4, true, false));
         Ok(Self { pool, conns })
     }
 
