@@ -369,21 +369,11 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 /// The bot until `stop`: long polling, and the reminder scheduler on
 /// `clock` (a test's own clock in tests).
 pub async fn serve(config: Config, clock: Arc<dyn Clock>, stop: Stop) -> anyhow::Result<()> {
-    // The HTTP client reads the system's CA certificates as it is built
-    // (tens of milliseconds): on another thread, while the checklists and
-    // the database are opened.
-    let client = tokio::task::spawn_blocking({
-        let config = config.clone();
-        move || bot(&config)
-    });
     let (service, i18n) = prepare(&config, clock).await?;
     let service = Arc::new(service);
     // Throttle keeps the bot within Telegram's limits (per chat, per group,
     // overall) and waits out a 429's retry_after before retrying.
-    let bot = client
-        .await
-        .context("building the HTTP client")?
-        .throttle(Limits::default());
+    let bot = bot(&config).throttle(Limits::default());
     let started = async {
         wait_for_api(&bot, &stop).await?;
         tokio::select! {

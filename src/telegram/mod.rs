@@ -16,7 +16,10 @@ pub mod webhook;
 
 pub use reminders::{run_scheduler, settings_view, view as reminder_view};
 
+use std::future::IntoFuture;
 use std::sync::Arc;
+
+use futures_util::future::{join_all, BoxFuture, FutureExt, TryFutureExt};
 
 use teloxide::dispatching::UpdateHandler;
 use teloxide::prelude::*;
@@ -84,43 +87,42 @@ const MENU_CODES: &[(Lang, &[&str])] = &[
 /// the profile page). A failure is logged and the bot goes on: it works
 /// without them.
 pub async fn set_profile<B: api::Api>(bot: &B, i18n: &I18n, admin_chats: &[i64]) {
+    type Call<'a> = BoxFuture<'a, Result<(), teloxide::RequestError>>;
     let default = i18n.guess(None);
     let mut audiences: Vec<(Option<&str>, Lang)> = vec![(None, default)];
     for (lang, codes) in MENU_CODES {
         audiences.extend(codes.iter().map(|code| (Some(*code), *lang)));
     }
+    // Every call at once: they do not depend on each other, and one round
+    // trip instead of twenty keeps the start short.
+    let mut calls: Vec<(String, Call<'_>)> = Vec::new();
     for (code, lang) in audiences {
         let locale = i18n.locale(lang);
-        let menu = bot.set_my_commands(command_menu(locale));
-        let description = bot
+        let mut menu = bot.set_my_commands(command_menu(locale));
+        let mut description = bot
             .set_my_description()
             .description(locale.t("bot-description"));
-        let short = bot
+        let mut short = bot
             .set_my_short_description()
             .short_description(locale.t("bot-short-description"));
-        let sent = match code {
-            Some(code) => [
-                menu.language_code(code).await.map(drop),
-                description.language_code(code).await.map(drop),
-                short.language_code(code).await.map(drop),
-            ],
-            None => [
-                menu.await.map(drop),
-                description.await.map(drop),
-                short.await.map(drop),
-            ],
-        };
-        for (what, result) in ["command menu", "description", "short description"]
-            .into_iter()
-            .zip(sent)
-        {
-            if let Err(e) = result {
-                log::warn!(
-                    "could not set the {what} for {}: {e}",
-                    code.unwrap_or("everyone")
-                );
-            }
+        if let Some(code) = code {
+            menu = menu.language_code(code);
+            description = description.language_code(code);
+            short = short.language_code(code);
         }
+        let whom = code.unwrap_or("everyone");
+        calls.push((
+            format!("command menu for {whom}"),
+            menu.into_future().map_ok(drop).boxed(),
+        ));
+        calls.push((
+            format!("description for {whom}"),
+            description.into_future().map_ok(drop).boxed(),
+        ));
+        calls.push((
+            format!("short description for {whom}"),
+            short.into_future().map_ok(drop).boxed(),
+        ));
     }
     // Admin chats: the ordinary menu and the admin commands, in the
     // default language, scoped to each chat so no one else sees them.
@@ -131,8 +133,16 @@ pub async fn set_profile<B: api::Api>(bot: &B, i18n: &I18n, admin_chats: &[i64])
         let scope = teloxide::types::BotCommandScope::Chat {
             chat_id: teloxide::types::Recipient::Id(ChatId(chat)),
         };
-        if let Err(e) = bot.set_my_commands(menu.clone()).scope(scope).await {
-            log::warn!("could not set the admin menu of chat {chat}: {e}");
+        let call = bot.set_my_commands(menu.clone()).scope(scope);
+        calls.push((
+            format!("admin menu of chat {chat}"),
+            call.into_future().map_ok(drop).boxed(),
+        ));
+    }
+    let (what, calls): (Vec<String>, Vec<Call<'_>>) = calls.into_iter().unzip();
+    for (what, result) in what.iter().zip(join_all(calls).await) {
+        if let Err(e) = result {
+            log::warn!("could not set the {what}: {e}");
         }
     }
 }
