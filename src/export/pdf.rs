@@ -1257,7 +1257,11 @@ fn write(
             mask.bits_per_component(8);
         }
     }
-    Ok(pdf.finish())
+    // The writer's buffer grew by doubling: give back what the file does
+    // not use before it waits to be sent.
+    let mut bytes = pdf.finish();
+    bytes.shrink_to_fit();
+    Ok(bytes)
 }
 
 fn page_content(face: &Face, ops: &[Op]) -> Vec<u8> {

@@ -85,6 +85,21 @@ where
     }
 }
 
+/// Report files drawn and not yet sent, at most: fifty audits finishing
+/// together would otherwise draw all their files within a second and hold
+/// them while Telegram's one message a second per chat lets them out. A
+/// handler takes a place before it draws and frees it once the files are
+/// sent.
+const FILES_IN_FLIGHT: usize = 8;
+
+/// A place for one handler's report files (see [`FILES_IN_FLIGHT`]), held
+/// until it is dropped.
+pub async fn files_slot() -> Option<tokio::sync::SemaphorePermit<'static>> {
+    static SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(FILES_IN_FLIGHT);
+    // The semaphore is never closed, so the permit always comes.
+    SLOTS.acquire().await.ok()
+}
+
 /// Runs report drawing (the chart, the PDF, the CSV) on a blocking thread,
 /// at most two at a time: it is CPU work, and each holds a bitmap and a
 /// document in memory, so fifty audits finishing together draw two by two
@@ -155,6 +170,8 @@ pub async fn send_png<B: Api>(
     file_name: &str,
     caption: &str,
 ) -> Result<Message, RequestError> {
+    // Shared, not copied, by each attempt's request.
+    let png = bytes::Bytes::from(png);
     retrying("sendPhoto", || {
         let file = InputFile::memory(png.clone()).file_name(file_name.to_string());
         bot.send_photo(chat, file).caption(caption).into_future()
@@ -170,6 +187,7 @@ pub async fn send_document<B: Api>(
     file_name: &str,
     caption: &str,
 ) -> Result<Message, RequestError> {
+    let bytes = bytes::Bytes::from(bytes);
     retrying("sendDocument", || {
         let file = InputFile::memory(bytes.clone()).file_name(file_name.to_string());
         bot.send_document(chat, file).caption(caption).into_future()
@@ -213,6 +231,20 @@ mod tests {
 
     fn server_error() -> RequestError {
         RequestError::Api(ApiError::Unknown("Internal Server Error".into()))
+    }
+
+    #[tokio::test]
+    async fn report_files_wait_while_eight_handlers_hold_theirs() {
+        let mut held = Vec::new();
+        for _ in 0..FILES_IN_FLIGHT {
+            held.push(files_slot().await);
+        }
+        assert!(held.iter().all(Option::is_some));
+        let ninth = files_slot();
+        tokio::pin!(ninth);
+        assert!(futures_util::poll!(ninth.as_mut()).is_pending());
+        held.pop();
+        assert!(ninth.await.is_some(), "a freed place goes to the one waiting");
     }
 
     #[tokio::test(start_paused = true)]

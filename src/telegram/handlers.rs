@@ -136,6 +136,7 @@ async fn send_chart<B: Api>(
     session: &Session,
     chat: ChatId,
 ) -> HandlerResult {
+    let _slot = api::files_slot().await;
     let report = session.report(i18n.lang());
     let labels = ChartLabels::new(i18n);
     let png = api::render(move || section_chart(&report, &labels)).await??;

@@ -254,6 +254,7 @@ pub(super) async fn send_report_files<B: Api>(
     user_name: &str,
     chat: ChatId,
 ) -> HandlerResult {
+    let _slot = api::files_slot().await;
     let lang = i18n.lang();
     let plan: Vec<_> = service
         .plan(session, lang)
