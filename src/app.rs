@@ -240,10 +240,11 @@ async fn wait_for_api<B: Api>(bot: &B, stop: &Stop) -> Option<()> {
 }
 
 /// How many chats' updates are handled at once, at most. Each lane's queue
-/// keeps blocks of 32 updates (~62 KB each) once it has been busy: 64 lanes
-/// are ~8 MB after a burst where 256 were ~32 MB, and two cores are kept
-/// busy by far fewer.
-const LANES: i64 = 64;
+/// keeps blocks of 32 updates (~62 KB each) once it has been busy: 32 lanes
+/// are ~4 MB after a burst where 256 were ~32 MB, and keep two cores as
+/// busy. The price: a handler that waits (a 429's retry_after, a place for
+/// report files) holds up the chats that share its lane, 1 in 32.
+const LANES: i64 = 32;
 
 /// Updates fetched and waiting to be started, at most (see
 /// `telegram::backlog`): a few megabytes of them; with [`LANES`] started at
