@@ -38,7 +38,10 @@ struct Args {
     /// Virtual users answering whole audits at once.
     #[arg(long, default_value_t = 50)]
     users: usize,
-    /// Pause of each user between presses, in milliseconds.
+    /// Mean pause of each user between presses, in milliseconds; each
+    /// pause is drawn at random (exponentially) around it and the users'
+    /// first presses are spread over one such pause, so presses arrive
+    /// independently, as real users' do, not all 50 in step; 0: no pause.
     #[arg(long, default_value_t = 0)]
     think_ms: u64,
     /// Audits left in progress by this many more users, each of whom then
@@ -480,6 +483,49 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[at.min(sorted.len() - 1)]
 }
 
+/// A user's pauses: exponentially distributed around the mean (the gaps
+/// between independent arrivals), from a small generator of its own so
+/// that a run is repeatable.
+struct Think {
+    mean_ms: f64,
+    state: u64,
+}
+
+impl Think {
+    fn new(mean_ms: u64, user: u64) -> Self {
+        Think {
+            mean_ms: mean_ms as f64,
+            state: 0x9E37_79B9_7F4A_7C15 ^ (user + 1).wrapping_mul(0xBF58_476D_1CE4_E5B9),
+        }
+    }
+
+    /// Uniform in (0, 1]: xorshift64*.
+    fn uniform(&mut self) -> f64 {
+        self.state ^= self.state >> 12;
+        self.state ^= self.state << 25;
+        self.state ^= self.state >> 27;
+        let bits = self.state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11;
+        (bits as f64 + 1.0) / (1u64 << 53) as f64
+    }
+
+    /// Before the first press: uniform over one mean pause.
+    async fn first(&mut self) {
+        let ms = self.uniform() * self.mean_ms;
+        self.sleep(ms).await;
+    }
+
+    async fn pause(&mut self) {
+        let ms = -self.uniform().ln() * self.mean_ms;
+        self.sleep(ms).await;
+    }
+
+    async fn sleep(&self, ms: f64) {
+        if self.mean_ms > 0.0 {
+            tokio::time::sleep(Duration::from_secs_f64(ms / 1e3)).await;
+        }
+    }
+}
+
 fn take_latencies(fake: &Fake) -> Vec<Duration> {
     let mut l = std::mem::take(&mut fake.state.lock().expect("fake state").latencies);
     l.sort();
@@ -524,6 +570,16 @@ async fn main() -> anyhow::Result<()> {
     let app = Router::new()
         .route("/{bot}/{method}", post(api))
         .with_state(fake.clone());
+    // As Telegram's servers do: no reply held back for the bot's ACK
+    // (Nagle's algorithm would hold some ~40 ms).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    // As Telegram's servers do: no reply held back for the bot's ACK
+    // (Nagle's algorithm held some for ~40 ms).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     tokio::spawn(async move { axum::serve(listener, app).await });
 
     let started = Instant::now();
@@ -582,13 +638,14 @@ async fn whole_audits(fake: &Arc<Fake>, args: &Args, pid: u32) -> anyhow::Result
         let fake = fake.clone();
         let before_finish = before_finish.clone();
         let finish = finish.clone();
-        let think = Duration::from_millis(args.think_ms);
+        let mut think = Think::new(args.think_ms, i as u64);
         tasks.push(tokio::spawn(async move {
             // The checklist's link: its greeting, then the first card.
             fake.text(chat, "/start churn_audit");
             user.message_with("Вопрос 1/39").await?;
             let mut presses = 0u64;
             before_finish.wait().await;
+            think.first().await;
             for q in 0..39 {
                 let steps = presses_for(q);
                 for (k, suffix) in steps.iter().enumerate() {
@@ -599,9 +656,7 @@ async fn whole_audits(fake: &Arc<Fake>, args: &Args, pid: u32) -> anyhow::Result
                     }
                     user.step(&fake, suffix, last).await?;
                     presses += 1;
-                    if !think.is_zero() {
-                        tokio::time::sleep(think).await;
-                    }
+                    think.pause().await;
                 }
             }
             // The report files.
