@@ -765,11 +765,17 @@ mod tests {
         let storage = Storage::connect(&db.url).await.unwrap();
         let conns = storage.sqlite_conns().unwrap();
 
-        // Takes at once, so that every connection takes some.
-        let takes = (1..=40).map(|id| storage.take_update(id, Some(USER)));
-        let taken = futures_util::future::join_all(takes).await;
-
-        assert!(taken.into_iter().all(|t| t.unwrap().is_some()));
+        // A take on each connection: the others are held meanwhile (takes
+        // at once would wait for each other and share one).
+        for held in 0..4 {
+            let mut others = Vec::new();
+            for _ in 0..held {
+                others.push(conns.get().await.unwrap());
+            }
+            let id = i64::from(held) + 1;
+            assert!(storage.take_update(id, Some(USER)).await.unwrap().is_some());
+            others.into_iter().for_each(conns::Conn::done);
+        }
         assert_eq!(conns.idle_count(), 4, "every connection was used");
         let mut connections = Vec::new();
         for _ in 0..4 {
@@ -784,7 +790,7 @@ mod tests {
             assert_eq!(synchronous, 2, "synchronous should be FULL again");
         }
         connections.into_iter().for_each(conns::Conn::done);
-        assert_eq!(storage.take_update(7, None).await.unwrap(), None);
+        assert_eq!(storage.take_update(1, None).await.unwrap(), None);
     }
 
     #[tokio::test]

@@ -51,11 +51,20 @@ impl Store {
         Ok(Self { pool, conns })
     }
 
+    /// Writes need no turn here: PostgreSQL locks rows, and a transaction
+    /// waiting for one is woken when it is free.
+    async fn writing(&self) -> NoTurn {
+        NoTurn
+    }
+
     pub(super) async fn close(&self) {
         self.conns.close().await;
         self.pool.close().await;
     }
 }
+
+/// What [`Store::writing`] holds: nothing.
+struct NoTurn;
 
 include!("sql/prelude.rs");
 include!("sql/batch.rs");

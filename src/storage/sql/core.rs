@@ -16,6 +16,7 @@ impl Store {
     /// (or whose language was never set) gets `language`. Returns the
     /// language stored.
     pub async fn upsert_user(&self, user: &UserInfo, language: &str) -> Result<String> {
+        let _writing = self.writing().await;
         let t = now();
         let stored = sqlx::query_scalar(
             "INSERT INTO users (id, first_name, username, language, created_at, updated_at)
@@ -49,6 +50,7 @@ impl Store {
     /// Changes the user's language. A user the bot has not met has no row
     /// and nothing is written.
     pub async fn set_language(&self, user_id: i64, language: &str) -> Result<()> {
+        let _writing = self.writing().await;
         sqlx::query("UPDATE users SET language = $2, updated_at = $3 WHERE id = $1")
             .bind(user_id)
             .bind(language)
@@ -69,6 +71,7 @@ impl Store {
         first_question_id: &str,
         source: Option<&str>,
     ) -> Result<AuditRecord> {
+        let _writing = self.writing().await;
         let t = now();
         let mut tx = self.pool.begin().await?;
         sqlx::query(
@@ -228,6 +231,7 @@ impl Store {
         question_id: &str,
         note: Option<&str>,
     ) -> Result<bool> {
+        let _writing = self.writing().await;
         let mut conn = self.pool.acquire().await?;
         write_note(&mut conn, audit_id, question_id, note).await
     }
@@ -248,6 +252,7 @@ impl Store {
         question_id: &str,
         note: Option<&str>,
     ) -> Result<bool> {
+        let _writing = self.writing().await;
         let mut tx = self.pool.begin().await?;
         if !write_note(&mut tx, audit_id, question_id, note).await? {
             return Ok(false);
@@ -284,6 +289,7 @@ impl Store {
         reminders: &[ReminderSeries],
         notify: &[i64],
     ) -> Result<i64> {
+        let _writing = self.writing().await;
         let t = now();
         // One batch: the revision check first, then the answer, the
         // reminders and the notices. A press that finds the audit moved on
@@ -378,6 +384,7 @@ impl Store {
         current_question_id: &str,
         checklist_version: u32,
     ) -> Result<Option<i64>> {
+        let _writing = self.writing().await;
         Ok(sqlx::query_scalar(
             "UPDATE audits SET revision = revision + 1, current_question_id = $3,
                  checklist_version = $4, updated_at = $5
@@ -395,6 +402,7 @@ impl Store {
 
     /// Remembers the live card of an audit; returns the one it replaces.
     pub async fn set_card(&self, audit_id: i64, card: Card) -> Result<Option<Card>> {
+        let _writing = self.writing().await;
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let old = sqlx::query(&format!(
             "SELECT card_chat_id, card_message_id FROM audits WHERE id = $1{FOR_UPDATE}"
@@ -418,6 +426,7 @@ impl Store {
     /// Deletes everything stored about a user: answers and their notes,
     /// plans, the pending input, audits and the user row. Returns how many audits and answers were deleted.
     pub async fn delete_user_data(&self, user_id: i64) -> Result<(u64, u64)> {
+        let _writing = self.writing().await;
         let mut tx = self.pool.begin().await?;
         let answers = sqlx::query(
             "DELETE FROM answers WHERE audit_id IN (SELECT id FROM audits WHERE user_id = $1)",
@@ -476,6 +485,7 @@ impl Store {
         audit_id: i64,
         items: &[(Source, PlanItem)],
     ) -> Result<Vec<PlanEntry>> {
+        let _writing = self.writing().await;
         let t = now();
         // The last position read must still be the last when the items are
         // written: the audit's row is held for the transaction.
@@ -535,6 +545,7 @@ impl Store {
         next: Option<&Pending>,
         user_id: i64,
     ) -> Result<Option<PlanEntry>> {
+        let _writing = self.writing().await;
         let set = match update {
             PlanUpdate::Owner(_) => "owner = $3",
             PlanUpdate::Deadline(_) => "deadline = $3",
@@ -584,6 +595,7 @@ impl Store {
     /// Remembers what the bot waits for from the user, replacing what it
     /// waited for before.
     pub async fn set_pending(&self, pending: &Pending) -> Result<()> {
+        let _writing = self.writing().await;
         let mut conn = self.pool.acquire().await?;
         write_pending(&mut conn, pending).await
     }
@@ -592,6 +604,7 @@ impl Store {
     /// A row that does not parse is deleted all the same (and reported as
     /// `Corrupt`), so that a way out such as /cancel clears it.
     pub async fn clear_pending(&self, user_id: i64) -> Result<Option<Pending>> {
+        let _writing = self.writing().await;
         let row = sqlx::query(&format!(
             "DELETE FROM pending_inputs WHERE user_id = $1 RETURNING {PENDING_COLUMNS}"
         ))

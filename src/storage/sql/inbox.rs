@@ -1,6 +1,7 @@
 impl Store {
     /// Records a posted update; `false` if its id was recorded before.
     pub async fn record_update(&self, update_id: i64, body: &str) -> Result<bool> {
+        let _writing = self.writing().await;
         let done = sqlx::query(
             "INSERT INTO inbox (update_id, body, received_at) VALUES ($1, $2, $3)
              ON CONFLICT (update_id) DO NOTHING",
@@ -27,6 +28,7 @@ impl Store {
         update_id: i64,
         user_id: Option<i64>,
     ) -> Result<Option<Taken>> {
+        let _writing = self.writing().await;
         let t = now();
         let mut batch = Batch::default();
         if let Some((before, _)) = UNSYNCED_WRITE {
@@ -82,6 +84,7 @@ impl Store {
     /// Forgets updates taken before `before` (unix seconds); Telegram does
     /// not deliver an update again after a day.
     pub async fn prune_inbox(&self, before: i64) -> Result<u64> {
+        let _writing = self.writing().await;
         let done = sqlx::query("DELETE FROM inbox WHERE taken_at IS NOT NULL AND taken_at < $1")
             .bind(before)
             .execute(&self.pool)

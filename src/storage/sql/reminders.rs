@@ -74,6 +74,7 @@ fn reminder_from_row(r: &DbRow) -> Result<Reminder> {
 impl Store {
     /// Plans a series on its own (see [`ReminderSeries`]).
     pub async fn plan_reminders(&self, series: &ReminderSeries) -> Result<()> {
+        let _writing = self.writing().await;
         let mut tx = self.pool.begin().await?;
         write_series(&mut tx, series).await?;
         tx.commit().await?;
@@ -83,6 +84,7 @@ impl Store {
     /// Claims up to `limit` reminders due at `now`, earliest first: they
     /// move to 'sending' and no other scheduler can take them.
     pub async fn claim_due(&self, now: i64, limit: u32) -> Result<Vec<Reminder>> {
+        let _writing = self.writing().await;
         let rows = sqlx::query(&format!(
             "UPDATE reminders SET state = 'sending', claimed_at = $1
              WHERE id IN (SELECT id FROM reminders WHERE state = 'scheduled' AND due_at <= $1
@@ -113,6 +115,7 @@ impl Store {
 
     /// A claimed reminder went out.
     pub async fn mark_sent(&self, id: i64, at: i64) -> Result<()> {
+        let _writing = self.writing().await;
         sqlx::query("UPDATE reminders SET state = 'sent', sent_at = $2 WHERE id = $1")
             .bind(id)
             .bind(at)
@@ -124,6 +127,7 @@ impl Store {
     /// A claimed reminder is not to be sent after all (no longer wanted,
     /// or undeliverable).
     pub async fn mark_cancelled(&self, id: i64) -> Result<()> {
+        let _writing = self.writing().await;
         sqlx::query("UPDATE reminders SET state = 'cancelled' WHERE id = $1")
             .bind(id)
             .execute(&self.pool)
@@ -134,6 +138,7 @@ impl Store {
     /// Cancels a user's scheduled reminders of `kind` (all kinds: `None`);
     /// returns how many.
     pub async fn cancel_reminders(&self, user_id: i64, kind: Option<Kind>) -> Result<u64> {
+        let _writing = self.writing().await;
         let done = sqlx::query(
             "UPDATE reminders SET state = 'cancelled'
              WHERE user_id = $1 AND state = 'scheduled' AND ($2 IS NULL OR kind = $2)",
@@ -164,6 +169,7 @@ impl Store {
     /// Claims up to `limit` pending finish notices, oldest first:
     /// (notice id, audit id, admin chat id).
     pub async fn claim_notices(&self, now: i64, limit: u32) -> Result<Vec<(i64, i64, i64)>> {
+        let _writing = self.writing().await;
         let rows = sqlx::query(&format!(
             "UPDATE admin_notices SET state = 'sending', claimed_at = $1
              WHERE id IN (SELECT id FROM admin_notices WHERE state = 'pending'
@@ -191,6 +197,7 @@ impl Store {
 
     /// A claimed notice went out (`sent`) or was refused for good.
     pub async fn finish_notice(&self, id: i64, sent: bool, now: i64) -> Result<()> {
+        let _writing = self.writing().await;
         sqlx::query("UPDATE admin_notices SET state = $2, sent_at = $3 WHERE id = $1")
             .bind(id)
             .bind(if sent { "sent" } else { "failed" })
@@ -244,6 +251,7 @@ impl Store {
         kind: Kind,
         on: bool,
     ) -> Result<ReminderSettings> {
+        let _writing = self.writing().await;
         let mut tx = self.pool.begin().await?;
         sqlx::query(&format!(
             "UPDATE users SET {} = $2 WHERE id = $1",
