@@ -12,6 +12,7 @@
 //! answered once recorded: there the updates wait in the listener's channel
 //! instead, and the bound only keeps the dispatcher's queues short.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,28 +27,42 @@ pub const GIVE_UP: Duration = Duration::from_secs(10);
 
 pub struct Backlog {
     places: Semaphore,
+    /// Updates handed on after [`GIVE_UP`] without a place, not started
+    /// yet: their start frees none, or the bound would grow by one each.
+    placeless: AtomicUsize,
 }
 
 impl Backlog {
     pub fn new(size: usize) -> Arc<Self> {
         Arc::new(Backlog {
             places: Semaphore::new(size),
+            placeless: AtomicUsize::new(0),
         })
     }
 
-    /// A handler started an update: its place is free.
+    /// A handler started an update: its place is free. (Which update it
+    /// was does not matter: as many places are freed as were taken.)
     pub fn started(&self) {
-        self.places.add_permits(1);
+        let had_none = self
+            .placeless
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1))
+            .is_ok();
+        if !had_none {
+            self.places.add_permits(1);
+        }
     }
 
     async fn admit(&self) {
         match tokio::time::timeout(GIVE_UP, self.places.acquire()).await {
             Ok(Ok(place)) => place.forget(),
             Ok(Err(_)) => {}
-            Err(_) => log::warn!(
-                "no update was started for {}s; handing on the next one anyway",
-                GIVE_UP.as_secs()
-            ),
+            Err(_) => {
+                self.placeless.fetch_add(1, Ordering::AcqRel);
+                log::warn!(
+                    "no update was started for {}s; handing on the next one anyway",
+                    GIVE_UP.as_secs()
+                );
+            }
         }
     }
 }
@@ -165,5 +180,26 @@ mod tests {
         let second = stream.next().await.expect("2");
         assert_eq!(ids(&[second]), [2]);
         assert!(started.elapsed() >= GIVE_UP, "{:?}", started.elapsed());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_update_handed_on_without_a_place_frees_none_when_started() {
+        let backlog = Backlog::new(1);
+        let source = futures_util::stream::iter((1..=4).map(|id| Ok::<_, ()>(update(id))));
+        let mut stream = bounded(source, backlog.clone());
+        let mut got = vec![stream.next().await.expect("1")];
+        // 2 waits out GIVE_UP and comes without a place.
+        got.push(stream.next().await.expect("2"));
+        backlog.started();
+        backlog.started();
+
+        // Both started: one place is free again, not two.
+        got.push(stream.next().await.expect("3"));
+        let fourth = stream.next();
+        tokio::pin!(fourth);
+        assert!(futures_util::poll!(fourth.as_mut()).is_pending());
+        assert_eq!(ids(&got), [1, 2, 3]);
+        backlog.started();
+        assert_eq!(ids(&[fourth.await.expect("4")]), [4]);
     }
 }
