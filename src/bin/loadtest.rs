@@ -571,11 +571,6 @@ async fn main() -> anyhow::Result<()> {
         .route("/{bot}/{method}", post(api))
         .with_state(fake.clone());
     // As Telegram's servers do: no reply held back for the bot's ACK
-    // (Nagle's algorithm would hold some ~40 ms).
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    // As Telegram's servers do: no reply held back for the bot's ACK
     // (Nagle's algorithm held some for ~40 ms).
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
         let _ = tcp.set_nodelay(true);
