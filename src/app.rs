@@ -260,34 +260,35 @@ fn chat_lane(update: &Update) -> Option<i64> {
 }
 
 /// Takes `update` if this process is the first to: `None` if it was taken
-/// before. A press's take also reads its user's language, in the same
-/// command, for [`telegram::schema`] to use. A database error lets the
+/// before. A press's take also reads, in the same command, its user's
+/// language and the audit it is a step of, for [`telegram::schema`] to use. A database error lets the
 /// update through (handling twice is safer than not at all: a press
 /// carries its revision).
 async fn first_take(
     update: Update,
     service: Arc<Service>,
     backlog: Arc<Backlog>,
-) -> Option<telegram::KnownLanguage> {
+) -> Option<telegram::Prefetched> {
     backlog.started();
     let presser = match &update.kind {
         teloxide::types::UpdateKind::CallbackQuery(q) if !q.from.is_bot => Some(q.from.id.0),
         _ => None,
     };
     let presser = presser.and_then(|id| i64::try_from(id).ok());
+    let audit = telegram::pressed_audit(&update);
     match service
         .storage()
-        .take_update(i64::from(update.id.0), presser)
+        .take_update(i64::from(update.id.0), presser, audit)
         .await
     {
-        Ok(Some(taken)) => Some(telegram::KnownLanguage(taken.language)),
+        Ok(Some(taken)) => Some(telegram::Prefetched::new(taken.language, taken.audit)),
         Ok(None) => {
             log::info!("update {} was handled before; skipped", update.id.0);
             None
         }
         Err(e) => {
             log::warn!("could not record update {}: {e}", update.id.0);
-            Some(telegram::KnownLanguage::default())
+            Some(telegram::Prefetched::default())
         }
     }
 }

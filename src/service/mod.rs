@@ -305,6 +305,11 @@ impl Service {
             .audit_with_answers(audit_id)
             .await?
             .ok_or(ServiceError::NoAudit)?;
+        self.session_of(record, answers).await
+    }
+
+    /// [`Service::session`] from an audit and its answers as read.
+    async fn session_of(&self, record: AuditRecord, answers: Answers) -> Result<Session> {
         let mut session = self.assemble(record, answers)?;
         self.rebase_if_edited(&mut session).await?;
         Ok(session)
@@ -350,7 +355,26 @@ impl Service {
         revision: i64,
         command: Command,
     ) -> Result<(Session, Change)> {
-        let mut session = self.session(audit_id).await?;
+        self.apply_to(user_id, (audit_id, revision), command, None)
+            .await
+    }
+
+    /// [`Service::apply`] to the audit as `read` with its answers just
+    /// before (by the update's take), if given and it is that audit; else
+    /// read here.
+    pub async fn apply_to(
+        &self,
+        user_id: i64,
+        (audit_id, revision): (i64, i64),
+        command: Command,
+        read: Option<(AuditRecord, Answers)>,
+    ) -> Result<(Session, Change)> {
+        let mut session = match read {
+            Some((record, answers)) if record.id == audit_id => {
+                self.session_of(record, answers).await?
+            }
+            _ => self.session(audit_id).await?,
+        };
         if session.record.user_id != user_id {
             return Err(ServiceError::NotYours);
         }

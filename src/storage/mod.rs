@@ -53,6 +53,9 @@ pub struct Taken {
     /// The stored language code of the update's user; `None` if the user
     /// is not stored or has none.
     pub language: Option<String>,
+    /// The audit asked for and its answers, as the take read them; `None`
+    /// if none was asked for or it does not exist.
+    pub audit: Option<(AuditRecord, Answers)>,
 }
 
 /// An audit's answers by question id, and the notes on them.
@@ -423,7 +426,12 @@ delegate! {
         on: bool,
     ) -> Result<ReminderSettings>;
     pub async fn record_update(&self, update_id: i64, body: &str) -> Result<bool>;
-    pub async fn take_update(&self, update_id: i64, user_id: Option<i64>) -> Result<Option<Taken>>;
+    pub async fn take_update(
+        &self,
+        update_id: i64,
+        user_id: Option<i64>,
+        audit_id: Option<i64>,
+    ) -> Result<Option<Taken>>;
     pub async fn untaken_updates(&self) -> Result<Vec<(i64, String)>>;
     pub async fn prune_inbox(&self, before: i64) -> Result<u64>;
 }
@@ -773,7 +781,11 @@ mod tests {
                 others.push(conns.get().await.unwrap());
             }
             let id = i64::from(held) + 1;
-            assert!(storage.take_update(id, Some(USER)).await.unwrap().is_some());
+            assert!(storage
+                .take_update(id, Some(USER), None)
+                .await
+                .unwrap()
+                .is_some());
             others.into_iter().for_each(conns::Conn::done);
         }
         assert_eq!(conns.idle_count(), 4, "every connection was used");
@@ -790,7 +802,7 @@ mod tests {
             assert_eq!(synchronous, 2, "synchronous should be FULL again");
         }
         connections.into_iter().for_each(conns::Conn::done);
-        assert_eq!(storage.take_update(1, None).await.unwrap(), None);
+        assert_eq!(storage.take_update(1, None, None).await.unwrap(), None);
     }
 
     #[tokio::test]
@@ -1287,7 +1299,7 @@ mod tests {
         let (db, storage) = setup_on(backend).await;
         let audit = new_audit(&storage, USER).await;
         // Every kept connection used once.
-        let takes = (1..=8).map(|id| storage.take_update(id, Some(USER)));
+        let takes = (1..=8).map(|id| storage.take_update(id, Some(USER), None));
         assert!(futures_util::future::join_all(takes)
             .await
             .into_iter()
@@ -1306,7 +1318,7 @@ mod tests {
         for (i, q) in ["q1", "q2", "q3", "q4", "q5"].iter().enumerate() {
             let revision = i64::try_from(i).unwrap();
             assert!(storage
-                .take_update(100 + revision, Some(USER))
+                .take_update(100 + revision, Some(USER), None)
                 .await
                 .unwrap()
                 .is_some());

@@ -23,6 +23,10 @@ const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
 /// statement at a time.
 const ONE_COMMAND_BATCH: bool = false;
 
+/// A save's statements go one by one, its revision checked after the
+/// first: no guard, the COMMIT is sent once the check passed.
+const STALE_GUARD: Option<&str> = None;
+
 /// Every commit is flushed.
 const UNSYNCED_WRITE: Option<(&str, &str)> = None;
 

@@ -26,6 +26,16 @@ const SKIP_LOCKED: &str = "";
 /// command.
 const ONE_COMMAND_BATCH: bool = true;
 
+/// After a save's `UPDATE … WHERE revision = expected`: fails the command
+/// when that changed no row (a stale press), so that the save's other
+/// statements and its COMMIT can follow in the same command and still
+/// write nothing for it — one hand-off to the connection's thread a save
+/// instead of two. SQLite has no RAISE outside triggers; `json()` of a
+/// malformed text is an error, and `changes()` counts the rows the UPDATE
+/// changed.
+const STALE_GUARD: Option<&str> =
+    Some("SELECT json(CASE changes() WHEN 1 THEN 'true' ELSE 'stale press' END)");
+
 /// Around a write that needs no fsync of its own (the take of an update):
 /// in WAL mode a commit with synchronous=NORMAL is not flushed, and the next
 /// FULL commit — the press's answer right after — flushes it with its own.

@@ -12,7 +12,7 @@ use super::language;
 use super::plan::{self, PlanPress};
 use super::reminders;
 use super::render;
-use super::{Cmd, HandlerResult};
+use super::{Cmd, HandlerResult, Prefetched};
 use crate::domain::audit::{AuditError, Change, Status};
 use crate::domain::checklist::Localized;
 use crate::domain::link::parse_start_payload;
@@ -392,8 +392,9 @@ pub(super) async fn on_callback<B: Api>(
     service: Arc<Service>,
     i18n: Tr,
     all: Arc<I18n>,
+    read: Prefetched,
 ) -> HandlerResult {
-    let result = handle_callback(&bot, &q, &service, &i18n, &all).await;
+    let result = handle_callback(&bot, &q, &service, (&i18n, &all), &read).await;
     if result.is_err() {
         let _ = api::answer(&bot, &q, Some(&i18n.t("notice-failed"))).await;
     }
@@ -419,8 +420,8 @@ async fn handle_callback<B: Api>(
     bot: &B,
     q: &CallbackQuery,
     service: &Service,
-    i18n: &Locale,
-    all: &Arc<I18n>,
+    (i18n, all): (&Locale, &Arc<I18n>),
+    read: &Prefetched,
 ) -> HandlerResult {
     let pressed = q.message.as_ref().map(|m| (m.chat().id, m.id()));
     let data = q.data.as_deref().map(CallbackData::parse);
@@ -439,7 +440,12 @@ async fn handle_callback<B: Api>(
             action,
         } => {
             let (session, change) = match service
-                .apply(user.id, audit_id, revision, action.command())
+                .apply_to(
+                    user.id,
+                    (audit_id, revision),
+                    action.command(),
+                    read.take_audit(audit_id),
+                )
                 .await
             {
                 Ok(applied) => applied,

@@ -28,6 +28,7 @@ use teloxide::utils::command::BotCommands;
 
 use crate::i18n::{I18n, Lang, Locale, Tr};
 use crate::service::Service;
+use crate::storage::{Answers, AuditRecord};
 
 pub type HandlerError = anyhow::Error;
 pub type HandlerResult = Result<(), HandlerError>;
@@ -172,10 +173,45 @@ pub fn schema<B: api::Api>() -> UpdateHandler<HandlerError> {
         .branch(callbacks)
 }
 
-/// The stored language of a press's user when the update's take read it
-/// already (see `app`); `None`: not read, [`schema`] asks the database.
+/// What an update's take read already (see `app`), in the same command:
+/// the stored language of a press's user and the audit a step is pressed
+/// on. Empty: nothing read, the handlers ask the database.
 #[derive(Clone, Debug, Default)]
-pub struct KnownLanguage(pub Option<String>);
+pub struct Prefetched {
+    language: Option<String>,
+    /// Taken by the one handler that uses it (dependencies are cloned).
+    audit: Arc<std::sync::Mutex<Option<(AuditRecord, Answers)>>>,
+}
+
+impl Prefetched {
+    pub fn new(language: Option<String>, audit: Option<(AuditRecord, Answers)>) -> Self {
+        Prefetched {
+            language,
+            audit: Arc::new(std::sync::Mutex::new(audit)),
+        }
+    }
+
+    /// The audit read at the take if it is `audit_id`, once.
+    fn take_audit(&self, audit_id: i64) -> Option<(AuditRecord, Answers)> {
+        let mut audit = self.audit.lock().unwrap_or_else(|e| e.into_inner());
+        match audit.as_ref() {
+            Some((record, _)) if record.id == audit_id => audit.take(),
+            _ => None,
+        }
+    }
+}
+
+/// The audit a press is a step of, for its take to read along: what its
+/// handler asks first. `None` for any other update or button.
+pub fn pressed_audit(update: &Update) -> Option<i64> {
+    let teloxide::types::UpdateKind::CallbackQuery(q) = &update.kind else {
+        return None;
+    };
+    match q.data.as_deref().map(callback::CallbackData::parse) {
+        Some(Ok(callback::CallbackData::Step { audit_id, .. })) => Some(audit_id),
+        _ => None,
+    }
+}
 
 /// The language of the user an update comes from: stored, else guessed
 /// from Telegram's `language_code` (and stored from now on). A message also
@@ -186,7 +222,7 @@ async fn user_locale(
     update: Update,
     service: Arc<Service>,
     i18n: Arc<I18n>,
-    known: KnownLanguage,
+    known: Prefetched,
 ) -> Tr {
     let Some(user) = update.from().filter(|u| !u.is_bot) else {
         return i18n.tr(i18n.guess(None));
@@ -195,7 +231,7 @@ async fn user_locale(
     let info = handlers::user_info(user);
     let lang = match update.kind {
         teloxide::types::UpdateKind::Message(_) => service.touch_user(&info, guess).await,
-        _ => match known.0.as_deref().and_then(Lang::parse) {
+        _ => match known.language.as_deref().and_then(Lang::parse) {
             Some(lang) => Ok(lang),
             None => service.language(&info, guess).await,
         },
@@ -211,5 +247,5 @@ async fn user_locale(
 
 /// Dependencies of [`schema`], in the form `Dispatcher` and tests take.
 pub fn dependencies(service: Arc<crate::service::Service>, i18n: Arc<I18n>) -> DependencyMap {
-    dptree::deps![service, i18n, KnownLanguage::default()]
+    dptree::deps![service, i18n, Prefetched::default()]
 }

@@ -48,6 +48,27 @@ impl<'a> Batch<'a> {
     }
 }
 
+impl Batch<'_> {
+    /// The statements in a writing transaction of their own, begun in the
+    /// same command on SQLite (one hand-off to the connection's thread
+    /// fewer than `begin`); the transaction is left open for
+    /// [`end_transaction`]. A connection on which this fails must be
+    /// closed, not reused: its transaction may be open.
+    async fn run_in_transaction(mut self, conn: &mut DbConnection) -> Result<Vec<DbRow>> {
+        self.statements
+            .insert(0, (BEGIN_WRITE.to_string(), Vec::new()));
+        self.run(conn).await
+    }
+}
+
+/// Commits (or rolls back) the transaction [`Batch::run_in_transaction`]
+/// left open.
+async fn end_transaction(conn: &mut DbConnection, commit: bool) -> Result<()> {
+    let sql = if commit { "COMMIT" } else { "ROLLBACK" };
+    sqlx::query(sql).execute(conn).await?;
+    Ok(())
+}
+
 type DbQuery<'q> = sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>>;
 
 fn bind_arg<'q>(query: DbQuery<'q>, arg: &Arg<'q>) -> DbQuery<'q> {

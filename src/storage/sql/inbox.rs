@@ -21,12 +21,14 @@ impl Store {
     /// cut before the next flushed commit can lose only the take of an
     /// update whose effects were not stored either, and it is handled again.
     ///
-    /// With `user_id`, the same command reads that user's stored language
-    /// (see [`Taken`]): what every press asks next.
+    /// The same command reads what the update's handling asks next (see
+    /// [`Taken`]): with `user_id`, that user's stored language; with
+    /// `audit_id`, the audit a press is on and its answers.
     pub async fn take_update(
         &self,
         update_id: i64,
         user_id: Option<i64>,
+        audit_id: Option<i64>,
     ) -> Result<Option<Taken>> {
         let _writing = self.writing().await;
         let t = now();
@@ -50,22 +52,33 @@ impl Store {
                 vec![Arg::Int(user_id)],
             );
         }
+        if let Some(audit_id) = audit_id {
+            read_audit_with_answers(&mut batch, audit_id);
+        }
         // A failed take drops the connection (no `done`): it is closed,
         // so none is ever handed on that would commit answers without
         // flushing them.
         let mut conn = self.conns.get().await?;
         let rows = batch.run(&mut conn).await?;
         conn.done();
+        // The rows of the statements, told apart by their columns.
         let mut taken = None;
         let mut language = None;
-        for row in &rows {
-            if row.try_column("language").is_ok() {
+        let mut audit_rows = Vec::new();
+        for row in rows {
+            if is_audit_or_answer(&row) {
+                audit_rows.push(row);
+            } else if row.try_column("language").is_ok() {
                 language = row.try_get("language")?;
             } else {
                 taken = Some(());
             }
         }
-        Ok(taken.map(|()| Taken { language }))
+        let audit = match audit_id {
+            Some(_) => audit_with_answers_from_rows(&audit_rows)?,
+            None => None,
+        };
+        Ok(taken.map(|()| Taken { language, audit }))
     }
 
     /// Recorded updates no one took yet, oldest first: (id, body).

@@ -3,7 +3,7 @@
 // backend's `Db`: one text of the SQL (written in the dialect both speak,
 // `$1` placeholders), type-checked for both, and no trait gymnastics.
 // Each backend module defines `Db`, `BEGIN_WRITE`, `FOR_UPDATE`,
-// `SKIP_LOCKED`, `ONE_COMMAND_BATCH` and `UNSYNCED_WRITE`.
+// `SKIP_LOCKED`, `ONE_COMMAND_BATCH`, `STALE_GUARD` and `UNSYNCED_WRITE`.
 
 use std::collections::HashMap;
 
