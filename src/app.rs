@@ -261,9 +261,9 @@ fn chat_lane(update: &Update) -> Option<i64> {
 
 /// Takes `update` if this process is the first to: `None` if it was taken
 /// before. A press's take also reads, in the same command, its user's
-/// language and the audit it is a step of, for [`telegram::schema`] to use. A database error lets the
-/// update through (handling twice is safer than not at all: a press
-/// carries its revision).
+/// language and the audit it is a step of, for [`telegram::schema`] to
+/// use. A database error lets the update through (handling twice is safer
+/// than not at all: a press carries its revision).
 async fn first_take(
     update: Update,
     service: Arc<Service>,
