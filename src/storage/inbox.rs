@@ -53,7 +53,8 @@ mod tests {
         assert_eq!(storage.prune_inbox(i64::MAX).await.expect("prune"), 2);
     }
 
-    async fn a_take_reads_the_language_of_the_updates_user(backend: TestBackend) {
+    /// A store with user 42 in `language`.
+    async fn with_anna(backend: TestBackend, language: &str) -> (TestDb, Storage) {
         let db = TestDb::new(backend).await;
         let storage = Storage::connect(&db.url).await.expect("open");
         let anna = UserInfo {
@@ -61,7 +62,12 @@ mod tests {
             first_name: "Анна".into(),
             username: None,
         };
-        storage.upsert_user(&anna, "uk").await.expect("user");
+        storage.upsert_user(&anna, language).await.expect("user");
+        (db, storage)
+    }
+
+    async fn a_take_reads_the_language_of_the_updates_user(backend: TestBackend) {
+        let (_db, storage) = with_anna(backend, "uk").await;
 
         let known = storage.take_update(1, Some(42), None).await.expect("take");
         let stranger = storage.take_update(2, Some(43), None).await.expect("take");
@@ -100,14 +106,7 @@ mod tests {
     };
 
     async fn a_take_reads_the_audit_a_press_is_on_with_its_answers(backend: TestBackend) {
-        let db = TestDb::new(backend).await;
-        let storage = Storage::connect(&db.url).await.expect("open");
-        let anna = UserInfo {
-            id: 42,
-            first_name: "Анна".into(),
-            username: None,
-        };
-        storage.upsert_user(&anna, "ru").await.expect("user");
+        let (_db, storage) = with_anna(backend, "ru").await;
         let audit = storage
             .create_audit(42, 42, "churn", 1, "q1", None)
             .await
