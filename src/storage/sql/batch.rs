@@ -52,8 +52,8 @@ impl Batch<'_> {
     /// The statements in a writing transaction of their own, begun in the
     /// same command on SQLite (one hand-off to the connection's thread
     /// fewer than `begin`); the transaction is left open for
-    /// [`end_transaction`]. A connection on which this fails must be
-    /// closed, not reused: its transaction may be open.
+    /// [`end_transaction`]. On failure the transaction may be open: roll
+    /// it back before the connection is reused, or close the connection.
     async fn run_in_transaction(mut self, conn: &mut DbConnection) -> Result<Vec<DbRow>> {
         self.statements
             .insert(0, (BEGIN_WRITE.to_string(), Vec::new()));

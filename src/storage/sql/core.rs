@@ -359,7 +359,8 @@ impl Store {
                 };
             }
         };
-        // Only the UPDATE returns a row.
+        // The UPDATE's row comes first (on SQLite the guard's follows it);
+        // without a guard, no row means the press was stale.
         let Some(row) = rows.first() else {
             end_transaction(&mut conn, false).await?;
             conn.done();
