@@ -49,7 +49,14 @@ async fn main() -> ExitCode {
     }
     let done = match cli.command.unwrap_or(Command::Run) {
         Command::Run => match Config::from_env() {
-            Ok(config) => app::run(config).await,
+            // On a worker thread, not this one: the dispatcher's loop then
+            // hands each update to a lane on the same runtime thread instead
+            // of waking one from outside (`loadtest`: ~10 % less CPU and
+            // ~4 fewer context switches a press on two cores).
+            Ok(config) => match tokio::spawn(app::run(config)).await {
+                Ok(done) => done,
+                Err(e) => Err(e.into()),
+            },
             Err(e) => Err(e.into()),
         },
         Command::SetWebhook => match Config::from_env() {
