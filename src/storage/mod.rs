@@ -27,6 +27,7 @@ mod reminders;
 mod sqlite;
 #[cfg(test)]
 pub(crate) mod testdb;
+mod walsync;
 pub use export::{AnswerExportRow, PlanExportRow};
 pub use reminders::{Reminder, ReminderSeries, ReminderSettings};
 
@@ -277,6 +278,15 @@ impl Storage {
     pub(crate) fn sqlite_conns(&self) -> Option<&conns::Conns<sqlx::Sqlite>> {
         match &self.backend {
             Backend::Sqlite(s) => Some(s.conns()),
+            Backend::Postgres(_) => None,
+        }
+    }
+
+    /// The flushes of the SQLite connections' commits (see `walsync`).
+    #[cfg(test)]
+    fn sqlite_wal(&self) -> Option<&walsync::WalSync> {
+        match &self.backend {
+            Backend::Sqlite(s) => Some(s.wal()),
             Backend::Postgres(_) => None,
         }
     }
@@ -768,41 +778,36 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn every_connection_commits_with_fsync_again_after_taking_updates() {
-        let db = new_db().await;
-        let storage = Storage::connect(&db.url).await.unwrap();
-        let conns = storage.sqlite_conns().unwrap();
+    async fn a_save_returns_once_the_wal_file_is_flushed_and_a_take_or_a_stale_press_flushes_nothing(
+    ) {
+        let (_db, storage) = setup().await;
+        let wal = storage.sqlite_wal().unwrap();
+        let audit = new_audit(&storage, USER).await;
+        // The updates' connections commit without an fsync of their own.
+        let mut conn = storage.sqlite_conns().unwrap().get().await.unwrap();
+        let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        assert_eq!(synchronous, 1, "NORMAL");
+        conn.done();
 
-        // A take on each connection: the others are held meanwhile (takes
-        // at once would wait for each other and share one).
-        for held in 0..4 {
-            let mut others = Vec::new();
-            for _ in 0..held {
-                others.push(conns.get().await.unwrap());
-            }
-            let id = i64::from(held) + 1;
-            assert!(storage
-                .take_update(id, Some(USER), None)
-                .await
-                .unwrap()
-                .is_some());
-            others.into_iter().for_each(conns::Conn::done);
-        }
-        assert_eq!(conns.idle_count(), 4, "every connection was used");
-        let mut connections = Vec::new();
-        for _ in 0..4 {
-            connections.push(conns.get().await.unwrap());
-        }
-        assert_eq!(conns.idle_count(), 0);
-        for conn in &mut connections {
-            let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
-                .fetch_one(&mut **conn)
-                .await
-                .unwrap();
-            assert_eq!(synchronous, 2, "synchronous should be FULL again");
-        }
-        connections.into_iter().for_each(conns::Conn::done);
-        assert_eq!(storage.take_update(1, None, None).await.unwrap(), None);
+        assert!(storage
+            .take_update(1, Some(USER), Some(audit.id))
+            .await
+            .unwrap()
+            .is_some());
+        assert_eq!(wal.flushes(), 0, "a take waits for no flush");
+        let yes = write("q1", resp(Answer::Yes, None, false));
+        storage.save(audit.id, 0, &yes, at("q2")).await.unwrap();
+        assert_eq!(wal.flushes(), 1, "the save returned after a flush");
+        assert!(matches!(
+            storage.save(audit.id, 0, &yes, at("q2")).await,
+            Err(StorageError::Stale)
+        ));
+        assert_eq!(wal.flushes(), 1, "a stale press committed nothing");
+        storage.save(audit.id, 1, &yes, at("q3")).await.unwrap();
+        assert_eq!(wal.flushes(), 2);
     }
 
     #[tokio::test]

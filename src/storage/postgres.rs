@@ -27,9 +27,6 @@ const ONE_COMMAND_BATCH: bool = false;
 /// first: no guard, the COMMIT is sent once the check passed.
 const STALE_GUARD: Option<&str> = None;
 
-/// Every commit is flushed.
-const UNSYNCED_WRITE: Option<(&str, &str)> = None;
-
 #[derive(Clone)]
 pub(super) struct Store {
     pool: sqlx::Pool<Db>,
@@ -61,6 +58,19 @@ impl Store {
         NoTurn
     }
 
+    /// Every commit here is on disk when it returns (PostgreSQL groups
+    /// the flushes of concurrent commits itself): no ticket to wait for.
+    fn committed_unflushed(&self) -> Flushed {
+        Flushed
+    }
+
+    async fn flushed(&self, _: Flushed) -> Result<()> {
+        Ok(())
+    }
+
+    /// Ends a write's turn: there is none.
+    fn give_back(&self, _: NoTurn) {}
+
     pub(super) async fn close(&self) {
         self.conns.close().await;
         self.pool.close().await;
@@ -69,6 +79,9 @@ impl Store {
 
 /// What [`Store::writing`] holds: nothing.
 struct NoTurn;
+
+/// What [`Store::committed_unflushed`] returns: the commit is on disk.
+struct Flushed;
 
 include!("sql/prelude.rs");
 include!("sql/batch.rs");

@@ -36,12 +36,6 @@ const ONE_COMMAND_BATCH: bool = true;
 const STALE_GUARD: Option<&str> =
     Some("SELECT json(CASE changes() WHEN 1 THEN 'true' ELSE 'stale press' END)");
 
-/// Around a write that needs no fsync of its own (the take of an update):
-/// in WAL mode a commit with synchronous=NORMAL is not flushed, and the next
-/// FULL commit — the press's answer right after — flushes it with its own.
-const UNSYNCED_WRITE: Option<(&str, &str)> =
-    Some(("PRAGMA synchronous = NORMAL", "PRAGMA synchronous = FULL"));
-
 #[derive(Clone)]
 pub(super) struct Store {
     pool: sqlx::Pool<Db>,
@@ -49,6 +43,8 @@ pub(super) struct Store {
     conns: std::sync::Arc<super::conns::Conns<Db>>,
     /// This process's writes, one at a time (see [`Store::writing`]).
     writes: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// The flushes of what `conns` commit (see `walsync`).
+    wal: std::sync::Arc<super::walsync::WalSync>,
 }
 
 impl Store {
@@ -83,11 +79,21 @@ impl Store {
             .await?;
         tx.commit().await?;
         drop(conn);
-        let conns = std::sync::Arc::new(super::conns::Conns::new(options, 4, true, false));
+        // The updates' connections commit without an fsync of their own:
+        // a save then waits for a flush of the WAL file that it shares with
+        // the saves committed meanwhile (see `walsync`); a take needs none.
+        let wal = super::walsync::WalSync::new(options.get_filename());
+        let conns = super::conns::Conns::new(
+            options.synchronous(SqliteSynchronous::Normal),
+            4,
+            true,
+            false,
+        );
         Ok(Self {
             pool,
-            conns,
+            conns: std::sync::Arc::new(conns),
             writes: Default::default(),
+            wal: std::sync::Arc::new(wal),
         })
     }
 
@@ -101,6 +107,31 @@ impl Store {
     /// on the same file is still met by the busy handler.
     async fn writing(&self) -> tokio::sync::MutexGuard<'_, ()> {
         self.writes.lock().await
+    }
+
+    /// Ends a write's turn before the function that took it returns.
+    fn give_back(&self, turn: tokio::sync::MutexGuard<'_, ()>) {
+        drop(turn);
+    }
+
+    /// Counts a commit on one of `conns`: it is not on disk yet. The
+    /// ticket for [`Store::flushed`].
+    fn committed_unflushed(&self) -> u64 {
+        self.wal.committed()
+    }
+
+    /// Returns once the commit of `ticket` is on disk. Called after the
+    /// write turn is given back: the next write commits meanwhile.
+    async fn flushed(&self, ticket: u64) -> Result<()> {
+        self.wal
+            .flushed_through(ticket)
+            .await
+            .map_err(|e| StorageError::Db(sqlx::Error::Io(e)))
+    }
+
+    #[cfg(test)]
+    pub(super) fn wal(&self) -> &super::walsync::WalSync {
+        &self.wal
     }
 
     #[cfg(test)]

@@ -274,7 +274,7 @@ impl Store {
         reminders: &[ReminderSeries],
         notify: &[i64],
     ) -> Result<i64> {
-        let _writing = self.writing().await;
+        let writing = self.writing().await;
         let t = now();
         // One batch: the revision check first, then the answer, the
         // reminders and the notices. A press that finds the audit moved on
@@ -371,6 +371,11 @@ impl Store {
             end_transaction(&mut conn, true).await?;
         }
         conn.done();
+        // Committed; on disk once flushed, which another write need not
+        // wait for.
+        let ticket = self.committed_unflushed();
+        self.give_back(writing);
+        self.flushed(ticket).await?;
         Ok(revision)
     }
 

@@ -17,9 +17,9 @@ impl Store {
     /// Takes an update for handling: `Some` for the first taker only, be
     /// it recorded by the webhook or met first here (long polling). The
     /// update's text is not kept once it is taken: only its id. On SQLite
-    /// the take is not flushed by itself (see `UNSYNCED_WRITE`): a power
-    /// cut before the next flushed commit can lose only the take of an
-    /// update whose effects were not stored either, and it is handled again.
+    /// the take is not flushed by itself (see `walsync`): a power cut
+    /// before the next flush can lose only the take of an update whose
+    /// effects were not stored either, and it is handled again.
     ///
     /// The same command reads what the update's handling asks next (see
     /// [`Taken`]): with `user_id`, that user's stored language; with
@@ -33,9 +33,6 @@ impl Store {
         let _writing = self.writing().await;
         let t = now();
         let mut batch = Batch::default();
-        if let Some((before, _)) = UNSYNCED_WRITE {
-            batch.push(before, Vec::new());
-        }
         batch.push(
             "INSERT INTO inbox (update_id, received_at, taken_at) VALUES ($1, $2, $2)
              ON CONFLICT (update_id) DO UPDATE SET taken_at = excluded.taken_at, body = NULL
@@ -43,9 +40,6 @@ impl Store {
              RETURNING update_id",
             vec![Arg::Int(update_id), Arg::Int(t)],
         );
-        if let Some((_, after)) = UNSYNCED_WRITE {
-            batch.push(after, Vec::new());
-        }
         if let Some(user_id) = user_id {
             batch.push(
                 "SELECT language FROM users WHERE id = $1",
@@ -55,9 +49,7 @@ impl Store {
         if let Some(audit_id) = audit_id {
             read_audit_with_answers(&mut batch, audit_id);
         }
-        // A failed take drops the connection (no `done`): it is closed,
-        // so none is ever handed on that would commit answers without
-        // flushing them.
+        // A failed take drops the connection (no `done`): it is closed.
         let mut conn = self.conns.get().await?;
         let rows = batch.run(&mut conn).await?;
         conn.done();

@@ -3,7 +3,8 @@
 // backend's `Db`: one text of the SQL (written in the dialect both speak,
 // `$1` placeholders), type-checked for both, and no trait gymnastics.
 // Each backend module defines `Db`, `BEGIN_WRITE`, `FOR_UPDATE`,
-// `SKIP_LOCKED`, `ONE_COMMAND_BATCH`, `STALE_GUARD` and `UNSYNCED_WRITE`.
+// `SKIP_LOCKED`, `ONE_COMMAND_BATCH` and `STALE_GUARD`, and its `Store`
+// `writing`, `give_back`, `committed_unflushed` and `flushed`.
 
 use std::collections::HashMap;
 
