@@ -57,6 +57,11 @@ struct Args {
     /// The checklists folder.
     #[arg(long, default_value = "questions")]
     checklists: PathBuf,
+    /// Runs the bot on this CPU alone and the load generator on the
+    /// others, so the two never share a core (Linux); default: both
+    /// anywhere.
+    #[arg(long)]
+    bot_cpu: Option<usize>,
 }
 
 /// What the fake tells a virtual user.
@@ -577,8 +582,12 @@ async fn main() -> anyhow::Result<()> {
     });
     tokio::spawn(async move { axum::serve(listener, app).await });
 
+    let mut command = tokio::process::Command::new(&bot_path);
+    if let Some(cpu) = args.bot_cpu {
+        pin(&mut command, cpu)?;
+    }
     let started = Instant::now();
-    let mut child = tokio::process::Command::new(&bot_path)
+    let mut child = command
         .env("TELOXIDE_TOKEN", TOKEN)
         .env("TELOXIDE_API_URL", format!("http://127.0.0.1:{port}/"))
         .env("DATABASE_URL", &database_url)
@@ -618,6 +627,57 @@ async fn main() -> anyhow::Result<()> {
         idle_users(&fake, args.idle_users, pid, &database_url).await?;
     }
     child.kill().await.ok();
+    Ok(())
+}
+
+/// Has `command` run on `cpu` alone and moves every thread of this process
+/// to the other CPUs.
+#[cfg(target_os = "linux")]
+fn pin(command: &mut tokio::process::Command, cpu: usize) -> anyhow::Result<()> {
+    let cpus = std::thread::available_parallelism()?.get();
+    if cpus < 2 {
+        bail!("--bot-cpu needs two CPUs or more: one for the bot, one for the load");
+    }
+    if cpu >= cpus {
+        bail!("--bot-cpu {cpu}: this machine's CPUs are 0 to {}", cpus - 1);
+    }
+    let others: Vec<usize> = (0..cpus).filter(|&c| c != cpu).collect();
+    for task in std::fs::read_dir("/proc/self/task")? {
+        let tid: libc::pid_t = task?.file_name().to_string_lossy().parse()?;
+        set_affinity(tid, &others)?;
+    }
+    // SAFETY: between fork and exec the closure only makes one system
+    // call (sched_setaffinity on the child itself), which is
+    // async-signal-safe, and touches no lock or allocation.
+    unsafe {
+        command.pre_exec(move || set_affinity(0, &[cpu]));
+    }
+    Ok(())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn pin(_: &mut tokio::process::Command, _: usize) -> anyhow::Result<()> {
+    bail!("--bot-cpu needs Linux")
+}
+
+/// Lets thread `tid` (0: the calling one) run on `cpus` only.
+#[cfg(target_os = "linux")]
+fn set_affinity(tid: libc::pid_t, cpus: &[usize]) -> std::io::Result<()> {
+    // SAFETY: cpu_set_t is plain data, valid when zeroed; CPU_SET writes
+    // within the set for a CPU below CPU_SETSIZE (checked); the set
+    // outlives the call that reads it, with its true size.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        for &cpu in cpus {
+            if cpu >= libc::CPU_SETSIZE as usize {
+                return Err(std::io::Error::from_raw_os_error(libc::EINVAL));
+            }
+            libc::CPU_SET(cpu, &mut set);
+        }
+        if libc::sched_setaffinity(tid, std::mem::size_of::<libc::cpu_set_t>(), &set) != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+    }
     Ok(())
 }
 
