@@ -56,7 +56,9 @@ impl Store {
         let options = options
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            // FULL: a committed answer survives a power cut, not only a crash.
+            // FULL: what the pool commits survives a power cut, not only a
+            // crash. The updates' own connections (below) get that from
+            // the shared WAL flush instead.
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
