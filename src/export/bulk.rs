@@ -158,7 +158,10 @@ impl PartedCsv {
             }
             self.open_part()?;
         }
-        let writer = self.writer.as_mut().ok_or(ExportError::ImageSize)?;
+        let writer = self
+            .writer
+            .as_mut()
+            .ok_or_else(|| std::io::Error::other("no part of the export is open"))?;
         writer.write_record(fields.iter().map(|f| as_text(f)).map(|f| f.into_owned()))?;
         self.rows += 1;
         Ok(())

@@ -63,25 +63,74 @@ pub fn chart_height(sections: usize) -> u32 {
 /// Draws the chart of `report` and returns it as PNG bytes, of
 /// [`CHART_WIDTH`] × [`chart_height`]`(report.sections.len())` pixels.
 pub fn section_chart(report: &Report, labels: &ChartLabels) -> Result<Vec<u8>, ChartError> {
-    let sections = report.sections.len();
-    if sections > MAX_SECTIONS {
-        return Err(ChartError::TooManySections(sections));
-    }
+    check_sections(report)?;
     register_font()?;
-    let (width, height) = (CHART_WIDTH, chart_height(sections));
+    let (width, height) = (CHART_WIDTH, chart_height(report.sections.len()));
     let mut pixels = vec![0u8; width as usize * height as usize * 3];
     {
         let backend =
             BitMapBackend::<RGBPixel>::with_buffer_and_format(&mut pixels, (width, height))
                 .map_err(draw_error)?;
-        let canvas = Canvas {
+        let mut canvas = Canvas {
             area: DrawingArea::from(backend),
         };
         canvas.area.fill(&BACKGROUND).map_err(draw_error)?;
-        draw(&canvas, report, labels)?;
+        draw(&mut canvas, report, labels)?;
         canvas.area.present().map_err(draw_error)?;
     }
     encode_png(&pixels, width, height)
+}
+
+/// Draws the chart of `report` on `surface`, in the chart's pixels:
+/// [`CHART_WIDTH`] × [`chart_height`] from its top left corner. The photo
+/// draws it on a bitmap; the PDF (`pdf.rs`) as vector paths and text.
+pub(super) fn draw_on(
+    surface: &mut impl Surface,
+    report: &Report,
+    labels: &ChartLabels,
+) -> Result<(), ChartError> {
+    check_sections(report)?;
+    draw(surface, report, labels)
+}
+
+fn check_sections(report: &Report) -> Result<(), ChartError> {
+    let sections = report.sections.len();
+    if sections > MAX_SECTIONS {
+        return Err(ChartError::TooManySections(sections));
+    }
+    Ok(())
+}
+
+/// What the chart is drawn on. Coordinates are the chart's pixels, y down;
+/// a text's size is the font's full height (ascent + descent), in pixels.
+pub(super) trait Surface {
+    /// How wide `text` is drawn at `size`.
+    fn width_of(&self, text: &str, size: f64) -> Result<i32, ChartError>;
+
+    /// Draws `text` with its baseline at `baseline`, starting (HPos::Left)
+    /// or ending (HPos::Right) at `x`.
+    #[allow(clippy::too_many_arguments)]
+    fn text(
+        &mut self,
+        text: &str,
+        size: f64,
+        colour: RGBColor,
+        weight: Weight,
+        x: i32,
+        baseline: i32,
+        h: HPos,
+    ) -> Result<(), ChartError>;
+
+    /// Fills the rectangle from (x0, y0) to (x1, y1), the far edges
+    /// excluded; nothing if it is empty.
+    fn rect(
+        &mut self,
+        x0: i32,
+        y0: i32,
+        x1: i32,
+        y1: i32,
+        colour: RGBColor,
+    ) -> Result<(), ChartError>;
 }
 
 // ---------------------------------------------------------------------------
@@ -183,7 +232,7 @@ const RED: RGBColor = RGBColor(0xd3, 0x2f, 0x2f);
 const AMBER: RGBColor = RGBColor(0xf5, 0xa6, 0x23);
 const GREEN: RGBColor = RGBColor(0x2e, 0x9d, 0x4f);
 
-fn bar_colour(percent: u32) -> RGBColor {
+pub(super) fn bar_colour(percent: u32) -> RGBColor {
     match Band::of(percent) {
         Band::Weak => RED,
         Band::Fair => AMBER,
@@ -222,19 +271,20 @@ fn draw_error(e: impl std::fmt::Display) -> ChartError {
     ChartError::Draw(e.to_string())
 }
 
+/// The photo's bitmap.
 struct Canvas<'a> {
     area: DrawingArea<BitMapBackend<'a, RGBPixel>, Shift>,
 }
 
-/// Draw text as if bold, by drawing it twice a pixel apart (one font file
-/// is embedded, not two).
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Weight {
+/// One font file is embedded, not two: bold is drawn twice a pixel apart
+/// on the bitmap, stroked as well as filled in the PDF.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum Weight {
     Normal,
     Bold,
 }
 
-impl Canvas<'_> {
+impl Surface for Canvas<'_> {
     fn width_of(&self, text: &str, size: f64) -> Result<i32, ChartError> {
         let style = font(size).into_text_style(&self.area);
         let (w, _) = self
@@ -244,11 +294,8 @@ impl Canvas<'_> {
         Ok(i32::try_from(w).unwrap_or(i32::MAX))
     }
 
-    /// Draws `text` with its baseline at `baseline`, starting (HPos::Left)
-    /// or ending (HPos::Right) at `x`.
-    #[allow(clippy::too_many_arguments)]
     fn text(
-        &self,
+        &mut self,
         text: &str,
         size: f64,
         colour: RGBColor,
@@ -276,7 +323,14 @@ impl Canvas<'_> {
         Ok(())
     }
 
-    fn rect(&self, x0: i32, y0: i32, x1: i32, y1: i32, colour: RGBColor) -> Result<(), ChartError> {
+    fn rect(
+        &mut self,
+        x0: i32,
+        y0: i32,
+        x1: i32,
+        y1: i32,
+        colour: RGBColor,
+    ) -> Result<(), ChartError> {
         if x1 <= x0 || y1 <= y0 {
             return Ok(());
         }
@@ -288,34 +342,34 @@ impl Canvas<'_> {
             ))
             .map_err(draw_error)
     }
+}
 
-    /// Splits `text` into lines no wider than `max`, at the largest of
-    /// `sizes` where it takes at most `max_lines` lines; failing that, at the
-    /// smallest size, with the last line cut short by an ellipsis.
-    fn fit(
-        &self,
-        text: &str,
-        max: i32,
-        sizes: &[f64],
-        max_lines: usize,
-    ) -> Result<(f64, Vec<String>), ChartError> {
-        let text = drawable(text);
-        let mut fitted = (LABEL_MIN, Vec::new());
-        for &size in sizes {
-            let lines = wrap(&text, max, |s| self.width_of(s, size))?;
-            let fits = lines.len() <= max_lines;
-            fitted = (size, lines);
-            if fits {
-                return Ok(fitted);
-            }
+/// Splits `text` into lines no wider than `max`, at the largest of
+/// `sizes` where it takes at most `max_lines` lines; failing that, at the
+/// smallest size, with the last line cut short by an ellipsis.
+fn fit(
+    surface: &impl Surface,
+    text: &str,
+    max: i32,
+    sizes: &[f64],
+    max_lines: usize,
+) -> Result<(f64, Vec<String>), ChartError> {
+    let text = drawable(text);
+    let mut fitted = (LABEL_MIN, Vec::new());
+    for &size in sizes {
+        let lines = wrap(&text, max, |s| surface.width_of(s, size))?;
+        let fits = lines.len() <= max_lines;
+        fitted = (size, lines);
+        if fits {
+            return Ok(fitted);
         }
-        let (size, mut lines) = fitted;
-        lines.truncate(max_lines);
-        if let Some(last) = lines.last_mut() {
-            *last = ellipsize(last, max, |s| self.width_of(s, size))?;
-        }
-        Ok((size, lines))
     }
+    let (size, mut lines) = fitted;
+    lines.truncate(max_lines);
+    if let Some(last) = lines.last_mut() {
+        *last = ellipsize(last, max, |s| surface.width_of(s, size))?;
+    }
+    Ok((size, lines))
 }
 
 fn font(size: f64) -> FontDesc<'static> {
@@ -379,9 +433,13 @@ fn ellipsize(
     }
 }
 
-fn draw(canvas: &Canvas<'_>, report: &Report, labels: &ChartLabels) -> Result<(), ChartError> {
+fn draw(
+    canvas: &mut impl Surface,
+    report: &Report,
+    labels: &ChartLabels,
+) -> Result<(), ChartError> {
     // The heading.
-    let (size, title) = canvas.fit(&labels.title, W - 2 * MARGIN, &TITLE_SIZES, 1)?;
+    let (size, title) = fit(canvas, &labels.title, W - 2 * MARGIN, &TITLE_SIZES, 1)?;
     if let Some(line) = title.first() {
         let baseline = TOP + line_baseline(TITLE_LINE, size);
         canvas.text(line, size, TEXT, Weight::Bold, MARGIN, baseline, HPos::Left)?;
@@ -461,7 +519,7 @@ fn centred_baseline(center: i32, size: f64) -> i32 {
 
 #[allow(clippy::too_many_arguments)]
 fn draw_row(
-    canvas: &Canvas<'_>,
+    canvas: &mut impl Surface,
     row: &Row,
     title: &str,
     score: Score,
@@ -471,7 +529,7 @@ fn draw_row(
     percent_size: f64,
 ) -> Result<(), ChartError> {
     // The title, as close above the bar as it fits.
-    let (size, lines) = canvas.fit(title, W - 2 * MARGIN, label_sizes, row.label_lines)?;
+    let (size, lines) = fit(canvas, title, W - 2 * MARGIN, label_sizes, row.label_lines)?;
     let first_slot = row.label_lines - lines.len();
     for (i, line) in lines.iter().enumerate() {
         let top = row.label_top + (first_slot + i) as i32 * LINE_H;
@@ -503,7 +561,8 @@ fn draw_row(
         }
         None => {
             let pad = 16;
-            let (size, text) = canvas.fit(
+            let (size, text) = fit(
+                canvas,
                 &labels.no_data,
                 PLOT_X1 - PLOT_X0 - 2 * pad,
                 &[NO_DATA_SIZE],
@@ -769,7 +828,7 @@ mod tests {
         let max = W - 2 * MARGIN;
         let two = "Персонализация и коммуникации с клиентами на всех этапах жизненного \
                    цикла и во всех каналах";
-        let (size, lines) = canvas.fit(two, max, &LABEL_SIZES, 2).expect("fits");
+        let (size, lines) = fit(&canvas, two, max, &LABEL_SIZES, 2).expect("fits");
         assert_eq!(lines.len(), 2, "{lines:?}");
         assert!(size >= LABEL_MIN);
         assert_eq!(
@@ -781,7 +840,7 @@ mod tests {
         }
 
         let endless = two.repeat(4);
-        let (size, lines) = canvas.fit(&endless, max, &LABEL_SIZES, 2).expect("fits");
+        let (size, lines) = fit(&canvas, &endless, max, &LABEL_SIZES, 2).expect("fits");
         assert_eq!(size, LABEL_MIN);
         assert_eq!(lines.len(), 2);
         assert!(lines[1].ends_with('…'), "{lines:?}");
@@ -789,11 +848,11 @@ mod tests {
             assert!(canvas.width_of(line, size).expect("width") <= max, "{line}");
         }
 
-        let short = canvas.fit("Коротко", max, &LABEL_SIZES, 2).expect("fits");
+        let short = fit(&canvas, "Коротко", max, &LABEL_SIZES, 2).expect("fits");
         assert_eq!(short, (LABEL_SIZES[0], vec!["Коротко".to_string()]));
 
         // What the font cannot draw is left out rather than drawn as boxes.
-        let emoji = canvas.fit("Удержание 🚀 клиентов", max, &LABEL_SIZES, 2);
+        let emoji = fit(&canvas, "Удержание 🚀 клиентов", max, &LABEL_SIZES, 2);
         assert_eq!(
             emoji.expect("fits"),
             (LABEL_SIZES[0], vec!["Удержание клиентов".to_string()])

@@ -115,10 +115,6 @@ pub(crate) mod fixtures {
 pub enum ExportError {
     #[error("the embedded font could not be read")]
     Font,
-    #[error("the chart image could not be read: {0}")]
-    Image(#[from] png::DecodingError),
-    #[error("the chart image is empty or too large")]
-    ImageSize,
     #[error("writing the CSV failed: {0}")]
     Csv(#[from] ::csv::Error),
     #[error("compressing the PDF failed: {0}")]

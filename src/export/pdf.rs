@@ -21,32 +21,33 @@ use std::ops::Range;
 use ab_glyph::{Font as _, FontRef, GlyphId};
 use flate2::write::ZlibEncoder;
 use flate2::Compression;
-use pdf_writer::types::{
-    CidFontType, FontFlags, Predictor, SystemInfo, TextRenderingMode, UnicodeCmap,
-};
+use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, TextRenderingMode, UnicodeCmap};
 use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
+use plotters::style::text_anchor::HPos;
+use plotters::style::RGBColor;
 
 use crate::domain::audit::{Answer, Priority};
 use crate::domain::report::Report;
 
+use super::chart::{self, chart_height, ChartError, ChartLabels, Surface, Weight, CHART_WIDTH};
 use super::labels::{format_date, ExportLabels};
 use super::{Band, ExportError, ReportInput, FONT};
 
-/// Renders the report as PDF bytes. `chart_png` is the section chart
-/// ([`super::section_chart`]), placed after the scores at the page's width;
-/// `None` leaves it out.
+/// Renders the report as PDF bytes. With `chart`, the section chart (the
+/// photo's drawing, [`super::section_chart`], as vector paths and text in
+/// those words) follows the scores at the page's width; `None` leaves it
+/// out.
 pub fn report_pdf(
     input: &ReportInput,
     labels: &ExportLabels,
-    chart_png: Option<&[u8]>,
+    chart: Option<&ChartLabels>,
 ) -> Result<Vec<u8>, ExportError> {
     let face = Face::load()?;
-    let chart = chart_png.map(Picture::decode).transpose()?;
     let report = Report::new(input.checklist, input.audit);
     let mut layout = Layout::new(&face);
-    lay_out(&mut layout, input, labels, &report, chart.as_ref());
+    lay_out(&mut layout, input, labels, &report, chart);
     layout.footers(input, labels);
-    write(&face, &layout.pages, chart.as_ref(), input, labels)
+    write(&face, &layout.pages, input, labels)
 }
 
 // ---------------------------------------------------------------------------
@@ -87,9 +88,9 @@ const TALL_ROW_LINES: usize = 12;
 const SPLIT_MIN_LINES: usize = 3;
 /// The widest word that widens a table's column to fit on one line.
 const MAX_WORD_WIDTH: f32 = 90.0;
-/// How much narrower than the page an image may be drawn to fit the rest of
-/// a page rather than start a new one.
-const MIN_IMAGE_SCALE: f32 = 0.6;
+/// How much narrower than the page the chart may be drawn to fit the rest
+/// of a page rather than start a new one.
+const MIN_CHART_SCALE: f32 = 0.6;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Rgb(f32, f32, f32);
@@ -191,6 +192,11 @@ impl Face {
         units * size / self.units_per_em
     }
 
+    /// Ascent + descent, in ems.
+    fn full_height(&self) -> f32 {
+        (self.font.ascent_unscaled() - self.font.descent_unscaled()) / self.units_per_em
+    }
+
     /// From the top of a line of `size` to its baseline, with the line's
     /// extra leading split above and below the glyphs.
     fn baseline(&self, size: f32) -> f32 {
@@ -287,12 +293,6 @@ enum Op {
         y: f32,
         width: f32,
         colour: Rgb,
-    },
-    Image {
-        x: f32,
-        top: f32,
-        w: f32,
-        h: f32,
     },
 }
 
@@ -455,28 +455,41 @@ impl<'f> Layout<'f> {
         }
     }
 
-    /// An image at the content's width, or narrower to fit the rest of
-    /// the page (down to [`MIN_IMAGE_SCALE`] of the width) or a whole page.
-    fn image(&mut self, picture: &Picture) {
+    /// The section chart at the content's width, or narrower to fit the
+    /// rest of the page (down to [`MIN_CHART_SCALE`] of the width) or a
+    /// whole page. A chart that cannot be drawn is left out.
+    fn chart(&mut self, report: &Report, labels: &ChartLabels) {
+        let (chart_w, chart_h) = (
+            CHART_WIDTH as f32,
+            chart_height(report.sections.len()) as f32,
+        );
         let mut w = CONTENT_W;
-        let mut h = w * picture.height as f32 / picture.width as f32;
+        let mut h = w * chart_h / chart_w;
         let page_h = CONTENT_BOTTOM - MARGIN_TOP;
         if h > page_h {
             w *= page_h / h;
             h = page_h;
         }
         let room = self.room();
-        if h > room && room / h * w >= MIN_IMAGE_SCALE * CONTENT_W {
+        if h > room && room / h * w >= MIN_CHART_SCALE * CONTENT_W {
             w *= room / h;
             h = room;
         }
         self.need(h);
-        self.push(Op::Image {
+        let mut on_page = ChartOps {
+            face: self.face,
+            scale: w / chart_w,
             x: MARGIN_X + (CONTENT_W - w) / 2.0,
             top: self.y,
-            w,
-            h,
-        });
+            ops: Vec::new(),
+        };
+        if let Err(e) = chart::draw_on(&mut on_page, report, labels) {
+            log::warn!("the report's chart is left out: {e}");
+            return;
+        }
+        for op in on_page.ops {
+            self.push(op);
+        }
         self.y += h;
     }
 
@@ -721,7 +734,7 @@ fn lay_out(
     input: &ReportInput,
     labels: &ExportLabels,
     report: &Report,
-    chart: Option<&Picture>,
+    chart: Option<&ChartLabels>,
 ) {
     let checklist = input.checklist;
 
@@ -798,7 +811,7 @@ fn lay_out(
     layout.table(&columns, &rows);
     if let Some(chart) = chart {
         layout.gap(16.0);
-        layout.image(chart);
+        layout.chart(report, chart);
     }
 
     // Every answer, by section.
@@ -1019,129 +1032,82 @@ fn solution_text(item: &crate::domain::plan::PlanItem) -> String {
 }
 
 // ---------------------------------------------------------------------------
-// The chart image.
+// The chart, drawn on a page.
 
-/// The chart's pixels as the PDF stores them, compressed.
-struct Picture {
-    width: u32,
-    height: u32,
-    gray: bool,
-    samples: Vec<u8>,
-    /// `samples` is the PNG's own compressed data, every row led by the
-    /// byte of the PNG filter it was written with; the reader undoes the
-    /// filters (the PDF's PNG predictors). `false`: raw samples.
-    png_predicted: bool,
-    alpha: Option<Vec<u8>>,
+/// Takes the chart's drawing (in its pixels) onto a page: a pixel is
+/// `scale` points, the chart's top left corner at (`x`, `top`).
+struct ChartOps<'f> {
+    face: &'f Face,
+    scale: f32,
+    x: f32,
+    top: f32,
+    ops: Vec<Op>,
 }
 
-impl Picture {
-    fn decode(png_bytes: &[u8]) -> Result<Self, ExportError> {
-        match Self::pass_through(png_bytes)? {
-            Some(picture) => Ok(picture),
-            None => Self::recompress(png_bytes),
-        }
-    }
-
-    /// An 8-bit grey or RGB PNG without interlacing — what
-    /// [`super::section_chart`] draws — goes into the PDF as it is: its
-    /// compressed data is what a PDF reader decodes with PNG predictors, so
-    /// the pixels are neither inflated nor deflated again. `None` for any
-    /// other PNG.
-    fn pass_through(png_bytes: &[u8]) -> Result<Option<Self>, ExportError> {
-        let reader = png::Decoder::new(std::io::Cursor::new(png_bytes)).read_info()?;
-        let info = reader.info();
-        let gray = match info.color_type {
-            png::ColorType::Grayscale => true,
-            png::ColorType::Rgb => false,
-            _ => return Ok(None),
-        };
-        if info.bit_depth != png::BitDepth::Eight || info.interlaced || info.trns.is_some() {
-            return Ok(None);
-        }
-        let (width, height) = (info.width, info.height);
-        if width == 0 || height == 0 {
-            return Err(ExportError::ImageSize);
-        }
-        let samples = idat_stream(png_bytes).ok_or(ExportError::ImageSize)?;
-        Ok(Some(Picture {
-            width,
-            height,
-            gray,
-            samples,
-            png_predicted: true,
-            alpha: None,
-        }))
-    }
-
-    /// Any other PNG: decoded, its colour and alpha deflated apart.
-    fn recompress(png_bytes: &[u8]) -> Result<Self, ExportError> {
-        let mut decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
-        decoder.set_transformations(png::Transformations::normalize_to_color8());
-        let mut reader = decoder.read_info()?;
-        let size = reader.output_buffer_size().ok_or(ExportError::ImageSize)?;
-        let mut buffer = vec![0; size];
-        let info = reader.next_frame(&mut buffer)?;
-        buffer.truncate(info.buffer_size());
-        let (channels, gray) = match info.color_type {
-            png::ColorType::Grayscale => (1, true),
-            png::ColorType::GrayscaleAlpha => (2, true),
-            png::ColorType::Rgb | png::ColorType::Indexed => (3, false),
-            png::ColorType::Rgba => (4, false),
-        };
-        let pixels = info.width as usize * info.height as usize;
-        if pixels == 0 || buffer.len() != pixels * channels {
-            return Err(ExportError::ImageSize);
-        }
-        let colour_channels = if gray { 1 } else { 3 };
-        let (samples, alpha) = if channels == colour_channels {
-            (deflate(&buffer)?, None)
-        } else {
-            let colour: Vec<u8> = buffer
-                .chunks_exact(channels)
-                .flat_map(|p| p[..colour_channels].iter().copied())
-                .collect();
-            let alpha: Vec<u8> = buffer
-                .chunks_exact(channels)
-                .map(|p| p[channels - 1])
-                .collect();
-            (deflate(&colour)?, Some(deflate(&alpha)?))
-        };
-        Ok(Picture {
-            width: info.width,
-            height: info.height,
-            gray,
-            samples,
-            png_predicted: false,
-            alpha,
-        })
+impl ChartOps<'_> {
+    /// The em of a text the chart sizes by the font's full height.
+    fn em(&self, size: f64) -> f32 {
+        size as f32 / self.face.full_height()
     }
 }
 
-/// The data of a PNG's IDAT chunks, joined: one zlib stream. `None` if a
-/// chunk runs past the end, fails its checksum, or there is no image data.
-fn idat_stream(png_bytes: &[u8]) -> Option<Vec<u8>> {
-    let mut rest = png_bytes.get(8..)?;
-    let mut stream = Vec::new();
-    while rest.len() >= 12 {
-        let length = usize::try_from(u32::from_be_bytes(rest[..4].try_into().ok()?)).ok()?;
-        let kind = &rest[4..8];
-        let data = rest.get(8..8usize.checked_add(length)?)?;
-        let crc = rest.get(8 + length..12 + length)?;
-        if kind == b"IDAT" {
-            let mut check = flate2::Crc::new();
-            check.update(kind);
-            check.update(data);
-            if check.sum().to_be_bytes() != crc {
-                return None;
-            }
-            stream.extend_from_slice(data);
-        }
-        if kind == b"IEND" {
-            break;
-        }
-        rest = &rest[12 + length..];
+impl Surface for ChartOps<'_> {
+    fn width_of(&self, text: &str, size: f64) -> Result<i32, ChartError> {
+        Ok(self.face.width(text, self.em(size)).ceil() as i32)
     }
-    (!stream.is_empty()).then_some(stream)
+
+    fn text(
+        &mut self,
+        text: &str,
+        size: f64,
+        colour: RGBColor,
+        weight: Weight,
+        x: i32,
+        baseline: i32,
+        h: HPos,
+    ) -> Result<(), ChartError> {
+        let start = match h {
+            HPos::Right => x as f32 - self.face.width(text, self.em(size)),
+            HPos::Center => x as f32 - self.face.width(text, self.em(size)) / 2.0,
+            HPos::Left => x as f32,
+        };
+        let style = Style {
+            size: self.em(size) * self.scale,
+            bold: weight == Weight::Bold,
+            colour: rgb(colour),
+        };
+        self.ops.push(Op::Text {
+            x: self.x + start * self.scale,
+            baseline: self.top + baseline as f32 * self.scale,
+            style,
+            text: text.to_string(),
+        });
+        Ok(())
+    }
+
+    fn rect(
+        &mut self,
+        x0: i32,
+        y0: i32,
+        x1: i32,
+        y1: i32,
+        colour: RGBColor,
+    ) -> Result<(), ChartError> {
+        if x1 > x0 && y1 > y0 {
+            self.ops.push(Op::Fill {
+                x: self.x + x0 as f32 * self.scale,
+                top: self.top + y0 as f32 * self.scale,
+                w: (x1 - x0) as f32 * self.scale,
+                h: (y1 - y0) as f32 * self.scale,
+                colour: rgb(colour),
+            });
+        }
+        Ok(())
+    }
+}
+
+fn rgb(RGBColor(r, g, b): RGBColor) -> Rgb {
+    Rgb(r as f32 / 255.0, g as f32 / 255.0, b as f32 / 255.0)
 }
 
 fn deflate(data: &[u8]) -> Result<Vec<u8>, ExportError> {
@@ -1154,12 +1120,10 @@ fn deflate(data: &[u8]) -> Result<Vec<u8>, ExportError> {
 // Writing the PDF.
 
 const FONT_NAME: Name<'static> = Name(b"F1");
-const IMAGE_NAME: Name<'static> = Name(b"Im1");
 
 fn write(
     face: &Face,
     pages: &[Vec<Op>],
-    picture: Option<&Picture>,
     input: &ReportInput,
     labels: &ExportLabels,
 ) -> Result<Vec<u8>, ExportError> {
@@ -1184,8 +1148,6 @@ fn write(
     let descriptor_id = next.bump();
     let font_file_id = next.bump();
     let cmap_id = next.bump();
-    let image_id = next.bump();
-    let mask_id = next.bump();
     let page_ids: Vec<(Ref, Ref)> = pages.iter().map(|_| (next.bump(), next.bump())).collect();
 
     let mut pdf = Pdf::new();
@@ -1208,9 +1170,6 @@ fn write(
             .contents(*content_id);
         let mut resources = page.resources();
         resources.fonts().pair(FONT_NAME, font_id);
-        if picture.is_some() && ops.iter().any(|op| matches!(op, Op::Image { .. })) {
-            resources.x_objects().pair(IMAGE_NAME, image_id);
-        }
         resources.finish();
         page.finish();
         let content = deflate(&page_content(face, ops))?;
@@ -1225,38 +1184,6 @@ fn write(
         [font_id, cid_font_id, descriptor_id, font_file_id, cmap_id],
     )?;
 
-    if let Some(picture) = picture {
-        let mut image = pdf.image_xobject(image_id, &picture.samples);
-        image.filter(Filter::FlateDecode);
-        if picture.png_predicted {
-            image
-                .decode_parms()
-                .predictor(Predictor::PngOptimum)
-                .colors(if picture.gray { 1 } else { 3 })
-                .bits_per_component(8)
-                .columns(i32::try_from(picture.width).unwrap_or(i32::MAX));
-        }
-        image.width(i32::try_from(picture.width).unwrap_or(i32::MAX));
-        image.height(i32::try_from(picture.height).unwrap_or(i32::MAX));
-        if picture.gray {
-            image.color_space().device_gray();
-        } else {
-            image.color_space().device_rgb();
-        }
-        image.bits_per_component(8);
-        if picture.alpha.is_some() {
-            image.s_mask(mask_id);
-        }
-        image.finish();
-        if let Some(alpha) = &picture.alpha {
-            let mut mask = pdf.image_xobject(mask_id, alpha);
-            mask.filter(Filter::FlateDecode);
-            mask.width(i32::try_from(picture.width).unwrap_or(i32::MAX));
-            mask.height(i32::try_from(picture.height).unwrap_or(i32::MAX));
-            mask.color_space().device_gray();
-            mask.bits_per_component(8);
-        }
-    }
     // The writer's buffer grew by doubling: give back what the file does
     // not use before it waits to be sent.
     let mut bytes = pdf.finish();
@@ -1321,12 +1248,6 @@ fn page_content(face: &Face, ops: &[Op]) -> Vec<u8> {
                 content.move_to(*x0, PAGE_H - y);
                 content.line_to(*x1, PAGE_H - y);
                 content.stroke();
-            }
-            Op::Image { x, top, w, h } => {
-                content.save_state();
-                content.transform([*w, 0.0, 0.0, *h, *x, PAGE_H - top - h]);
-                content.x_object(IMAGE_NAME);
-                content.restore_state();
             }
         }
     }
@@ -1695,13 +1616,12 @@ mod tests {
         ]
     }
 
-    fn chart(checklist: &Checklist, audit: &Audit) -> Vec<u8> {
-        let labels = ChartLabels {
-            title: "Баллы по разделам".into(),
+    fn chart_labels() -> ChartLabels {
+        ChartLabels {
+            title: "Диаграмма баллов".into(),
             overall: "Общий балл".into(),
             no_data: "нет данных".into(),
-        };
-        section_chart(&Report::new(checklist, audit), &labels).expect("a chart")
+        }
     }
 
     fn text_of(pdf: &[u8]) -> String {
@@ -1890,8 +1810,7 @@ mod tests {
             plan: &plan,
             next_step: None,
         };
-        let png = chart(&checklist, &audit);
-        let pdf = report_pdf(&input, &labels(), Some(&png)).expect("a PDF");
+        let pdf = report_pdf(&input, &labels(), Some(&chart_labels())).expect("a PDF");
         assert!(pdf.starts_with(b"%PDF-"));
         assert!(pdf.len() < 400_000, "{} bytes", pdf.len());
         let text = flat(&text_of(&pdf));
@@ -1920,9 +1839,10 @@ mod tests {
     }
 
     #[test]
-    fn the_chart_is_embedded_as_an_image() {
+    fn the_chart_is_drawn_on_the_page_as_bars_and_text() {
         let checklist = shipped();
         let audit = answered(&checklist);
+        let report = Report::new(&checklist, &audit);
         let notes = HashMap::new();
         let input = ReportInput {
             checklist: &checklist,
@@ -1933,9 +1853,10 @@ mod tests {
             plan: &[],
             next_step: None,
         };
-        let with = report_pdf(&input, &labels(), Some(&chart(&checklist, &audit))).expect("a PDF");
+        let with = report_pdf(&input, &labels(), Some(&chart_labels())).expect("a PDF");
         let without = report_pdf(&input, &labels(), None).expect("a PDF");
-        let count_images = |pdf: &[u8]| {
+        // No picture: the chart is paths and text, in the report's words.
+        let images = |pdf: &[u8]| {
             let doc = pdf_extract::Document::load_mem(pdf).expect("a PDF");
             doc.objects
                 .values()
@@ -1949,81 +1870,55 @@ mod tests {
                 })
                 .count()
         };
-        assert_eq!(count_images(&with), 1);
-        assert_eq!(count_images(&without), 0);
-        // The image a reader decodes is the chart, pixel for pixel.
-        let png_bytes = chart(&checklist, &audit);
-        let mut reader = png::Decoder::new(std::io::Cursor::new(&png_bytes))
-            .read_info()
-            .expect("the chart's header");
-        let mut pixels = vec![0; reader.output_buffer_size().expect("a sane size")];
-        let frame = reader.next_frame(&mut pixels).expect("the chart's pixels");
-        pixels.truncate(frame.buffer_size());
-        let doc = pdf_extract::Document::load_mem(&with).expect("a PDF");
-        let image = doc
-            .objects
-            .values()
-            .filter_map(|o| o.as_stream().ok())
-            .find(|s| {
-                s.dict
-                    .get(b"Subtype")
-                    .and_then(|v| v.as_name())
-                    .is_ok_and(|n| n == b"Image")
-            })
-            .expect("the image");
-        let number = |key: &[u8]| image.dict.get(key).and_then(|v| v.as_i64()).ok();
-        assert_eq!(number(b"Width"), Some(i64::from(frame.width)));
-        assert_eq!(number(b"Height"), Some(i64::from(frame.height)));
-        let parms = image
-            .dict
-            .get(b"DecodeParms")
-            .and_then(|v| v.as_dict())
-            .expect("PNG predictors");
-        let parm = |key: &[u8]| parms.get(key).and_then(|v| v.as_i64()).ok();
-        assert_eq!(
-            [
-                b"Predictor".as_slice(),
-                b"Colors",
-                b"BitsPerComponent",
-                b"Columns"
-            ]
-            .map(parm),
-            [Some(15), Some(3), Some(8), Some(i64::from(frame.width))]
+        assert_eq!((images(&with), images(&without)), (0, 0));
+        let (text_with, text_without) = (flat(&text_of(&with)), flat(&text_of(&without)));
+        for needle in ["Диаграмма баллов", "0 %", "25 %", "75 %", "100 %"] {
+            assert!(text_with.contains(needle), "{needle:?} not in the chart");
+        }
+        assert!(!text_without.contains("Диаграмма баллов"));
+        assert!(text_without.contains("План действий пока не составлен"));
+
+        // Each section's bar: a fill of its band's colour, as long against
+        // the others as its score is.
+        let face = Face::load().expect("the font");
+        let mut layout = Layout::new(&face);
+        lay_out(
+            &mut layout,
+            &input,
+            &labels(),
+            &report,
+            Some(&chart_labels()),
         );
-        // What a reader decodes — the stream inflated, then each row
-        // unfiltered as the PNG predictors say — is what a PNG of that data
-        // decodes to (lopdf's own predictor decoding gets the Average filter
-        // wrong, so it is read as a PNG here).
-        let chunk = |kind: &[u8], data: &[u8]| {
-            let mut crc = flate2::Crc::new();
-            crc.update(kind);
-            crc.update(data);
-            let length = u32::try_from(data.len()).expect("a small chunk");
-            [&length.to_be_bytes(), kind, data, &crc.sum().to_be_bytes()].concat()
-        };
-        let header = [
-            &frame.width.to_be_bytes()[..],
-            &frame.height.to_be_bytes(),
-            &[8, 2, 0, 0, 0],
-        ]
-        .concat();
-        let rebuilt = [
-            &b"\x89PNG\r\n\x1a\n"[..],
-            &chunk(b"IHDR", &header),
-            &chunk(b"IDAT", &image.content),
-            &chunk(b"IEND", &[]),
-        ]
-        .concat();
-        let mut reader = png::Decoder::new(std::io::Cursor::new(rebuilt))
-            .read_info()
-            .expect("a PNG header");
-        let mut decoded = vec![0; pixels.len()];
-        reader
-            .next_frame(&mut decoded)
-            .expect("the PDF's image data");
-        assert_eq!(decoded, pixels);
-        assert!(text_of(&without).contains("План действий пока не составлен"));
-        assert!(report_pdf(&input, &labels(), Some(b"not a png")).is_err());
+        let bar_colours: Vec<Rgb> = [10, 60, 90].map(|p| rgb(chart::bar_colour(p))).to_vec();
+        let bars: Vec<f32> = layout
+            .pages
+            .iter()
+            .flatten()
+            .filter_map(|op| match op {
+                Op::Fill { w, colour, .. } if bar_colours.contains(colour) => Some(*w),
+                _ => None,
+            })
+            .collect();
+        let percents: Vec<u32> = std::iter::once(report.overall)
+            .chain(report.sections.iter().map(|s| s.score))
+            .filter_map(|s| s.percent())
+            .collect();
+        assert_eq!(bars.len(), percents.len(), "one bar a score: {bars:?}");
+        assert!(percents.iter().any(|&p| p != percents[0]), "{percents:?}");
+        let per_percent = bars[0] / percents[0].max(1) as f32;
+        for (w, p) in bars.iter().zip(&percents) {
+            if *p > 2 {
+                let expected = per_percent * *p as f32;
+                assert!((w - expected).abs() <= per_percent, "{w} for {p} %");
+            }
+        }
+        // Its percent labels, in the section's colour band or not, are there.
+        for p in &percents {
+            assert!(
+                text_with.contains(&format!("{p} %")),
+                "{p} % not in the chart"
+            );
+        }
     }
 
     /// The shipped checklist with a 1,000-character action, a question with
@@ -2075,7 +1970,7 @@ mod tests {
             plan: &plan,
             next_step: None,
         };
-        let pdf = report_pdf(&input, &labels(), Some(&chart(&checklist, &audit))).expect("a PDF");
+        let pdf = report_pdf(&input, &labels(), Some(&chart_labels())).expect("a PDF");
         let pages = page_count(&pdf);
         assert!(pages >= 8, "{pages} pages");
         let text = flat(&text_of(&pdf));
@@ -2135,7 +2030,7 @@ mod tests {
                         assert!(*baseline <= CONTENT_BOTTOM, "{text:?} at {baseline}");
                     }
                 }
-                Op::Fill { top, h, .. } | Op::Image { top, h, .. } => {
+                Op::Fill { top, h, .. } => {
                     assert!(*top >= MARGIN_TOP - 0.01 && top + h <= CONTENT_BOTTOM + 0.01);
                 }
                 Op::Rule { .. } => {}
@@ -2211,20 +2106,22 @@ mod tests {
             plan: &plan,
             next_step: None,
         };
-        let png = chart(&checklist, &audit);
         let labels = labels();
+        let chart = chart_labels();
         let started = Instant::now();
-        let pdf = report_pdf(&input, &labels, Some(&png)).expect("a PDF");
+        let pdf = report_pdf(&input, &labels, Some(&chart)).expect("a PDF");
         let elapsed = started.elapsed();
         let runs = 20;
         let started = Instant::now();
         for _ in 0..runs {
-            report_pdf(&input, &labels, Some(&png)).expect("a PDF");
+            report_pdf(&input, &labels, Some(&chart)).expect("a PDF");
         }
         let per_pdf = started.elapsed() / runs;
+        let report = Report::new(&checklist, &audit);
         let started = Instant::now();
+        let mut png = Vec::new();
         for _ in 0..runs {
-            chart(&checklist, &audit);
+            png = section_chart(&report, &chart).expect("a chart");
         }
         let per_chart = started.elapsed() / runs;
         let started = Instant::now();
@@ -2257,7 +2154,7 @@ mod tests {
             plan: &plan,
             next_step: None,
         };
-        let pdf = report_pdf(&input, &labels, Some(&chart(&checklist, &audit))).expect("a PDF");
+        let pdf = report_pdf(&input, &labels, Some(&chart_labels())).expect("a PDF");
         std::fs::write("/tmp/report-long.pdf", &pdf).expect("written");
     }
 }

@@ -13,9 +13,7 @@ use super::plan_view::{self, Typed};
 use super::HandlerResult;
 use crate::domain::audit::Status;
 use crate::domain::plan::{self as rules, PlanEntry};
-use crate::export::{
-    file_name, report_csv, report_pdf, section_chart, ChartLabels, ExportLabels, ReportInput,
-};
+use crate::export::{file_name, report_csv, report_pdf, ChartLabels, ExportLabels, ReportInput};
 use crate::i18n::{n, s, Locale};
 use crate::service::{PlanInput, PlanStep, Service, ServiceError, Session};
 use crate::storage::{Awaiting, Card, Pending};
@@ -294,15 +292,7 @@ pub(super) async fn send_report_files<B: Api>(
             plan: &plan,
             next_step: next_step.as_ref().map(|(t, u)| (t.as_str(), u.as_str())),
         };
-        let report = crate::domain::report::Report::new(&checklist, &audit);
-        let chart = match section_chart(&report, &chart_labels) {
-            Ok(png) => Some(png),
-            Err(e) => {
-                log::warn!("no chart in the report of audit {audit_id}: {e}");
-                None
-            }
-        };
-        let pdf = report_pdf(&input, &labels, chart.as_deref())?;
+        let pdf = report_pdf(&input, &labels, Some(&chart_labels))?;
         let csv = report_csv(&input, &labels)?;
         Ok::<_, crate::export::ExportError>((pdf, csv))
     })
