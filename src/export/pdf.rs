@@ -475,19 +475,26 @@ impl<'f> Layout<'f> {
             w *= room / h;
             h = room;
         }
-        self.need(h);
-        let mut on_page = ChartOps {
+        // Drawn first, from a top of 0, so that a chart that cannot be
+        // drawn leaves no page behind it.
+        let mut drawn = ChartOps {
             face: self.face,
             scale: w / chart_w,
             x: MARGIN_X + (CONTENT_W - w) / 2.0,
-            top: self.y,
             ops: Vec::new(),
         };
-        if let Err(e) = chart::draw_on(&mut on_page, report, labels) {
+        if let Err(e) = chart::draw_on(&mut drawn, report, labels) {
             log::warn!("the report's chart is left out: {e}");
             return;
         }
-        for op in on_page.ops {
+        self.need(h);
+        let dy = self.y;
+        for mut op in drawn.ops {
+            match &mut op {
+                Op::Text { baseline, .. } => *baseline += dy,
+                Op::Fill { top, .. } => *top += dy,
+                Op::Rule { y, .. } => *y += dy,
+            }
             self.push(op);
         }
         self.y += h;
@@ -1035,12 +1042,12 @@ fn solution_text(item: &crate::domain::plan::PlanItem) -> String {
 // The chart, drawn on a page.
 
 /// Takes the chart's drawing (in its pixels) onto a page: a pixel is
-/// `scale` points, the chart's top left corner at (`x`, `top`).
+/// `scale` points, the chart's top left corner at (`x`, 0); the ops are
+/// moved down to where the chart goes once it is drawn.
 struct ChartOps<'f> {
     face: &'f Face,
     scale: f32,
     x: f32,
-    top: f32,
     ops: Vec<Op>,
 }
 
@@ -1078,7 +1085,7 @@ impl Surface for ChartOps<'_> {
         };
         self.ops.push(Op::Text {
             x: self.x + start * self.scale,
-            baseline: self.top + baseline as f32 * self.scale,
+            baseline: baseline as f32 * self.scale,
             style,
             text: text.to_string(),
         });
@@ -1096,7 +1103,7 @@ impl Surface for ChartOps<'_> {
         if x1 > x0 && y1 > y0 {
             self.ops.push(Op::Fill {
                 x: self.x + x0 as f32 * self.scale,
-                top: self.top + y0 as f32 * self.scale,
+                top: y0 as f32 * self.scale,
                 w: (x1 - x0) as f32 * self.scale,
                 h: (y1 - y0) as f32 * self.scale,
                 colour: rgb(colour),
@@ -1568,7 +1575,8 @@ mod tests {
     use crate::domain::audit::Audit;
     use crate::domain::checklist::Checklist;
     use crate::domain::plan::PlanItem;
-    use crate::export::chart::{section_chart, ChartLabels};
+    use crate::domain::report::{Score, SectionReport};
+    use crate::export::chart::{section_chart, MAX_SECTIONS};
     use crate::export::fixtures::{answered_in_pattern, response, shipped};
     use crate::export::labels::tests::labels;
 
@@ -1921,6 +1929,71 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_chart_of_many_sections_is_kept_to_one_page_and_one_of_too_many_is_left_out() {
+        let face = Face::load().expect("the font");
+        let section = |i: usize| SectionReport {
+            title: format!("Раздел {i}"),
+            score: Score {
+                yes: i % 5,
+                applicable: 4,
+            },
+            answered: 4,
+            total: 4,
+            weight: 0,
+        };
+        let report = |n: usize| Report {
+            answered: 0,
+            total: 0,
+            overall: Score {
+                yes: 1,
+                applicable: 2,
+            },
+            sections: (0..n).map(section).collect(),
+            problems: Vec::new(),
+            top_zones: Vec::new(),
+            strengths: Vec::new(),
+        };
+        let texts = |layout: &Layout| -> Vec<String> {
+            layout
+                .pages
+                .iter()
+                .flatten()
+                .filter_map(|op| match op {
+                    Op::Text { text, .. } => Some(text.clone()),
+                    _ => None,
+                })
+                .collect()
+        };
+
+        // 40 sections: a chart taller than a page, drawn smaller on one.
+        let mut layout = Layout::new(&face);
+        layout.paragraph("Перед диаграммой", BODY);
+        layout.chart(&report(MAX_SECTIONS), &chart_labels());
+        assert_eq!(layout.pages.len(), 2, "the chart on a page of its own");
+        let chart_page = &layout.pages[1];
+        assert!(chart_page.iter().any(
+            |op| matches!(op, Op::Text { text, .. } if text == &format!("Раздел {}", MAX_SECTIONS - 1))
+        ));
+        for op in chart_page {
+            match op {
+                Op::Fill { x, top, w, h, .. } => {
+                    assert!(*top >= MARGIN_TOP - 0.01 && top + h <= CONTENT_BOTTOM + 0.01);
+                    assert!(*x >= MARGIN_X - 0.01 && x + w <= MARGIN_X + CONTENT_W + 0.01);
+                }
+                Op::Text { baseline, .. } => assert!(*baseline <= CONTENT_BOTTOM),
+                Op::Rule { .. } => {}
+            }
+        }
+
+        // One more: no chart at all, and nothing else lost.
+        let mut layout = Layout::new(&face);
+        layout.paragraph("Перед диаграммой", BODY);
+        layout.chart(&report(MAX_SECTIONS + 1), &chart_labels());
+        assert_eq!(texts(&layout), vec!["Перед диаграммой".to_string()]);
+        assert_eq!(layout.pages.len(), 1);
+    }
+
     /// The shipped checklist with a 1,000-character action, a question with
     /// a 400-letter word, a long note to every question, and a 20-item plan.
     fn long_case() -> (Checklist, HashMap<String, String>, Vec<PlanItem>) {
@@ -1986,6 +2059,7 @@ mod tests {
     #[test]
     fn no_text_runs_off_the_page() {
         let mut checklist = shipped();
+        checklist.sections[1].title = "Очень длинное название раздела ".repeat(12);
         checklist.sections[0].questions[0].text = "Ы".repeat(3000);
         checklist.sections[0].questions[1].action = "длинное слово ".repeat(700);
         let audit = answered(&checklist);
@@ -2006,7 +2080,13 @@ mod tests {
         let face = Face::load().expect("the font");
         let report = Report::new(&checklist, &audit);
         let mut layout = Layout::new(&face);
-        lay_out(&mut layout, &input, &labels(), &report, None);
+        lay_out(
+            &mut layout,
+            &input,
+            &labels(),
+            &report,
+            Some(&chart_labels()),
+        );
         layout.footers(&input, &labels());
         assert!(layout.pages.len() > 3);
         for op in layout.pages.iter().flatten() {
