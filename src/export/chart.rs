@@ -1,13 +1,14 @@
 //! The audit's scores as a bar chart, a PNG to send as a photo: the overall
 //! score on top, then one horizontal bar per section (0–100 %), each under
-//! its title.
+//! its title. The PDF draws the same chart on its page as vector paths and
+//! text (`Surface`, `draw_on`).
 //!
 //! Text is drawn with a font embedded in the binary (DejaVu Sans, which has
 //! Cyrillic), so the server needs no fonts. The caller passes every word on
 //! the chart ([`ChartLabels`]) in the user's language.
 //!
-//! Rendering is CPU work of some tens of milliseconds: from async code call
-//! it inside `tokio::task::spawn_blocking`.
+//! Rendering the PNG is CPU work of a few milliseconds: from async code
+//! call it inside `tokio::task::spawn_blocking`.
 
 use std::sync::OnceLock;
 
