@@ -9,7 +9,7 @@ mod tests {
 
     async fn an_update_is_recorded_once_and_taken_once(backend: TestBackend) {
         let db = TestDb::new(backend).await;
-        let storage = Storage::connect(&db.url).await.expect("open");
+        let storage = db.storage().await;
         assert!(storage.record_update(7, "{}").await.expect("record"));
         assert!(!storage.record_update(7, "{}").await.expect("again"));
         assert_eq!(
@@ -56,7 +56,7 @@ mod tests {
     /// A store with user 42 in `language`.
     async fn with_anna(backend: TestBackend, language: &str) -> (TestDb, Storage) {
         let db = TestDb::new(backend).await;
-        let storage = Storage::connect(&db.url).await.expect("open");
+        let storage = db.storage().await;
         let anna = UserInfo {
             id: 42,
             first_name: "Анна".into(),

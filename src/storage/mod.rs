@@ -20,6 +20,7 @@ use crate::domain::plan::{PlanEntry, PlanItem, Source};
 use crate::domain::schedule::Kind;
 
 mod conns;
+mod direct;
 mod export;
 mod inbox;
 mod postgres;
@@ -37,6 +38,8 @@ pub enum StorageError {
     Stale,
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("unexpected value in the database: {0}")]
@@ -46,6 +49,25 @@ pub enum StorageError {
 }
 
 pub type Result<T> = std::result::Result<T, StorageError>;
+
+/// A value bound to a statement of `sql/`.
+enum Arg<'a> {
+    Int(i64),
+    Text(&'a str),
+    OptText(Option<&'a str>),
+    Bool(bool),
+}
+
+/// A row's columns by name, whoever read it: sqlx (either backend) or
+/// SQLite on the calling thread (`direct`).
+trait Fields {
+    fn has(&self, column: &str) -> bool;
+    fn int(&self, column: &str) -> Result<i64>;
+    fn opt_int(&self, column: &str) -> Result<Option<i64>>;
+    fn text(&self, column: &str) -> Result<String>;
+    fn opt_text(&self, column: &str) -> Result<Option<String>>;
+    fn flag(&self, column: &str) -> Result<bool>;
+}
 
 /// An update taken for handling by this process, and what the take read
 /// on the way.
@@ -264,6 +286,19 @@ impl Storage {
         Ok(Self { backend })
     }
 
+    /// The same storage with every SQLite write through sqlx's
+    /// connections, as when another process holds the write lock (tests of
+    /// that path).
+    #[cfg(test)]
+    pub(crate) fn without_direct_writes(self) -> Self {
+        match self.backend {
+            Backend::Sqlite(s) => Self {
+                backend: Backend::Sqlite(s.without_direct_writes()),
+            },
+            backend => Self { backend },
+        }
+    }
+
     /// The SQLite pool, for the tests of SQLite's own settings.
     #[cfg(test)]
     pub(crate) fn sqlite_pool(&self) -> Option<&sqlx::SqlitePool> {
@@ -278,6 +313,16 @@ impl Storage {
     pub(crate) fn sqlite_conns(&self) -> Option<&conns::Conns<sqlx::Sqlite>> {
         match &self.backend {
             Backend::Sqlite(s) => Some(s.conns()),
+            Backend::Postgres(_) => None,
+        }
+    }
+
+    /// Writes SQLite left to sqlx's connections because another process
+    /// held the lock (see `direct`).
+    #[cfg(test)]
+    pub(crate) fn sqlite_direct_busy_count(&self) -> Option<u64> {
+        match &self.backend {
+            Backend::Sqlite(s) => s.direct_busy_count(),
             Backend::Postgres(_) => None,
         }
     }
@@ -520,7 +565,7 @@ mod tests {
     /// A fresh database with the two test users in it.
     async fn setup_on(backend: TestBackend) -> (Db, Storage) {
         let db = Db::new(backend).await;
-        let storage = Storage::connect(&db.url).await.unwrap();
+        let storage = db.storage().await;
         for (id, name) in [(USER, "Anna"), (OTHER_USER, "Boris")] {
             storage
                 .upsert_user(
@@ -1296,6 +1341,73 @@ mod tests {
         assert_eq!(answer_rows(&raw(&db).await, audit.id).await, 0);
     }
 
+    /// Another process holding SQLite's write lock: a press's take and
+    /// save neither fail nor wait on the handler's thread; they go to
+    /// sqlx's connections, which wait for the lock, and are written once
+    /// it is free.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_take_and_a_save_wait_for_the_write_lock_of_another_process() {
+        let (db, storage) = setup().await;
+        let audit = new_audit(&storage, USER).await;
+        let other = rusqlite::Connection::open(&db.path).unwrap();
+        let busy = || storage.sqlite_direct_busy_count().unwrap();
+
+        // Runs `write` while `other` holds the lock; its result once
+        // `other` commits.
+        async fn behind_the_lock<T: Send + 'static>(
+            other: &rusqlite::Connection,
+            busy: impl Fn() -> u64,
+            write: impl std::future::Future<Output = T> + Send + 'static,
+        ) -> T {
+            other.execute_batch("BEGIN IMMEDIATE").unwrap();
+            let before = busy();
+            let write = tokio::spawn(write);
+            while busy() == before {
+                tokio::task::yield_now().await;
+            }
+            assert!(!write.is_finished(), "written while the lock was held");
+            other.execute_batch("COMMIT").unwrap();
+            write.await.unwrap()
+        }
+
+        let s = storage.clone();
+        let taken = behind_the_lock(&other, busy, async move {
+            s.take_update(1, Some(USER), Some(audit.id)).await
+        })
+        .await
+        .unwrap()
+        .expect("taken");
+        assert_eq!(taken.audit.map(|(a, _)| a.revision), Some(audit.revision));
+
+        let s = storage.clone();
+        let saved = behind_the_lock(&other, busy, async move {
+            let change = write("q1", resp(Answer::No, Some(Priority::High), false));
+            s.save(audit.id, audit.revision, &change, at("q2")).await
+        })
+        .await
+        .unwrap();
+        assert_eq!(saved, audit.revision + 1);
+
+        let s = storage.clone();
+        let stale = behind_the_lock(&other, busy, async move {
+            let change = write("q1", resp(Answer::Yes, None, false));
+            s.save(audit.id, audit.revision, &change, at("q2")).await
+        })
+        .await;
+        assert!(matches!(stale, Err(StorageError::Stale)), "{stale:?}");
+        let (responses, _) = storage.responses_with_notes(audit.id).await.unwrap();
+        assert_eq!(
+            responses,
+            vec![(
+                "q1".to_string(),
+                resp(Answer::No, Some(Priority::High), false)
+            )]
+        );
+        // And again on this thread once the lock is free.
+        assert!(storage.take_update(1, None, None).await.unwrap().is_none());
+        assert_eq!(busy(), 3);
+    }
+
     /// The connections a press runs on outlive their server's: PostgreSQL
     /// ends them all (as a restart does) and the next press's take, read
     /// and save still succeed, on new ones. On SQLite nothing can end them;
@@ -1309,7 +1421,7 @@ mod tests {
             .await
             .into_iter()
             .all(|t| t.unwrap().is_some()));
-        if backend == TestBackend::Postgres {
+        if !backend.is_sqlite() {
             let ended: Vec<bool> = sqlx::query_scalar(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
                  WHERE datname = current_database() AND pid <> pg_backend_pid()",
@@ -1586,7 +1698,7 @@ mod tests {
             ("priority", insert("q2", "no", Some("urgent"), 0).await),
         ];
         // A flag other than 0 or 1 exists only where a boolean is an integer.
-        if backend == TestBackend::Sqlite {
+        if backend.is_sqlite() {
             refused.push(("priority_skipped", insert("q3", "na", None, 2).await));
         }
         let valid = insert("q4", "no", Some("high"), 0).await;
@@ -2458,7 +2570,7 @@ mod tests {
             ("message only", insert("owner", 0, None, Some(5)).await),
         ];
         // A flag other than 0 or 1 exists only where a boolean is an integer.
-        if backend == TestBackend::Sqlite {
+        if backend.is_sqlite() {
             refused.push(("walk", insert("owner", 2, None, None).await));
         }
 

@@ -8,6 +8,9 @@ use std::str::FromStr;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 type Db = sqlx::Postgres;
+/// A row it reads (named, not `<Db as Database>::Row`: the `Fields`
+/// impls need the type itself).
+type DbRow = sqlx::postgres::PgRow;
 
 /// Begins a transaction that reads and then writes; the rows it reads are
 /// locked by `FOR_UPDATE`.
@@ -70,6 +73,15 @@ impl Store {
 
     /// Ends a write's turn: there is none.
     fn give_back(&self, _: NoTurn) {}
+
+    /// Writes go to the server through sqlx: never here.
+    fn write_directly(
+        &self,
+        _: &[(String, Vec<Arg<'_>>)],
+        _: impl FnMut(usize, &[super::direct::Row]) -> bool,
+    ) -> Result<Option<super::direct::Outcome>> {
+        Ok(None)
+    }
 
     pub(super) async fn close(&self) {
         self.conns.close().await;

@@ -70,7 +70,7 @@ mod tests {
 
     async fn setup(backend: TestBackend) -> (TestDb, Storage, i64) {
         let db = TestDb::new(backend).await;
-        let storage = Storage::connect(&db.url).await.expect("open");
+        let storage = db.storage().await;
         let user = UserInfo {
             id: 7,
             first_name: "Olena".into(),

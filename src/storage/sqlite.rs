@@ -9,6 +9,9 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 type Db = sqlx::Sqlite;
+/// A row it reads (named, not `<Db as Database>::Row`: the `Fields`
+/// impls need the type itself).
+type DbRow = sqlx::sqlite::SqliteRow;
 
 /// Begins a transaction that reads and then writes: IMMEDIATE, because a
 /// deferred one that reads first cannot upgrade to a write once another
@@ -43,8 +46,11 @@ pub(super) struct Store {
     conns: std::sync::Arc<super::conns::Conns<Db>>,
     /// This process's writes, one at a time (see [`Store::writing`]).
     writes: std::sync::Arc<tokio::sync::Mutex<()>>,
-    /// The flushes of what `conns` commit (see `walsync`).
+    /// The flushes of what `conns` and `direct` commit (see `walsync`).
     wal: std::sync::Arc<super::walsync::WalSync>,
+    /// The take and the save on the calling thread (see `direct`); `None`
+    /// for a database in memory, which only sqlx's connections share.
+    direct: Option<std::sync::Arc<super::direct::Direct>>,
 }
 
 impl Store {
@@ -85,6 +91,12 @@ impl Store {
         // a save then waits for a flush of the WAL file that it shares with
         // the saves committed meanwhile (see `walsync`); a take needs none.
         let wal = super::walsync::WalSync::new(options.get_filename());
+        let direct = match wal.is_file() {
+            true => Some(std::sync::Arc::new(super::direct::Direct::open(
+                options.get_filename(),
+            )?)),
+            false => None,
+        };
         let conns = super::conns::Conns::new(
             options.synchronous(SqliteSynchronous::Normal),
             4,
@@ -96,6 +108,25 @@ impl Store {
             conns: std::sync::Arc::new(conns),
             writes: Default::default(),
             wal: std::sync::Arc::new(wal),
+            direct,
+        })
+    }
+
+    /// Runs a write's statements on this thread (see `direct`); `None`
+    /// where it cannot — a database in memory, or another process holding
+    /// the write lock — and the caller runs them through sqlx. Called in
+    /// this process's write turn.
+    fn write_directly(
+        &self,
+        statements: &[(String, Vec<Arg<'_>>)],
+        go_on: impl FnMut(usize, &[super::direct::Row]) -> bool,
+    ) -> Result<Option<super::direct::Outcome>> {
+        let Some(direct) = &self.direct else {
+            return Ok(None);
+        };
+        Ok(match direct.write(statements, go_on)? {
+            super::direct::Outcome::Busy => None,
+            outcome => Some(outcome),
         })
     }
 
@@ -129,6 +160,21 @@ impl Store {
             .flushed_through(ticket)
             .await
             .map_err(|e| StorageError::Db(sqlx::Error::Io(e)))
+    }
+
+    #[cfg(test)]
+    pub(super) fn without_direct_writes(self) -> Self {
+        Self {
+            direct: None,
+            ..self
+        }
+    }
+
+    /// Writes left to sqlx's connections because another process held
+    /// the lock; `None` without writes on the calling thread.
+    #[cfg(test)]
+    pub(super) fn direct_busy_count(&self) -> Option<u64> {
+        self.direct.as_ref().map(|d| d.busy_count())
     }
 
     #[cfg(test)]

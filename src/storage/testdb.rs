@@ -14,11 +14,21 @@ use tempfile::TempDir;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TestBackend {
     Sqlite,
+    /// SQLite with every write through sqlx's connections, as when another
+    /// process holds the write lock (see `direct`).
+    SqliteThroughSqlx,
     Postgres,
+}
+
+impl TestBackend {
+    pub(crate) fn is_sqlite(self) -> bool {
+        self != TestBackend::Postgres
+    }
 }
 
 pub(crate) struct TestDb {
     _dir: TempDir,
+    backend: TestBackend,
     /// The SQLite file (unused on PostgreSQL).
     pub path: PathBuf,
     pub url: String,
@@ -62,13 +72,29 @@ impl TestDb {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("audit.db");
         let url = match backend {
-            TestBackend::Sqlite => format!("sqlite://{}", path.display()),
+            TestBackend::Sqlite | TestBackend::SqliteThroughSqlx => {
+                format!("sqlite://{}", path.display())
+            }
             TestBackend::Postgres => fresh_postgres_database().await,
         };
         TestDb {
             _dir: dir,
+            backend,
             path,
             url,
+        }
+    }
+
+    /// The storage on this database, as the bot opens it (for
+    /// [`TestBackend::SqliteThroughSqlx`] without writes on the calling
+    /// thread).
+    pub(crate) async fn storage(&self) -> crate::storage::Storage {
+        let storage = crate::storage::Storage::connect(&self.url)
+            .await
+            .expect("open the storage");
+        match self.backend {
+            TestBackend::SqliteThroughSqlx => storage.without_direct_writes(),
+            _ => storage,
         }
     }
 
@@ -85,8 +111,9 @@ impl TestDb {
     }
 }
 
-/// Runs each named `async fn name(backend: TestBackend)` as two tests,
-/// `sqlite::name` and `postgres::name` (ignored unless asked for).
+/// Runs each named `async fn name(backend: TestBackend)` as three tests,
+/// `sqlite::name`, `sqlite_through_sqlx::name` and `postgres::name`
+/// (ignored unless asked for).
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -94,6 +121,14 @@ macro_rules! on_both_backends {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
                     super::$name($crate::storage::testdb::TestBackend::Sqlite).await
+                }
+            )*
+        }
+        mod sqlite_through_sqlx {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::storage::testdb::TestBackend::SqliteThroughSqlx).await
                 }
             )*
         }

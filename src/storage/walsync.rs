@@ -50,6 +50,11 @@ impl WalSync {
         }
     }
 
+    /// Whether the database is a file (not in memory).
+    pub(super) fn is_file(&self) -> bool {
+        self.wal.is_some()
+    }
+
     /// Counts a commit that has just returned, unflushed; the ticket for
     /// [`WalSync::flushed_through`].
     pub(super) fn committed(&self) -> u64 {

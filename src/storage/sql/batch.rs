@@ -1,11 +1,3 @@
-/// A value bound in a [`Batch`].
-enum Arg<'a> {
-    Int(i64),
-    Text(&'a str),
-    OptText(Option<&'a str>),
-    Bool(bool),
-}
-
 /// Statements run in order inside the caller's transaction, each written
 /// with its own `$1…`; [`Batch::run`] returns the rows of all of them. On
 /// SQLite they reach the database as one command — sqlx runs a query of

@@ -205,7 +205,7 @@ impl Store {
         let mut conn = self.conns.get().await?;
         let rows = batch.run(&mut conn).await?;
         conn.done();
-        audit_with_answers_from_rows(&rows)
+        audit_with_answers_from_rows(&rows.iter().collect::<Vec<_>>())
     }
 
     /// Sets (or with `None` clears) the note on an answer. `false`, and
@@ -294,9 +294,6 @@ impl Store {
                 Arg::Int(t),
             ],
         );
-        if let Some(guard) = STALE_GUARD {
-            batch.push(guard, Vec::new());
-        }
         match &change.response {
             Some((question_id, Some(r))) => batch.push(
                 "INSERT INTO answers (audit_id, question_id, answer, priority, priority_skipped, answered_at)
@@ -331,9 +328,33 @@ impl Store {
                 );
             }
         }
-        // With the guard the COMMIT is the batch's last statement: the
-        // save is one command.
-        if STALE_GUARD.is_some() {
+        // Where it can, the save runs on this thread; stale if the UPDATE
+        // (the first statement) changed no row.
+        let direct = self.write_directly(&batch.statements, |i, rows| i > 0 || !rows.is_empty());
+        let failed = match direct {
+            Ok(Some(direct::Outcome::Committed(rows))) => {
+                let revision = match rows.first().and_then(|rows| rows.first()) {
+                    Some(row) => row.int("revision")?,
+                    None => return Err(StorageError::Stale),
+                };
+                let ticket = self.committed_unflushed();
+                self.give_back(writing);
+                self.flushed(ticket).await?;
+                return Ok(revision);
+            }
+            Ok(Some(direct::Outcome::Stopped)) => return Err(StorageError::Stale),
+            Ok(Some(direct::Outcome::Busy) | None) => None,
+            Err(e) => Some(e),
+        };
+        if let Some(e) = failed {
+            return self.save_failed(e, audit_id, expected_revision).await;
+        }
+        // The guard follows the UPDATE, and the COMMIT is the batch's last
+        // statement: the save is one command.
+        if let Some(guard) = STALE_GUARD {
+            batch
+                .statements
+                .insert(1, (guard.to_string(), Vec::new()));
             batch.push("COMMIT", Vec::new());
         }
         let mut conn = self.conns.get().await?;
@@ -348,15 +369,7 @@ impl Store {
                 } else {
                     drop(conn);
                 }
-                // A stale press stopped at the guard; the answer may have
-                // failed for want of the audit (deleted meanwhile): such a
-                // press is stale, not an error.
-                return match self.audit(audit_id).await? {
-                    Some(a) if a.revision == expected_revision && a.status == Status::InProgress => {
-                        Err(e)
-                    }
-                    _ => Err(StorageError::Stale),
-                };
+                return self.save_failed(e, audit_id, expected_revision).await;
             }
         };
         // The UPDATE's row comes first (on SQLite the guard's follows it);
@@ -377,6 +390,21 @@ impl Store {
         self.give_back(writing);
         self.flushed(ticket).await?;
         Ok(revision)
+    }
+
+    /// What a save that failed and wrote nothing returns. A stale press
+    /// stopped at the guard; the answer may have failed for want of the
+    /// audit (deleted meanwhile): such a press is stale, not an error.
+    async fn save_failed(
+        &self,
+        e: StorageError,
+        audit_id: i64,
+        expected_revision: i64,
+    ) -> Result<i64> {
+        match self.audit(audit_id).await? {
+            Some(a) if a.revision == expected_revision && a.status == Status::InProgress => Err(e),
+            _ => Err(StorageError::Stale),
+        }
     }
 
     /// Moves an audit in progress onto an edited checklist: the question it
@@ -673,9 +701,9 @@ impl Store {
     }
 }
 
-fn card_from_row(r: &DbRow) -> Result<Option<Card>> {
-    let chat: Option<i64> = r.try_get("card_chat_id")?;
-    let message: Option<i64> = r.try_get("card_message_id")?;
+fn card_from_row(r: &impl Fields) -> Result<Option<Card>> {
+    let chat = r.opt_int("card_chat_id")?;
+    let message = r.opt_int("card_message_id")?;
     let Some((chat_id, message_id)) = chat.zip(message) else {
         return Ok(None);
     };
@@ -688,13 +716,13 @@ fn card_from_row(r: &DbRow) -> Result<Option<Card>> {
 }
 
 /// Answers and notes from rows of [`ANSWER_COLUMNS`].
-fn answers_from_rows<'r>(rows: impl IntoIterator<Item = &'r DbRow>) -> Result<Answers> {
+fn answers_from_rows<'r, R: Fields + 'r>(rows: impl IntoIterator<Item = &'r R>) -> Result<Answers> {
     let mut responses = Vec::new();
     let mut notes = HashMap::new();
     for r in rows {
-        let question_id: String = r.try_get("question_id")?;
-        let answer: String = r.try_get("answer")?;
-        let priority: Option<String> = r.try_get("priority")?;
+        let question_id = r.text("question_id")?;
+        let answer = r.text("answer")?;
+        let priority = r.opt_text("priority")?;
         let response = Response {
             answer: Answer::from_code(&answer)
                 .ok_or_else(|| StorageError::Corrupt(format!("answer {answer:?}")))?,
@@ -704,9 +732,9 @@ fn answers_from_rows<'r>(rows: impl IntoIterator<Item = &'r DbRow>) -> Result<An
                         .ok_or_else(|| StorageError::Corrupt(format!("priority {p:?}")))
                 })
                 .transpose()?,
-            priority_skipped: r.try_get::<bool, _>("priority_skipped")?,
+            priority_skipped: r.flag("priority_skipped")?,
         };
-        if let Some(note) = r.try_get::<Option<String>, _>("note")? {
+        if let Some(note) = r.opt_text("note")? {
             notes.insert(question_id.clone(), note);
         }
         responses.push((question_id, response));
@@ -714,27 +742,27 @@ fn answers_from_rows<'r>(rows: impl IntoIterator<Item = &'r DbRow>) -> Result<An
     Ok((responses, notes))
 }
 
-fn audit_from_row(r: &DbRow) -> Result<AuditRecord> {
-    let status: String = r.try_get("status")?;
+fn audit_from_row(r: &impl Fields) -> Result<AuditRecord> {
+    let status = r.text("status")?;
     Ok(AuditRecord {
-        id: r.try_get("id")?,
-        user_id: r.try_get("user_id")?,
-        chat_id: r.try_get("chat_id")?,
-        checklist_id: r.try_get("checklist_id")?,
+        id: r.int("id")?,
+        user_id: r.int("user_id")?,
+        chat_id: r.int("chat_id")?,
+        checklist_id: r.text("checklist_id")?,
         checklist_version: {
-            let version: i64 = r.try_get("checklist_version")?;
+            let version = r.int("checklist_version")?;
             u32::try_from(version)
                 .map_err(|_| StorageError::Corrupt(format!("checklist version {version}")))?
         },
         status: Status::from_code(&status)
             .ok_or_else(|| StorageError::Corrupt(format!("status {status:?}")))?,
-        current_question_id: r.try_get("current_question_id")?,
-        revision: r.try_get("revision")?,
+        current_question_id: r.opt_text("current_question_id")?,
+        revision: r.int("revision")?,
         card: card_from_row(r)?,
-        started_at: r.try_get("started_at")?,
-        updated_at: r.try_get("updated_at")?,
-        finished_at: r.try_get("finished_at")?,
-        source: r.try_get("source")?,
+        started_at: r.int("started_at")?,
+        updated_at: r.int("updated_at")?,
+        finished_at: r.opt_int("finished_at")?,
+        source: r.opt_text("source")?,
     })
 }
 
@@ -766,25 +794,25 @@ fn read_audit_with_answers(batch: &mut Batch<'_>, audit_id: i64) {
 
 /// Whether a row is one [`read_audit_with_answers`] reads: an audit's or
 /// an answer's.
-fn is_audit_or_answer(row: &DbRow) -> bool {
-    row.try_column("checklist_id").is_ok() || row.try_column("question_id").is_ok()
+fn is_audit_or_answer(row: &impl Fields) -> bool {
+    row.has("checklist_id") || row.has("question_id")
 }
 
 /// What [`read_audit_with_answers`] read: `None` if no audit row (no such
 /// audit).
-fn audit_with_answers_from_rows(rows: &[DbRow]) -> Result<Option<(AuditRecord, Answers)>> {
-    let Some(audit_row) = rows.iter().find(|r| r.try_column("checklist_id").is_ok()) else {
+fn audit_with_answers_from_rows<R: Fields>(
+    rows: &[&R],
+) -> Result<Option<(AuditRecord, Answers)>> {
+    let Some(audit_row) = rows.iter().find(|r| r.has("checklist_id")) else {
         return Ok(None);
     };
-    let audit = audit_from_row(audit_row)?;
+    let audit = audit_from_row(*audit_row)?;
     // An answer's row has its question; the join gives an audit without
     // answers one row with NULL answer columns.
     let mut answered = Vec::with_capacity(rows.len());
     for row in rows {
-        if row.try_column("question_id").is_ok()
-            && row.try_get::<Option<String>, _>("question_id")?.is_some()
-        {
-            answered.push(row);
+        if row.has("question_id") && row.opt_text("question_id")?.is_some() {
+            answered.push(*row);
         }
     }
     Ok(Some((audit, answers_from_rows(answered)?)))
