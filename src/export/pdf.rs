@@ -162,20 +162,49 @@ const CELL_HEADER: Style = Style::new(TABLE_SIZE).bold();
 struct Face {
     font: FontRef<'static>,
     units_per_em: f32,
+    /// Glyph id and advance of every character below [`LOOKED_UP`], looked
+    /// up once: the layout measures each character many times, and a lookup
+    /// in the font's character map is a search.
+    common: Vec<(u16, f32)>,
 }
+
+/// Latin, Latin-1 and Cyrillic: every character of the three languages.
+const LOOKED_UP: u32 = 0x500;
 
 impl Face {
     fn load() -> Result<Self, ExportError> {
         let font = FontRef::try_from_slice(FONT).map_err(|_| ExportError::Font)?;
         let units_per_em = font.units_per_em().ok_or(ExportError::Font)?;
-        Ok(Face { font, units_per_em })
+        let common = (0..LOOKED_UP)
+            .map(|code| {
+                let glyph = char::from_u32(code).map_or(GlyphId(0), |c| font.glyph_id(c));
+                (glyph.0, font.h_advance_unscaled(glyph))
+            })
+            .collect();
+        Ok(Face {
+            font,
+            units_per_em,
+            common,
+        })
     }
 
-    /// The glyph of `c`; `None` for a character the font lacks (emoji, CJK…),
-    /// which is left out of the document.
+    /// The glyph of `c` and its advance in font units; `None` for a
+    /// character the font lacks (emoji, CJK…), which is left out of the
+    /// document.
+    fn glyph_and_advance(&self, c: char) -> Option<(u16, f32)> {
+        let (id, advance) = match self.common.get(c as usize) {
+            Some(&known) => known,
+            None => {
+                let glyph = self.font.glyph_id(c);
+                (glyph.0, self.font.h_advance_unscaled(glyph))
+            }
+        };
+        (id != 0).then_some((id, advance))
+    }
+
+    /// The glyph of `c`; `None` for a character the font lacks.
     fn glyph(&self, c: char) -> Option<u16> {
-        let id = self.font.glyph_id(c).0;
-        (id != 0).then_some(id)
+        self.glyph_and_advance(c).map(|(glyph, _)| glyph)
     }
 
     /// Advance of a glyph in font units.
@@ -186,8 +215,8 @@ impl Face {
     fn width(&self, text: &str, size: f32) -> f32 {
         let units: f32 = text
             .chars()
-            .filter_map(|c| self.glyph(c))
-            .map(|g| self.advance(g))
+            .filter_map(|c| self.glyph_and_advance(c))
+            .map(|(_, advance)| advance)
             .sum();
         units * size / self.units_per_em
     }
@@ -1117,10 +1146,21 @@ fn rgb(RGBColor(r, g, b): RGBColor) -> Rgb {
     Rgb(r as f32 / 255.0, g as f32 / 255.0, b as f32 / 255.0)
 }
 
-fn deflate(data: &[u8]) -> Result<Vec<u8>, ExportError> {
-    let mut encoder = ZlibEncoder::new(Vec::new(), Compression::fast());
-    encoder.write_all(data)?;
-    Ok(encoder.finish()?)
+/// Compresses the document's streams, one after another, with one
+/// compressor: its tables (~300 KB, zeroed as they are made) are made once a
+/// document, not once a stream.
+struct Deflater(ZlibEncoder<Vec<u8>>);
+
+impl Deflater {
+    fn new() -> Self {
+        Deflater(ZlibEncoder::new(Vec::new(), Compression::fast()))
+    }
+
+    fn deflate(&mut self, data: &[u8]) -> Result<Vec<u8>, ExportError> {
+        self.0.write_all(data)?;
+        // `reset` finishes the stream into the buffer it gives back.
+        Ok(self.0.reset(Vec::new())?)
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -1157,6 +1197,7 @@ fn write(
     let cmap_id = next.bump();
     let page_ids: Vec<(Ref, Ref)> = pages.iter().map(|_| (next.bump(), next.bump())).collect();
 
+    let mut deflater = Deflater::new();
     let mut pdf = Pdf::new();
     pdf.catalog(catalog_id)
         .pages(tree_id)
@@ -1179,13 +1220,14 @@ fn write(
         resources.fonts().pair(FONT_NAME, font_id);
         resources.finish();
         page.finish();
-        let content = deflate(&page_content(face, ops))?;
+        let content = deflater.deflate(&page_content(face, ops))?;
         pdf.stream(*content_id, &content)
             .filter(Filter::FlateDecode);
     }
 
     write_font(
         &mut pdf,
+        &mut deflater,
         face,
         &glyphs,
         [font_id, cid_font_id, descriptor_id, font_file_id, cmap_id],
@@ -1266,6 +1308,7 @@ fn page_content(face: &Face, ops: &[Op]) -> Vec<u8> {
 /// TrueType program cut down to the glyphs used.
 fn write_font(
     pdf: &mut Pdf,
+    deflater: &mut Deflater,
     face: &Face,
     glyphs: &BTreeMap<u16, char>,
     [font_id, cid_font_id, descriptor_id, font_file_id, cmap_id]: [Ref; 5],
@@ -1329,7 +1372,7 @@ fn write_font(
         .font_file2(font_file_id);
 
     let program = subset::subset(FONT, glyphs.keys().copied()).unwrap_or_else(|| FONT.to_vec());
-    let compressed = deflate(&program)?;
+    let compressed = deflater.deflate(&program)?;
     pdf.stream(font_file_id, &compressed)
         .filter(Filter::FlateDecode)
         .pair(
@@ -1341,7 +1384,7 @@ fn write_font(
     for (&g, &c) in glyphs {
         cmap.pair(g, c);
     }
-    let cmap = deflate(&cmap.finish())?;
+    let cmap = deflater.deflate(&cmap.finish())?;
     let mut cmap = pdf.cmap(cmap_id, &cmap);
     cmap.name(Name(b"Custom")).system_info(system_info);
     cmap.filter(Filter::FlateDecode);
@@ -1651,6 +1694,21 @@ mod tests {
 
     /// The churn audit's report in Ukrainian and in English: the labels,
     /// the checklist's texts and the plan in that language, no Russian.
+    #[test]
+    fn the_looked_up_glyphs_are_the_fonts_own() {
+        let face = Face::load().expect("the font");
+        let beyond = ['\u{500}', '€', '№', '—', '😀', '中'];
+        let mut lacked = 0;
+        for c in (0..LOOKED_UP + 16).filter_map(char::from_u32).chain(beyond) {
+            let glyph = face.font.glyph_id(c);
+            let direct = (glyph.0 != 0).then(|| (glyph.0, face.font.h_advance_unscaled(glyph)));
+            assert_eq!(face.glyph_and_advance(c), direct, "{c:?}");
+            lacked += usize::from(direct.is_none());
+        }
+        assert!(face.glyph('Ж').is_some() && face.glyph('ї').is_some());
+        assert!(face.glyph('中').is_none() && lacked > 0, "{lacked}");
+    }
+
     #[test]
     fn the_report_speaks_the_users_language() {
         use crate::i18n::{Lang, Locale};
