@@ -189,8 +189,8 @@ impl Face {
     }
 
     /// The glyph of `c` and its advance in font units; `None` for a
-    /// character the font lacks (emoji, CJK…), which is left out of the
-    /// document.
+    /// character the font lacks (CJK and the like), which is left out of
+    /// the document.
     fn glyph_and_advance(&self, c: char) -> Option<(u16, f32)> {
         let (id, advance) = match self.common.get(c as usize) {
             Some(&known) => known,
@@ -1692,8 +1692,6 @@ mod tests {
             .len()
     }
 
-    /// The churn audit's report in Ukrainian and in English: the labels,
-    /// the checklist's texts and the plan in that language, no Russian.
     #[test]
     fn the_looked_up_glyphs_are_the_fonts_own() {
         let face = Face::load().expect("the font");
@@ -1709,6 +1707,8 @@ mod tests {
         assert!(face.glyph('中').is_none() && lacked > 0, "{lacked}");
     }
 
+    /// The churn audit's report in Ukrainian and in English: the labels,
+    /// the checklist's texts and the plan in that language, no Russian.
     #[test]
     fn the_report_speaks_the_users_language() {
         use crate::i18n::{Lang, Locale};

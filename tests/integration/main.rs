@@ -18,13 +18,13 @@ mod privacy;
 mod reminders;
 mod two_checklists;
 
-/// Every test here talks plain HTTP on loopback, yet each `Bot` built (
-/// teloxide_tests builds one for every batch of updates it dispatches, and
-/// the bot processes one each) makes a TLS client that parses the system's
-/// whole certificate bundle: ~60 ms of OpenSSL 3 decoding a time, 80 % of a
-/// dialogue test's CPU. An empty bundle makes that nothing. Set before
-/// `main`, while no other thread can be reading the environment; the bot
-/// processes the tests start inherit it.
+/// Every test here talks plain HTTP on loopback, yet each `Bot` that
+/// teloxide_tests builds (one for every batch of updates it dispatches) makes
+/// a native-tls client, which parses the system's whole certificate bundle:
+/// ~60 ms of OpenSSL 3 decoding a time, 80 % of a dialogue test's CPU. An
+/// empty bundle makes that nothing. Set before `main`, while no other thread
+/// can be reading the environment. The bot processes the tests start inherit
+/// it; they too speak plain HTTP, to the fake Bot API.
 #[ctor::ctor(unsafe)]
 fn no_certificate_bundle() {
     std::env::set_var("SSL_CERT_FILE", "/dev/null");
