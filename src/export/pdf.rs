@@ -171,15 +171,19 @@ struct Face {
 /// Latin, Latin-1 and Cyrillic: every character of the three languages.
 const LOOKED_UP: u32 = 0x500;
 
+/// The glyph id of `c` in `font` (0 if it lacks it) and its advance in font
+/// units: a search in the font's character map.
+fn look_up(font: &FontRef<'static>, c: char) -> (u16, f32) {
+    let glyph = font.glyph_id(c);
+    (glyph.0, font.h_advance_unscaled(glyph))
+}
+
 impl Face {
     fn load() -> Result<Self, ExportError> {
         let font = FontRef::try_from_slice(FONT).map_err(|_| ExportError::Font)?;
         let units_per_em = font.units_per_em().ok_or(ExportError::Font)?;
         let common = (0..LOOKED_UP)
-            .map(|code| {
-                let glyph = char::from_u32(code).map_or(GlyphId(0), |c| font.glyph_id(c));
-                (glyph.0, font.h_advance_unscaled(glyph))
-            })
+            .map(|code| char::from_u32(code).map_or((0, 0.0), |c| look_up(&font, c)))
             .collect();
         Ok(Face {
             font,
@@ -194,10 +198,7 @@ impl Face {
     fn glyph_and_advance(&self, c: char) -> Option<(u16, f32)> {
         let (id, advance) = match self.common.get(c as usize) {
             Some(&known) => known,
-            None => {
-                let glyph = self.font.glyph_id(c);
-                (glyph.0, self.font.h_advance_unscaled(glyph))
-            }
+            None => look_up(&self.font, c),
         };
         (id != 0).then_some((id, advance))
     }
