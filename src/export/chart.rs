@@ -10,14 +10,12 @@
 //! Rendering the PNG is CPU work of a few milliseconds: from async code
 //! call it inside `tokio::task::spawn_blocking`.
 
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use ab_glyph::{Font, FontRef};
-use plotters::backend::{BitMapBackend, RGBPixel};
-use plotters::coord::Shift;
-use plotters::prelude::{DrawingArea, FontDesc, FontFamily, FontStyle, RGBColor, Rectangle};
-use plotters::style::text_anchor::{HPos, Pos, VPos};
-use plotters::style::{Color, IntoTextStyle};
+use ab_glyph::{point, Font, FontRef, GlyphId, PxScale, ScaleFont};
+use plotters::prelude::RGBColor;
+use plotters::style::text_anchor::HPos;
 
 use crate::domain::report::{Report, Score};
 
@@ -65,22 +63,13 @@ pub fn chart_height(sections: usize) -> u32 {
 /// [`CHART_WIDTH`] × [`chart_height`]`(report.sections.len())` pixels.
 pub fn section_chart(report: &Report, labels: &ChartLabels) -> Result<Vec<u8>, ChartError> {
     check_sections(report)?;
-    register_font()?;
     let (width, height) = (CHART_WIDTH, chart_height(report.sections.len()));
     // The background, white, as the buffer is made: one pass over it, not
     // zeroed pages faulted in and then filled.
     const _: () = assert!(BACKGROUND.0 == 0xff && BACKGROUND.1 == 0xff && BACKGROUND.2 == 0xff);
     let mut pixels = vec![0xffu8; width as usize * height as usize * 3];
-    {
-        let backend =
-            BitMapBackend::<RGBPixel>::with_buffer_and_format(&mut pixels, (width, height))
-                .map_err(draw_error)?;
-        let mut canvas = Canvas {
-            area: DrawingArea::from(backend),
-        };
-        draw(&mut canvas, report, labels)?;
-        canvas.area.present().map_err(draw_error)?;
-    }
+    let mut canvas = Canvas::new(&mut pixels, width, height)?;
+    draw(&mut canvas, report, labels)?;
     encode_png(&pixels, width, height)
 }
 
@@ -246,37 +235,46 @@ pub(super) fn bar_colour(percent: u32) -> RGBColor {
 // ---------------------------------------------------------------------------
 
 use super::{Band, FONT as FONT_BYTES};
-/// The name the font is registered under in plotters' (process-wide) table.
-const FONT_FAMILY: &str = "churn-audit-bot/DejaVuSans";
 
-fn register_font() -> Result<(), ChartError> {
-    static REGISTERED: OnceLock<bool> = OnceLock::new();
-    let ok = *REGISTERED.get_or_init(|| {
-        plotters::style::register_font(FONT_FAMILY, FontStyle::Normal, FONT_BYTES).is_ok()
-    });
-    ok.then_some(()).ok_or(ChartError::Font)
+/// The embedded font, parsed once a process.
+fn face() -> Result<&'static FontRef<'static>, ChartError> {
+    static FACE: OnceLock<Option<FontRef<'static>>> = OnceLock::new();
+    FACE.get_or_init(|| FontRef::try_from_slice(FONT_BYTES).ok())
+        .as_ref()
+        .ok_or(ChartError::Font)
 }
 
 /// `text` without the characters the font has no glyph for (emoji, CJK…),
 /// which would be drawn as empty boxes.
 fn drawable(text: &str) -> String {
-    static FACE: OnceLock<Option<FontRef<'static>>> = OnceLock::new();
-    match FACE.get_or_init(|| FontRef::try_from_slice(FONT_BYTES).ok()) {
-        Some(face) => text
+    match face() {
+        Ok(face) => text
             .chars()
             .filter(|&c| c.is_whitespace() || face.glyph_id(c).0 != 0)
             .collect(),
-        None => text.to_string(),
+        Err(_) => text.to_string(),
     }
 }
 
-fn draw_error(e: impl std::fmt::Display) -> ChartError {
-    ChartError::Draw(e.to_string())
+/// The photo's bitmap: RGB, three bytes a pixel, row after row from the
+/// top. Text is drawn straight into it from the font's glyphs, each glyph
+/// rasterized once a chart at each size it is drawn at, and blended by its
+/// coverage; rectangles are filled a row at a time.
+struct Canvas<'a> {
+    pixels: &'a mut [u8],
+    width: i32,
+    height: i32,
+    face: &'static FontRef<'static>,
+    glyphs: HashMap<(GlyphId, u64), Option<Coverage>>,
 }
 
-/// The photo's bitmap.
-struct Canvas<'a> {
-    area: DrawingArea<BitMapBackend<'a, RGBPixel>, Shift>,
+/// How much of each pixel of its box a glyph covers, 0–255.
+struct Coverage {
+    /// The box's left edge from the pen, and its top from the baseline.
+    left: i32,
+    top: i32,
+    width: usize,
+    alpha: Vec<u8>,
 }
 
 /// One font file is embedded, not two: bold is drawn twice a pixel apart
@@ -287,14 +285,94 @@ pub(super) enum Weight {
     Bold,
 }
 
+impl<'a> Canvas<'a> {
+    fn new(pixels: &'a mut [u8], width: u32, height: u32) -> Result<Self, ChartError> {
+        let (w, h) = (width as usize, height as usize);
+        if pixels.len() != w * h * 3 {
+            return Err(ChartError::Draw(format!(
+                "a bitmap of {} bytes is not {width} × {height} pixels",
+                pixels.len()
+            )));
+        }
+        Ok(Canvas {
+            pixels,
+            width: i32::try_from(width).map_err(draw_error)?,
+            height: i32::try_from(height).map_err(draw_error)?,
+            face: face()?,
+            glyphs: HashMap::new(),
+        })
+    }
+
+    /// Blends `glyph` at `size` in `colour` with its pen at (x, baseline).
+    fn glyph(&mut self, glyph: GlyphId, size: f64, colour: RGBColor, x: i32, baseline: i32) {
+        let face = self.face;
+        let coverage = self
+            .glyphs
+            .entry((glyph, size.to_bits()))
+            .or_insert_with(|| rasterize(face, glyph, size));
+        let Some(coverage) = coverage else {
+            return; // a space: nothing to draw
+        };
+        let (x0, y0) = (x + coverage.left, baseline + coverage.top);
+        let colour = [colour.0, colour.1, colour.2];
+        for (dy, row) in coverage.alpha.chunks_exact(coverage.width).enumerate() {
+            let y = y0 + dy as i32;
+            if y < 0 || y >= self.height {
+                continue;
+            }
+            let line = y as usize * self.width as usize;
+            for (dx, &alpha) in row.iter().enumerate() {
+                let x = x0 + dx as i32;
+                if alpha == 0 || x < 0 || x >= self.width {
+                    continue;
+                }
+                let at = (line + x as usize) * 3;
+                for (dst, src) in self.pixels[at..at + 3].iter_mut().zip(colour) {
+                    *dst = blend(*dst, src, alpha);
+                }
+            }
+        }
+    }
+}
+
+/// `glyph` at `size`, its pen on the origin; `None` for one with no outline.
+fn rasterize(face: &FontRef<'static>, glyph: GlyphId, size: f64) -> Option<Coverage> {
+    let outline = face.outline_glyph(
+        glyph.with_scale_and_position(PxScale::from(size as f32), point(0.0, 0.0)),
+    )?;
+    let bounds = outline.px_bounds();
+    let width = bounds.width() as usize;
+    let height = bounds.height() as usize;
+    if width == 0 || height == 0 {
+        return None;
+    }
+    let mut alpha = vec![0u8; width * height];
+    outline.draw(|x, y, c| {
+        if let Some(a) = alpha.get_mut(y as usize * width + x as usize) {
+            *a = (c.clamp(0.0, 1.0) * 255.0).round() as u8;
+        }
+    });
+    Some(Coverage {
+        left: bounds.min.x as i32,
+        top: bounds.min.y as i32,
+        width,
+        alpha,
+    })
+}
+
+/// `dst` covered by `src` to the extent `alpha` (0–255).
+fn blend(dst: u8, src: u8, alpha: u8) -> u8 {
+    let (d, s, a) = (u32::from(dst), u32::from(src), u32::from(alpha));
+    ((d * (255 - a) + s * a + 127) / 255) as u8
+}
+
+fn draw_error(e: impl std::fmt::Display) -> ChartError {
+    ChartError::Draw(e.to_string())
+}
+
 impl Surface for Canvas<'_> {
     fn width_of(&self, text: &str, size: f64) -> Result<i32, ChartError> {
-        let style = font(size).into_text_style(&self.area);
-        let (w, _) = self
-            .area
-            .estimate_text_size(text, &style)
-            .map_err(draw_error)?;
-        Ok(i32::try_from(w).unwrap_or(i32::MAX))
+        Ok(lay_out(self.face, text, size, |_, _| {}) as i32)
     }
 
     fn text(
@@ -307,22 +385,27 @@ impl Surface for Canvas<'_> {
         baseline: i32,
         h: HPos,
     ) -> Result<(), ChartError> {
-        let style = font(size)
-            .color(&colour)
-            .pos(Pos::new(h, VPos::Top))
-            .into_text_style(&self.area);
-        // plotters' ab_glyph renderer puts the baseline half the size
-        // below the top of a VPos::Top text.
-        let y = baseline - (size / 2.0) as i32;
+        let start = match h {
+            HPos::Left => x,
+            HPos::Right => x - self.width_of(text, size)?,
+            HPos::Center => x - self.width_of(text, size)? / 2,
+        };
         let strokes: &[i32] = match weight {
             Weight::Normal => &[0],
             Weight::Bold => &[0, 1],
         };
-        for dx in strokes {
-            self.area
-                .draw_text(text, &style, (x + dx, y))
-                .map_err(draw_error)?;
-        }
+        let face = self.face;
+        lay_out(face, text, size, |glyph, pen| {
+            for dx in strokes {
+                self.glyph(
+                    glyph,
+                    size,
+                    colour,
+                    start + pen.round() as i32 + dx,
+                    baseline,
+                );
+            }
+        });
         Ok(())
     }
 
@@ -334,17 +417,45 @@ impl Surface for Canvas<'_> {
         y1: i32,
         colour: RGBColor,
     ) -> Result<(), ChartError> {
+        let (x0, x1) = (x0.clamp(0, self.width), x1.clamp(0, self.width));
+        let (y0, y1) = (y0.clamp(0, self.height), y1.clamp(0, self.height));
         if x1 <= x0 || y1 <= y0 {
             return Ok(());
         }
-        // plotters' rectangles include their bottom-right corner.
-        self.area
-            .draw(&Rectangle::new(
-                [(x0, y0), (x1 - 1, y1 - 1)],
-                colour.filled(),
-            ))
-            .map_err(draw_error)
+        let colour = [colour.0, colour.1, colour.2];
+        for y in y0..y1 {
+            let line = y as usize * self.width as usize;
+            let row = &mut self.pixels[(line + x0 as usize) * 3..(line + x1 as usize) * 3];
+            for pixel in row.chunks_exact_mut(3) {
+                pixel.copy_from_slice(&colour);
+            }
+        }
+        Ok(())
     }
+}
+
+/// Calls `each` with every glyph of `text` at `size` and where the pen is
+/// as it is drawn (the advances before it, with the font's kerning), and
+/// returns how far the pen moves over the whole text.
+fn lay_out(
+    face: &FontRef<'static>,
+    text: &str,
+    size: f64,
+    mut each: impl FnMut(GlyphId, f32),
+) -> f32 {
+    let font = face.as_scaled(PxScale::from(size as f32));
+    let mut pen = 0f32;
+    let mut previous = None;
+    for c in text.chars() {
+        let glyph = font.glyph_id(c);
+        if let Some(previous) = previous {
+            pen += font.kern(previous, glyph);
+        }
+        previous = Some(glyph);
+        each(glyph, pen);
+        pen += font.h_advance(glyph);
+    }
+    pen
 }
 
 /// Splits `text` into lines no wider than `max`, at the largest of
@@ -373,10 +484,6 @@ fn fit(
         *last = ellipsize(last, max, |s| surface.width_of(s, size))?;
     }
     Ok((size, lines))
-}
-
-fn font(size: f64) -> FontDesc<'static> {
-    FontDesc::new(FontFamily::Name(FONT_FAMILY), size, FontStyle::Normal)
 }
 
 /// Greedy word wrap; a word wider than a line is broken between letters.
@@ -825,13 +932,8 @@ mod tests {
 
     #[test]
     fn long_titles_wrap_within_the_width_or_end_in_an_ellipsis() {
-        register_font().expect("the font");
         let mut pixels = vec![0u8; 400 * 300 * 3];
-        let backend = BitMapBackend::<RGBPixel>::with_buffer_and_format(&mut pixels, (400, 300))
-            .expect("a buffer");
-        let canvas = Canvas {
-            area: DrawingArea::from(backend),
-        };
+        let canvas = Canvas::new(&mut pixels, 400, 300).expect("a canvas");
         let max = W - 2 * MARGIN;
         let two = "Персонализация и коммуникации с клиентами на всех этапах жизненного \
                    цикла и во всех каналах";
