@@ -64,13 +64,9 @@ pub fn chart_height(sections: usize) -> u32 {
 pub fn section_chart(report: &Report, labels: &ChartLabels) -> Result<Vec<u8>, ChartError> {
     check_sections(report)?;
     let (width, height) = (CHART_WIDTH, chart_height(report.sections.len()));
-    // The background, white, as the buffer is made: one pass over it, not
-    // zeroed pages faulted in and then filled.
-    const _: () = assert!(BACKGROUND.0 == 0xff && BACKGROUND.1 == 0xff && BACKGROUND.2 == 0xff);
-    let mut pixels = vec![0xffu8; width as usize * height as usize * 3];
-    let mut canvas = Canvas::new(&mut pixels, width, height)?;
+    let mut canvas = Canvas::new(width, height, BACKGROUND)?;
     draw(&mut canvas, report, labels)?;
-    encode_png(&pixels, width, height)
+    encode_png(&canvas.pixels, &canvas.palette.rgb(), width, height)
 }
 
 /// Draws the chart of `report` on `surface`, in the chart's pixels:
@@ -234,6 +230,7 @@ pub(super) fn bar_colour(percent: u32) -> RGBColor {
 
 // ---------------------------------------------------------------------------
 
+use super::palette::{Palette, LEVELS};
 use super::{Band, FONT as FONT_BYTES};
 
 /// The embedded font, parsed once a process.
@@ -256,25 +253,28 @@ fn drawable(text: &str) -> String {
     }
 }
 
-/// The photo's bitmap: RGB, three bytes a pixel, row after row from the
-/// top. Text is drawn straight into it from the font's glyphs, each glyph
-/// rasterized once a chart at each size it is drawn at, and blended by its
-/// coverage; rectangles are filled a row at a time.
-struct Canvas<'a> {
-    pixels: &'a mut [u8],
+/// The photo's bitmap: one byte a pixel, an index into its palette, row
+/// after row from the top. Text is drawn straight into it from the font's
+/// glyphs, each glyph rasterized once a chart at each size it is drawn at
+/// and blended by its coverage (`palette.rs`); rectangles are filled a row
+/// at a time.
+struct Canvas {
+    pixels: Vec<u8>,
     width: i32,
     height: i32,
+    palette: Palette,
     face: &'static FontRef<'static>,
     glyphs: HashMap<(GlyphId, u64), Option<Coverage>>,
 }
 
-/// How much of each pixel of its box a glyph covers, 0–255.
+/// How much of each pixel of its box a glyph covers, in the palette's
+/// steps.
 struct Coverage {
     /// The box's left edge from the pen, and its top from the baseline.
     left: i32,
     top: i32,
     width: usize,
-    alpha: Vec<u8>,
+    levels: Vec<u8>,
 }
 
 /// One font file is embedded, not two: bold is drawn twice a pixel apart
@@ -285,26 +285,24 @@ pub(super) enum Weight {
     Bold,
 }
 
-impl<'a> Canvas<'a> {
-    fn new(pixels: &'a mut [u8], width: u32, height: u32) -> Result<Self, ChartError> {
-        let (w, h) = (width as usize, height as usize);
-        if pixels.len() != w * h * 3 {
-            return Err(ChartError::Draw(format!(
-                "a bitmap of {} bytes is not {width} × {height} pixels",
-                pixels.len()
-            )));
-        }
+impl Canvas {
+    /// A canvas of `width` × `height` pixels of `background`.
+    fn new(width: u32, height: u32, background: RGBColor) -> Result<Self, ChartError> {
         Ok(Canvas {
-            pixels,
+            // The palette's colour 0 is the background: the pixels start as
+            // it, zeroed (pages the kernel hands over zeroed, not filled).
+            pixels: vec![0; width as usize * height as usize],
             width: i32::try_from(width).map_err(draw_error)?,
             height: i32::try_from(height).map_err(draw_error)?,
+            palette: Palette::new(rgb(background)),
             face: face()?,
             glyphs: HashMap::new(),
         })
     }
 
-    /// Blends `glyph` at `size` in `colour` with its pen at (x, baseline).
-    fn glyph(&mut self, glyph: GlyphId, size: f64, colour: RGBColor, x: i32, baseline: i32) {
+    /// Blends `glyph` at `size` in the palette's colour `colour` with its
+    /// pen at (x, baseline).
+    fn glyph(&mut self, glyph: GlyphId, size: f64, colour: u8, x: i32, baseline: i32) {
         let face = self.face;
         let coverage = self
             .glyphs
@@ -314,21 +312,22 @@ impl<'a> Canvas<'a> {
             return; // a space: nothing to draw
         };
         let (x0, y0) = (x + coverage.left, baseline + coverage.top);
-        let colour = [colour.0, colour.1, colour.2];
-        for (dy, row) in coverage.alpha.chunks_exact(coverage.width).enumerate() {
+        // The part of the box on the canvas.
+        let (x_from, x_to) = (
+            x0.clamp(0, self.width),
+            (x0 + coverage.width as i32).clamp(0, self.width),
+        );
+        let skipped = (x_from - x0) as usize;
+        for (dy, row) in coverage.levels.chunks_exact(coverage.width).enumerate() {
             let y = y0 + dy as i32;
-            if y < 0 || y >= self.height {
+            if y < 0 || y >= self.height || x_to <= x_from {
                 continue;
             }
             let line = y as usize * self.width as usize;
-            for (dx, &alpha) in row.iter().enumerate() {
-                let x = x0 + dx as i32;
-                if alpha == 0 || x < 0 || x >= self.width {
-                    continue;
-                }
-                let at = (line + x as usize) * 3;
-                for (dst, src) in self.pixels[at..at + 3].iter_mut().zip(colour) {
-                    *dst = blend(*dst, src, alpha);
+            let pixels = &mut self.pixels[line + x_from as usize..line + x_to as usize];
+            for (pixel, &level) in pixels.iter_mut().zip(&row[skipped..]) {
+                if level != 0 {
+                    *pixel = self.palette.over(*pixel, colour, level);
                 }
             }
         }
@@ -346,31 +345,30 @@ fn rasterize(face: &FontRef<'static>, glyph: GlyphId, size: f64) -> Option<Cover
     if width == 0 || height == 0 {
         return None;
     }
-    let mut alpha = vec![0u8; width * height];
+    let mut levels = vec![0u8; width * height];
+    let steps = f32::from(LEVELS - 1);
     outline.draw(|x, y, c| {
-        if let Some(a) = alpha.get_mut(y as usize * width + x as usize) {
-            *a = (c.clamp(0.0, 1.0) * 255.0).round() as u8;
+        if let Some(level) = levels.get_mut(y as usize * width + x as usize) {
+            *level = (c.clamp(0.0, 1.0) * steps).round() as u8;
         }
     });
     Some(Coverage {
         left: bounds.min.x as i32,
         top: bounds.min.y as i32,
         width,
-        alpha,
+        levels,
     })
 }
 
-/// `dst` covered by `src` to the extent `alpha` (0–255).
-fn blend(dst: u8, src: u8, alpha: u8) -> u8 {
-    let (d, s, a) = (u32::from(dst), u32::from(src), u32::from(alpha));
-    ((d * (255 - a) + s * a + 127) / 255) as u8
+fn rgb(RGBColor(r, g, b): RGBColor) -> [u8; 3] {
+    [r, g, b]
 }
 
 fn draw_error(e: impl std::fmt::Display) -> ChartError {
     ChartError::Draw(e.to_string())
 }
 
-impl Surface for Canvas<'_> {
+impl Surface for Canvas {
     fn width_of(&self, text: &str, size: f64) -> Result<i32, ChartError> {
         Ok(lay_out(self.face, text, size, |_, _| {}) as i32)
     }
@@ -395,6 +393,7 @@ impl Surface for Canvas<'_> {
             Weight::Bold => &[0, 1],
         };
         let face = self.face;
+        let colour = self.palette.index(rgb(colour));
         lay_out(face, text, size, |glyph, pen| {
             for dx in strokes {
                 self.glyph(
@@ -422,13 +421,10 @@ impl Surface for Canvas<'_> {
         if x1 <= x0 || y1 <= y0 {
             return Ok(());
         }
-        let colour = [colour.0, colour.1, colour.2];
+        let colour = self.palette.index(rgb(colour));
         for y in y0..y1 {
             let line = y as usize * self.width as usize;
-            let row = &mut self.pixels[(line + x0 as usize) * 3..(line + x1 as usize) * 3];
-            for pixel in row.chunks_exact_mut(3) {
-                pixel.copy_from_slice(&colour);
-            }
+            self.pixels[line + x0 as usize..line + x1 as usize].fill(colour);
         }
         Ok(())
     }
@@ -694,18 +690,24 @@ fn draw_row(
     Ok(())
 }
 
-fn encode_png(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, ChartError> {
+fn encode_png(
+    pixels: &[u8],
+    palette: &[u8],
+    width: u32,
+    height: u32,
+) -> Result<Vec<u8>, ChartError> {
     let mut out = Vec::new();
     let mut encoder = png::Encoder::new(&mut out, width, height);
-    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_color(png::ColorType::Indexed);
     encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_palette(palette);
     // Fastest: the same quick deflate as Fast, each row stored as its
     // difference from the row above (Filter::Up) instead of trying five
     // filters a row. The chart is rows of flat colour: most differences are
     // zero.
     encoder.set_compression(png::Compression::Fastest);
     let mut writer = encoder.write_header()?;
-    writer.write_image_data(rgb)?;
+    writer.write_image_data(pixels)?;
     writer.finish()?;
     Ok(out)
 }
@@ -780,7 +782,8 @@ mod tests {
 
     fn decode(png_bytes: &[u8]) -> Decoded {
         assert_eq!(&png_bytes[..8], b"\x89PNG\r\n\x1a\n", "PNG signature");
-        let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+        let mut decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+        decoder.set_transformations(png::Transformations::EXPAND);
         let mut reader = decoder.read_info().expect("a PNG header");
         let mut rgb = vec![0; reader.output_buffer_size().expect("a sane size")];
         let info = reader.next_frame(&mut rgb).expect("PNG image data");
@@ -806,6 +809,14 @@ mod tests {
 
     #[test]
     fn the_chart_is_a_png_of_the_expected_size() {
+        let bytes = section_chart(&sample(), &labels()).expect("a chart");
+        // One byte a pixel, from a palette.
+        let header = png::Decoder::new(std::io::Cursor::new(&bytes))
+            .read_info()
+            .expect("a PNG header");
+        assert_eq!(header.info().color_type, png::ColorType::Indexed);
+        let colours = header.info().palette.as_ref().map(|p| p.len() / 3);
+        assert!(matches!(colours, Some(9..=256)), "{colours:?}");
         let image = render(&sample());
         assert_eq!((image.width, image.height), (1200, chart_height(6)));
         // Fits Telegram's 1280 px photo without being scaled down.
@@ -932,8 +943,7 @@ mod tests {
 
     #[test]
     fn long_titles_wrap_within_the_width_or_end_in_an_ellipsis() {
-        let mut pixels = vec![0u8; 400 * 300 * 3];
-        let canvas = Canvas::new(&mut pixels, 400, 300).expect("a canvas");
+        let canvas = Canvas::new(400, 300, BACKGROUND).expect("a canvas");
         let max = W - 2 * MARGIN;
         let two = "Персонализация и коммуникации с клиентами на всех этапах жизненного \
                    цикла и во всех каналах";

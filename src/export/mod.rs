@@ -4,6 +4,7 @@ pub mod bulk;
 pub mod chart;
 pub mod csv;
 pub mod labels;
+mod palette;
 pub mod pdf;
 
 use std::collections::HashMap;
