@@ -364,8 +364,9 @@ fn language_from(get: &impl Fn(&str) -> Option<String>) -> Result<Lang, ConfigEr
     }
 }
 
-/// Every variable the bot reads, its default, and what it is for: what
-/// `--help` lists (README's table says the same at more length).
+/// Every variable the bot (or its allocator) reads, its default, and what
+/// it is for: what `--help` lists (README's table says the same at more
+/// length).
 pub const VARIABLES: &[(&str, &str, &str)] = &[
     (
         "TELOXIDE_TOKEN",
@@ -436,6 +437,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "call to action at the end of an audit: button text",
     ),
     ("CTA_URL_<UK|RU|EN>", "(none)", "…and its https URL"),
+    (
+        "_RJEM_MALLOC_CONF",
+        "(compiled in)",
+        "jemalloc's settings; environment only, not .env",
+    ),
 ];
 
 /// [`VARIABLES`] as the text `--help` ends with.
