@@ -317,10 +317,13 @@ impl Canvas {
             x0.clamp(0, self.width),
             (x0 + coverage.width as i32).clamp(0, self.width),
         );
+        if x_to <= x_from {
+            return; // wholly left or right of the canvas
+        }
         let skipped = (x_from - x0) as usize;
         for (dy, row) in coverage.levels.chunks_exact(coverage.width).enumerate() {
             let y = y0 + dy as i32;
-            if y < 0 || y >= self.height || x_to <= x_from {
+            if y < 0 || y >= self.height {
                 continue;
             }
             let line = y as usize * self.width as usize;
