@@ -58,6 +58,18 @@ enum Arg<'a> {
     Bool(bool),
 }
 
+/// How a press's take and its save each reach the database as one command
+/// (see each backend's `ONE_COMMAND`).
+enum OneCommand {
+    /// The statements joined into one command (`Batch` in `sql/`); in a save this
+    /// guard follows the revision's UPDATE and fails the command when that
+    /// changed no row.
+    Guarded(&'static str),
+    /// One statement: the writes are parts of its `WITH` (`With` in `sql/`), each
+    /// written only if the revision's UPDATE changed a row.
+    With,
+}
+
 /// A row's columns by name, whoever read it: sqlx (either backend) or
 /// SQLite on the calling thread (`direct`).
 trait Fields {
@@ -1412,6 +1424,21 @@ mod tests {
     /// ends them all (as a restart does) and the next press's take, read
     /// and save still succeed, on new ones. On SQLite nothing can end them;
     /// the presses there check the kept connections are reused sound.
+    /// On PostgreSQL, ends every connection to the test's database but the
+    /// one asking, as a server restart does.
+    async fn end_every_connection(backend: TestBackend, db: &Db) {
+        if !backend.is_sqlite() {
+            let ended: Vec<bool> = sqlx::query_scalar(
+                "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity
+                 WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            )
+            .fetch_all(&raw(db).await)
+            .await
+            .unwrap();
+            assert!(!ended.is_empty() && ended.iter().all(|&e| e), "{ended:?}");
+        }
+    }
+
     async fn presses_go_on_after_the_server_ended_every_connection(backend: TestBackend) {
         let (db, storage) = setup_on(backend).await;
         let audit = new_audit(&storage, USER).await;
@@ -1421,16 +1448,7 @@ mod tests {
             .await
             .into_iter()
             .all(|t| t.unwrap().is_some()));
-        if !backend.is_sqlite() {
-            let ended: Vec<bool> = sqlx::query_scalar(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-                 WHERE datname = current_database() AND pid <> pg_backend_pid()",
-            )
-            .fetch_all(&raw(&db).await)
-            .await
-            .unwrap();
-            assert!(!ended.is_empty() && ended.iter().all(|&e| e), "{ended:?}");
-        }
+        end_every_connection(backend, &db).await;
 
         for (i, q) in ["q1", "q2", "q3", "q4", "q5"].iter().enumerate() {
             let revision = i64::try_from(i).unwrap();
@@ -1454,6 +1472,53 @@ mod tests {
             assert_eq!(saved, revision + 1);
         }
         assert_eq!(storage.responses(audit.id).await.unwrap().len(), 5);
+    }
+
+    async fn a_take_run_again_on_a_new_connection_that_finds_the_update_taken_fails(
+        backend: TestBackend,
+    ) {
+        let (db, storage) = setup_on(backend).await;
+        assert!(storage.take_update(1, None, None).await.unwrap().is_some());
+        // Update 2 taken as if by the lost connection's try, done on the
+        // server just before the connection went.
+        sqlx::query("INSERT INTO inbox (update_id, received_at, taken_at) VALUES (2, 1, 1)")
+            .execute(&raw(&db).await)
+            .await
+            .unwrap();
+        end_every_connection(backend, &db).await;
+        let taken = storage.take_update(2, None, None).await;
+        if backend.is_sqlite() {
+            // A file loses no connection: simply taken before.
+            assert!(matches!(taken, Ok(None)), "{taken:?}");
+        } else {
+            // Whose try took it is unknown: an error, which lets the update
+            // through (`app::first_take`), not a skip.
+            assert!(matches!(taken, Err(StorageError::Db(_))), "{taken:?}");
+        }
+        // Nothing in doubt any more: taken before.
+        assert!(matches!(storage.take_update(2, None, None).await, Ok(None)));
+    }
+
+    async fn a_save_whose_connection_the_server_ended_is_written_once(backend: TestBackend) {
+        let (db, storage) = setup_on(backend).await;
+        let audit = new_audit(&storage, USER).await;
+        assert!(storage
+            .take_update(1, Some(USER), Some(audit.id))
+            .await
+            .unwrap()
+            .is_some());
+        // The take's connection, kept for the save, is gone when it comes.
+        end_every_connection(backend, &db).await;
+        let yes = write("q1", resp(Answer::Yes, None, false));
+        assert_eq!(storage.save(audit.id, 0, &yes, at("q2")).await.unwrap(), 1);
+        let (record, (answers, _)) = storage.audit_with_answers(audit.id).await.unwrap().unwrap();
+        assert_eq!(record.revision, 1);
+        assert_eq!(answers.len(), 1);
+        // A second tap on the same card after all that is stale.
+        assert!(matches!(
+            storage.save(audit.id, 0, &yes, at("q2")).await,
+            Err(StorageError::Stale)
+        ));
     }
 
     async fn audit_with_answers_reads_the_audit_with_every_answer_and_note(backend: TestBackend) {
@@ -2663,6 +2728,8 @@ mod tests {
 
     on_both_backends!(
         presses_go_on_after_the_server_ended_every_connection,
+        a_save_whose_connection_the_server_ended_is_written_once,
+        a_take_run_again_on_a_new_connection_that_finds_the_update_taken_fails,
         connecting_twice_to_the_same_file_keeps_the_data_and_reapplies_nothing,
         connect_turns_on_foreign_keys_so_an_audit_needs_a_known_user,
         connect_refuses_a_database_migrated_by_a_newer_binary_and_leaves_its_data_intact,

@@ -26,9 +26,10 @@ const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
 /// statement at a time.
 const ONE_COMMAND_BATCH: bool = false;
 
-/// A save's statements go one by one, its revision checked after the
-/// first: no guard, the COMMIT is sent once the check passed.
-const STALE_GUARD: Option<&str> = None;
+/// A press's take and its save are each one statement: its writes are
+/// parts of a `WITH`, one round trip each instead of one a statement (and
+/// a BEGIN and a COMMIT).
+const ONE_COMMAND: OneCommand = OneCommand::With;
 
 #[derive(Clone)]
 pub(super) struct Store {
@@ -50,8 +51,12 @@ impl Store {
         let connect = PgConnectOptions::from_str(url)?;
         let pool = options.connect_with(connect.clone()).await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        let conns =
-            std::sync::Arc::new(super::conns::Conns::new(connect, 4, keep_connections, true));
+        let conns = std::sync::Arc::new(super::conns::Conns::new(
+            connect,
+            4,
+            keep_connections,
+            Some(super::conns::USED_WITHOUT_PING),
+        ));
         Ok(Self { pool, conns })
     }
 

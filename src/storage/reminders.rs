@@ -65,8 +65,9 @@ pub(super) fn setting_column(kind: Kind) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::audit::{Change, Status};
     use crate::storage::testdb::{on_both_backends, TestBackend, TestDb};
-    use crate::storage::{Storage, UserInfo};
+    use crate::storage::{Position, Storage, UserInfo};
 
     async fn setup(backend: TestBackend) -> (TestDb, Storage, i64) {
         let db = TestDb::new(backend).await;
@@ -95,32 +96,69 @@ mod tests {
         }
     }
 
+    /// How a test plans a series.
+    #[derive(Clone, Copy)]
+    enum Planned {
+        /// `plan_reminders`.
+        Alone,
+        /// With a press's save of the audit (`save_with_reminders`), which
+        /// on PostgreSQL writes it in the save's one statement.
+        WithASave,
+    }
+
+    async fn plan(storage: &Storage, how: Planned, series: &ReminderSeries) {
+        match how {
+            Planned::Alone => storage.plan_reminders(series).await.expect("plan"),
+            Planned::WithASave => {
+                let audit = storage.audit(series.audit_id).await.expect("read");
+                let audit = audit.expect("the audit");
+                let change = Change { response: None };
+                let position = Position {
+                    current_question_id: Some("q1"),
+                    status: Status::InProgress,
+                };
+                storage
+                    .save_with_reminders(
+                        audit.id,
+                        audit.revision,
+                        &change,
+                        position,
+                        std::slice::from_ref(series),
+                        &[],
+                    )
+                    .await
+                    .expect("save");
+            }
+        }
+    }
+
     async fn a_series_planned_again_replaces_what_is_scheduled_but_never_what_was_sent(
         backend: TestBackend,
     ) {
+        planned_again(backend, Planned::Alone).await
+    }
+
+    async fn a_series_saved_again_replaces_what_is_scheduled_but_never_what_was_sent(
+        backend: TestBackend,
+    ) {
+        planned_again(backend, Planned::WithASave).await
+    }
+
+    async fn planned_again(backend: TestBackend, how: Planned) {
         let (_dir, storage, audit) = setup(backend).await;
-        storage
-            .plan_reminders(&series(audit, "1", &[(0, 100), (1, 300)]))
-            .await
-            .expect("plan");
+        plan(&storage, how, &series(audit, "1", &[(0, 100), (1, 300)])).await;
         assert_eq!(storage.next_due().await.expect("next"), Some(100));
         let claimed = storage.claim_due(150, 10).await.expect("claim");
         assert_eq!(claimed.len(), 1);
         assert_eq!((claimed[0].step, claimed[0].due_at), (0, 100));
         storage.mark_sent(claimed[0].id, 150).await.expect("sent");
         // The same series planned again (a repeated update): step 0 is not
-        // scheduled a second time.
-        storage
-            .plan_reminders(&series(audit, "1", &[(0, 100), (1, 300)]))
-            .await
-            .expect("again");
-        assert_eq!(storage.next_due().await.expect("next"), Some(300));
+        // scheduled a second time, step 1 is moved.
+        plan(&storage, how, &series(audit, "1", &[(0, 100), (1, 350)])).await;
+        assert_eq!(storage.next_due().await.expect("next"), Some(350));
         assert!(storage.claim_due(200, 10).await.expect("claim").is_empty());
         // Progress: a new anchor; the old step 1 goes, the new series comes.
-        storage
-            .plan_reminders(&series(audit, "2", &[(0, 500), (1, 700)]))
-            .await
-            .expect("progress");
+        plan(&storage, how, &series(audit, "2", &[(0, 500), (1, 700)])).await;
         let claimed = storage.claim_due(600, 10).await.expect("claim");
         assert_eq!(
             claimed
@@ -130,10 +168,7 @@ mod tests {
             vec![("2", 500)]
         );
         // Cancelled by an empty series.
-        storage
-            .plan_reminders(&series(audit, "2", &[]))
-            .await
-            .expect("cancel");
+        plan(&storage, how, &series(audit, "2", &[])).await;
         assert_eq!(storage.next_due().await.expect("next"), None);
     }
 
@@ -165,37 +200,49 @@ mod tests {
     }
 
     async fn a_kind_switched_off_is_cancelled_and_not_planned_again(backend: TestBackend) {
-        let (_dir, storage, audit) = setup(backend).await;
-        storage
-            .plan_reminders(&series(audit, "1", &[(0, 100)]))
-            .await
-            .expect("plan");
+        switched_off(backend, Planned::Alone).await
+    }
+
+    async fn a_kind_switched_off_is_not_saved_again_with_a_press(backend: TestBackend) {
+        switched_off(backend, Planned::WithASave).await
+    }
+
+    async fn switched_off(backend: TestBackend, how: Planned) {
+        let (db, storage, audit) = setup(backend).await;
+        plan(&storage, how, &series(audit, "1", &[(0, 100)])).await;
         let settings = storage
             .set_reminder_setting(7, Kind::Unfinished, false)
             .await
             .expect("off");
         assert!(!settings.unfinished && settings.deadline && settings.reaudit);
         assert_eq!(storage.next_due().await.expect("next"), None);
-        storage
-            .plan_reminders(&series(audit, "2", &[(0, 100)]))
-            .await
-            .expect("plan while off");
+        plan(&storage, how, &series(audit, "2", &[(0, 100)])).await;
         assert_eq!(storage.next_due().await.expect("next"), None);
         storage
             .set_reminder_setting(7, Kind::Unfinished, true)
             .await
             .expect("on");
-        storage
-            .plan_reminders(&series(audit, "3", &[(0, 100)]))
-            .await
-            .expect("plan when on");
+        plan(&storage, how, &series(audit, "3", &[(0, 100)])).await;
         assert_eq!(storage.next_due().await.expect("next"), Some(100));
+
         assert_eq!(storage.cancel_reminders(7, None).await.expect("cancel"), 1);
+        // Switched off elsewhere (an operator, by hand) while one is
+        // scheduled: the same series planned again leaves none.
+        plan(&storage, how, &series(audit, "3", &[(0, 100)])).await;
+        assert_eq!(storage.next_due().await.expect("next"), Some(100));
+        sqlx::query("UPDATE users SET remind_unfinished = FALSE WHERE id = 7")
+            .execute(&db.raw().await)
+            .await
+            .expect("off in the database");
+        plan(&storage, how, &series(audit, "3", &[(0, 100)])).await;
+        assert_eq!(storage.next_due().await.expect("next"), None);
     }
 
     on_both_backends!(
         a_series_planned_again_replaces_what_is_scheduled_but_never_what_was_sent,
         a_claim_is_taken_by_one_scheduler_only,
         a_kind_switched_off_is_cancelled_and_not_planned_again,
+        a_series_saved_again_replaces_what_is_scheduled_but_never_what_was_sent,
+        a_kind_switched_off_is_not_saved_again_with_a_press,
     );
 }

@@ -29,15 +29,17 @@ const SKIP_LOCKED: &str = "";
 /// command.
 const ONE_COMMAND_BATCH: bool = true;
 
-/// After a save's `UPDATE … WHERE revision = expected`: fails the command
-/// when that changed no row (a stale press), so that the save's other
-/// statements and its COMMIT can follow in the same command and still
-/// write nothing for it — one hand-off to the connection's thread a save
-/// instead of two. SQLite has no RAISE outside triggers; `json()` of a
-/// malformed text is an error, and `changes()` counts the rows the UPDATE
-/// changed.
-const STALE_GUARD: Option<&str> =
-    Some("SELECT json(CASE changes() WHEN 1 THEN 'true' ELSE 'stale press' END)");
+/// A press's take and its save are each one command of joined statements.
+/// In a save, after its `UPDATE … WHERE revision = expected`, the guard
+/// fails the command when that changed no row (a stale press), so that the
+/// save's other statements and its COMMIT can follow in the same command
+/// and still write nothing for it — one hand-off to the connection's
+/// thread a save instead of two. SQLite has no RAISE outside triggers;
+/// `json()` of a malformed text is an error, and `changes()` counts the
+/// rows the UPDATE changed. (SQLite's WITH takes no INSERT, UPDATE or
+/// DELETE.)
+const ONE_COMMAND: OneCommand =
+    OneCommand::Guarded("SELECT json(CASE changes() WHEN 1 THEN 'true' ELSE 'stale press' END)");
 
 #[derive(Clone)]
 pub(super) struct Store {
@@ -101,7 +103,7 @@ impl Store {
             options.synchronous(SqliteSynchronous::Normal),
             4,
             true,
-            false,
+            None,
         );
         Ok(Self {
             pool,

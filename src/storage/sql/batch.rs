@@ -71,3 +71,63 @@ fn bind_arg<'q>(query: DbQuery<'q>, arg: &Arg<'q>) -> DbQuery<'q> {
         Arg::Bool(v) => query.bind(v),
     }
 }
+
+/// One statement of data-modifying `WITH` parts and the `SELECT` after
+/// them, each part written with its own `$1…`, numbered across the whole
+/// statement here. PostgreSQL runs it in one round trip and atomically, as
+/// a transaction of its own; every part sees the database as it was when
+/// the statement began.
+#[derive(Default)]
+struct With<'a> {
+    sql: String,
+    args: Vec<Arg<'a>>,
+}
+
+impl<'a> With<'a> {
+    fn part(&mut self, name: &str, sql: &str, args: Vec<Arg<'a>>) {
+        self.sql
+            .push_str(if self.sql.is_empty() { "WITH " } else { ",\n" });
+        self.sql.push_str(name);
+        self.sql.push_str(" AS (");
+        shift_placeholders(sql, self.args.len(), &mut self.sql);
+        self.sql.push(')');
+        self.args.extend(args);
+    }
+
+    /// The statement, ending in `select`, and its arguments in order.
+    fn select(mut self, select: &str, args: Vec<Arg<'a>>) -> (String, Vec<Arg<'a>>) {
+        self.sql.push('\n');
+        shift_placeholders(select, self.args.len(), &mut self.sql);
+        self.args.extend(args);
+        (self.sql, self.args)
+    }
+}
+
+/// Runs a statement [`With`] made on a connection of `conns`: its rows,
+/// and the first try's error when they are the second try's. A connection
+/// used again without a ping that turns out lost (see
+/// [`Conn::lost_unpinged`](super::conns::Conn::lost_unpinged)) is closed,
+/// and the statement runs once more on a new one: the caller tells what
+/// its rows then mean. A failed run closes its connection (no `done`).
+async fn run_with(
+    conns: &Conns<Db>,
+    (sql, args): &(String, Vec<Arg<'_>>),
+) -> Result<(Vec<DbRow>, Option<StorageError>)> {
+    let query = || args.iter().fold(sqlx::query(sql), bind_arg);
+    let mut conn = conns.get().await?;
+    match query().fetch_all(&mut *conn).await {
+        Ok(rows) => {
+            conn.done();
+            Ok((rows, None))
+        }
+        Err(e) if conn.lost_unpinged(&e) => {
+            drop(conn);
+            log::info!("a database connection was lost ({e}); running the statement again");
+            let mut conn = conns.get_new().await?;
+            let rows = query().fetch_all(&mut *conn).await?;
+            conn.done();
+            Ok((rows, Some(e.into())))
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -276,58 +276,37 @@ impl Store {
     ) -> Result<i64> {
         let writing = self.writing().await;
         let t = now();
+        let save = Save {
+            audit_id,
+            expected_revision,
+            change,
+            position,
+            reminders,
+            notify,
+            t,
+        };
+        let guard = match ONE_COMMAND {
+            OneCommand::With => {
+                // Written only if its UPDATE changed the audit's row: no
+                // row back is a stale press, and nothing was written.
+                // Run again after a lost connection, a save that was done
+                // before it went finds the revision moved on: stale, as
+                // a second tap is, and the answer is there once.
+                let rows = match run_with(&self.conns, &save.with()).await {
+                    Ok((rows, _)) => rows,
+                    Err(e) => return self.save_failed(e, audit_id, expected_revision).await,
+                };
+                let Some(row) = rows.first() else {
+                    return Err(StorageError::Stale);
+                };
+                return Ok(row.try_get("revision")?);
+            }
+            OneCommand::Guarded(guard) => guard,
+        };
         // One batch: the revision check first, then the answer, the
         // reminders and the notices. A press that finds the audit moved on
         // writes nothing: the transaction is rolled back.
-        let mut batch = Batch::default();
-        batch.push(
-            "UPDATE audits SET revision = revision + 1, current_question_id = $3, status = $4,
-                 updated_at = $5,
-                 finished_at = CASE WHEN $4 = 'finished' THEN $5 ELSE finished_at END
-             WHERE id = $1 AND revision = $2 AND status = 'in_progress'
-             RETURNING revision",
-            vec![
-                Arg::Int(audit_id),
-                Arg::Int(expected_revision),
-                Arg::OptText(position.current_question_id),
-                Arg::Text(position.status.code()),
-                Arg::Int(t),
-            ],
-        );
-        match &change.response {
-            Some((question_id, Some(r))) => batch.push(
-                "INSERT INTO answers (audit_id, question_id, answer, priority, priority_skipped, answered_at)
-                 VALUES ($1, $2, $3, $4, $5, $6)
-                 ON CONFLICT (audit_id, question_id) DO UPDATE SET answer = excluded.answer,
-                     priority = excluded.priority, priority_skipped = excluded.priority_skipped,
-                     answered_at = excluded.answered_at",
-                vec![
-                    Arg::Int(audit_id),
-                    Arg::Text(question_id),
-                    Arg::Text(r.answer.code()),
-                    Arg::OptText(r.priority.map(Priority::code)),
-                    Arg::Bool(r.priority_skipped),
-                    Arg::Int(t),
-                ],
-            ),
-            Some((question_id, None)) => batch.push(
-                "DELETE FROM answers WHERE audit_id = $1 AND question_id = $2",
-                vec![Arg::Int(audit_id), Arg::Text(question_id)],
-            ),
-            None => {}
-        }
-        for series in reminders {
-            series_statements(&mut batch, series, t);
-        }
-        if position.status == Status::Finished {
-            for &chat_id in notify {
-                batch.push(
-                    "INSERT INTO admin_notices (audit_id, chat_id, created_at) VALUES ($1, $2, $3)
-                     ON CONFLICT (audit_id, chat_id) DO NOTHING",
-                    vec![Arg::Int(audit_id), Arg::Int(chat_id), Arg::Int(t)],
-                );
-            }
-        }
+        let mut batch = save.batch();
         // Where it can, the save runs on this thread; stale if the UPDATE
         // (the first statement) changed no row.
         let direct = self.write_directly(&batch.statements, |i, rows| i > 0 || !rows.is_empty());
@@ -351,12 +330,10 @@ impl Store {
         }
         // The guard follows the UPDATE, and the COMMIT is the batch's last
         // statement: the save is one command.
-        if let Some(guard) = STALE_GUARD {
-            batch
-                .statements
-                .insert(1, (guard.to_string(), Vec::new()));
-            batch.push("COMMIT", Vec::new());
-        }
+        batch
+            .statements
+            .insert(1, (guard.to_string(), Vec::new()));
+        batch.push("COMMIT", Vec::new());
         let mut conn = self.conns.get().await?;
         let rows = match batch.run_in_transaction(&mut conn).await {
             Ok(rows) => rows,
@@ -372,17 +349,14 @@ impl Store {
                 return self.save_failed(e, audit_id, expected_revision).await;
             }
         };
-        // The UPDATE's row comes first (on SQLite the guard's follows it);
-        // without a guard, no row means the press was stale.
+        // The UPDATE's row comes first, the guard's after it; the guard
+        // failed the command if the press was stale.
         let Some(row) = rows.first() else {
             end_transaction(&mut conn, false).await?;
             conn.done();
             return Err(StorageError::Stale);
         };
         let revision: i64 = row.try_get("revision")?;
-        if STALE_GUARD.is_none() {
-            end_transaction(&mut conn, true).await?;
-        }
         conn.done();
         // Committed; on disk once flushed, which another write need not
         // wait for.
@@ -766,6 +740,134 @@ fn audit_from_row(r: &impl Fields) -> Result<AuditRecord> {
     })
 }
 
+/// What one save writes (see [`Storage::save_with_reminders`]).
+struct Save<'a> {
+    audit_id: i64,
+    expected_revision: i64,
+    change: &'a Change,
+    position: Position<'a>,
+    reminders: &'a [ReminderSeries],
+    notify: &'a [i64],
+    t: i64,
+}
+
+/// The revision's check and move: changes the audit's row only if it is
+/// still in progress at the expected revision. `$1` audit, `$2` expected
+/// revision, `$3` current question, `$4` status, `$5` now.
+const MOVE_AUDIT: &str = "UPDATE audits SET revision = revision + 1, current_question_id = $3, status = $4,
+         updated_at = $5,
+         finished_at = CASE WHEN $4 = 'finished' THEN $5 ELSE finished_at END
+     WHERE id = $1 AND revision = $2 AND status = 'in_progress'
+     RETURNING revision";
+
+/// An answer's columns, and what a second answer to the same question
+/// changes.
+const ANSWER_INTO: &str =
+    "INSERT INTO answers (audit_id, question_id, answer, priority, priority_skipped, answered_at)";
+const ANSWER_AGAIN: &str = "ON CONFLICT (audit_id, question_id) DO UPDATE SET answer = excluded.answer,
+         priority = excluded.priority, priority_skipped = excluded.priority_skipped,
+         answered_at = excluded.answered_at";
+
+impl<'a> Save<'a> {
+    fn move_args(&self) -> Vec<Arg<'a>> {
+        vec![
+            Arg::Int(self.audit_id),
+            Arg::Int(self.expected_revision),
+            Arg::OptText(self.position.current_question_id),
+            Arg::Text(self.position.status.code()),
+            Arg::Int(self.t),
+        ]
+    }
+
+    fn answer_args(&self, question_id: &'a str, r: &'a Response) -> Vec<Arg<'a>> {
+        vec![
+            Arg::Int(self.audit_id),
+            Arg::Text(question_id),
+            Arg::Text(r.answer.code()),
+            Arg::OptText(r.priority.map(Priority::code)),
+            Arg::Bool(r.priority_skipped),
+            Arg::Int(self.t),
+        ]
+    }
+
+    /// The chats told of the audit's finish: none unless it finishes.
+    fn notices(&self) -> &'a [i64] {
+        match self.position.status {
+            Status::Finished => self.notify,
+            _ => &[],
+        }
+    }
+
+    /// The save as statements in order, the revision's UPDATE first; the
+    /// caller runs them in one transaction and stops if that UPDATE
+    /// changed no row.
+    fn batch(&self) -> Batch<'a> {
+        let mut batch = Batch::default();
+        batch.push(MOVE_AUDIT, self.move_args());
+        match &self.change.response {
+            Some((question_id, Some(r))) => batch.push(
+                format!("{ANSWER_INTO} VALUES ($1, $2, $3, $4, $5, $6) {ANSWER_AGAIN}"),
+                self.answer_args(question_id, r),
+            ),
+            Some((question_id, None)) => batch.push(
+                "DELETE FROM answers WHERE audit_id = $1 AND question_id = $2",
+                vec![Arg::Int(self.audit_id), Arg::Text(question_id)],
+            ),
+            None => {}
+        }
+        for series in self.reminders {
+            series_statements(&mut batch, series, self.t);
+        }
+        for &chat_id in self.notices() {
+            batch.push(
+                format!("{NOTICE_INTO} VALUES ($1, $2, $3) {NOTICE_ONCE}"),
+                vec![Arg::Int(self.audit_id), Arg::Int(chat_id), Arg::Int(self.t)],
+            );
+        }
+        batch
+    }
+
+    /// The save as one statement ([`With`]): every write a part that
+    /// writes only if the part `moved`, the revision's UPDATE, changed the
+    /// audit's row; the statement returns that row's new revision, or no
+    /// row for a stale press.
+    fn with(&self) -> (String, Vec<Arg<'a>>) {
+        let mut with = With::default();
+        with.part("moved", MOVE_AUDIT, self.move_args());
+        match &self.change.response {
+            Some((question_id, Some(r))) => with.part(
+                "answer",
+                &format!(
+                    "{ANSWER_INTO} SELECT $1, $2, $3, $4, $5, $6 FROM moved {ANSWER_AGAIN}"
+                ),
+                self.answer_args(question_id, r),
+            ),
+            Some((question_id, None)) => with.part(
+                "answer",
+                "DELETE FROM answers WHERE audit_id = $1 AND question_id = $2
+                     AND EXISTS (SELECT 1 FROM moved)",
+                vec![Arg::Int(self.audit_id), Arg::Text(question_id)],
+            ),
+            None => {}
+        }
+        for (i, series) in self.reminders.iter().enumerate() {
+            series_parts(&mut with, i, series, self.t);
+        }
+        for (i, &chat_id) in self.notices().iter().enumerate() {
+            with.part(
+                &format!("notice_{i}"),
+                &format!("{NOTICE_INTO} SELECT $1, $2, $3 FROM moved {NOTICE_ONCE}"),
+                vec![Arg::Int(self.audit_id), Arg::Int(chat_id), Arg::Int(self.t)],
+            );
+        }
+        with.select("SELECT revision FROM moved", Vec::new())
+    }
+}
+
+/// A finish notice's columns (audit, chat, when made); one a chat.
+const NOTICE_INTO: &str = "INSERT INTO admin_notices (audit_id, chat_id, created_at)";
+const NOTICE_ONCE: &str = "ON CONFLICT (audit_id, chat_id) DO NOTHING";
+
 /// Reads an audit and its answers. Where a batch is one command (SQLite)
 /// in two statements: the audit's row once and each answer's columns, not
 /// the audit's columns copied onto every answer (a join of 40 answers was
@@ -803,7 +905,11 @@ fn is_audit_or_answer(row: &impl Fields) -> bool {
 fn audit_with_answers_from_rows<R: Fields>(
     rows: &[&R],
 ) -> Result<Option<(AuditRecord, Answers)>> {
-    let Some(audit_row) = rows.iter().find(|r| r.has("checklist_id")) else {
+    // A take's statement joins a missing audit as NULLs.
+    let Some(audit_row) = rows
+        .iter()
+        .find(|r| matches!(r.opt_text("checklist_id"), Ok(Some(_))))
+    else {
         return Ok(None);
     };
     let audit = audit_from_row(*audit_row)?;

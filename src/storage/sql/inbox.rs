@@ -32,14 +32,44 @@ impl Store {
     ) -> Result<Option<Taken>> {
         let _writing = self.writing().await;
         let t = now();
+        if let OneCommand::With = ONE_COMMAND {
+            // One statement: the take, and the reads joined to its one row
+            // (none if the update was taken before).
+            let mut with = With::default();
+            with.part("taken", TAKE, vec![Arg::Int(update_id), Arg::Int(t)]);
+            let mut select = String::from("SELECT taken.update_id");
+            let mut joins = String::new();
+            let mut args = Vec::new();
+            if let Some(user_id) = user_id {
+                args.push(Arg::Int(user_id));
+                select.push_str(", users.language");
+                joins.push_str(&format!(" LEFT JOIN users ON users.id = ${}", args.len()));
+            }
+            if let Some(audit_id) = audit_id {
+                args.push(Arg::Int(audit_id));
+                for (table, columns) in [("audits", AUDIT_COLUMNS), ("answers", ANSWER_COLUMNS)] {
+                    for column in columns.split(',') {
+                        select.push_str(&format!(", {table}.{}", column.trim()));
+                    }
+                }
+                joins.push_str(&format!(
+                    " LEFT JOIN audits ON audits.id = ${}
+                      LEFT JOIN answers ON answers.audit_id = audits.id",
+                    args.len()
+                ));
+            }
+            let statement = with.select(&format!("{select} FROM taken{joins}"), args);
+            return match run_with(&self.conns, &statement).await? {
+                // Run again after a lost connection, a take that was done
+                // before it went finds the update taken: the first try's
+                // error lets it through, as any failed take does, rather
+                // than have it skipped.
+                (rows, Some(lost)) if rows.is_empty() => Err(lost),
+                (rows, _) => taken_from_rows(&rows, audit_id),
+            };
+        }
         let mut batch = Batch::default();
-        batch.push(
-            "INSERT INTO inbox (update_id, received_at, taken_at) VALUES ($1, $2, $2)
-             ON CONFLICT (update_id) DO UPDATE SET taken_at = excluded.taken_at, body = NULL
-             WHERE inbox.taken_at IS NULL
-             RETURNING update_id",
-            vec![Arg::Int(update_id), Arg::Int(t)],
-        );
+        batch.push(TAKE, vec![Arg::Int(update_id), Arg::Int(t)]);
         if let Some(user_id) = user_id {
             batch.push(
                 "SELECT language FROM users WHERE id = $1",
@@ -89,7 +119,15 @@ impl Store {
 }
 
 
-/// What a take's statements read, told apart by their columns.
+/// Takes update `$1` at `$2` unless it was taken before; its row if taken.
+const TAKE: &str = "INSERT INTO inbox (update_id, received_at, taken_at) VALUES ($1, $2, $2)
+     ON CONFLICT (update_id) DO UPDATE SET taken_at = excluded.taken_at, body = NULL
+     WHERE inbox.taken_at IS NULL
+     RETURNING update_id";
+
+/// What a take's statements read, told apart by their columns: the take's
+/// row, the language's and the audit's and its answers' — separate rows,
+/// or (one statement) all in each row.
 fn taken_from_rows<'r, R: Fields + 'r>(
     rows: impl IntoIterator<Item = &'r R>,
     audit_id: Option<i64>,
@@ -98,12 +136,14 @@ fn taken_from_rows<'r, R: Fields + 'r>(
     let mut language = None;
     let mut audit_rows = Vec::new();
     for row in rows {
+        if row.has("update_id") {
+            taken = Some(());
+        }
+        if row.has("language") {
+            language = row.opt_text("language")?;
+        }
         if is_audit_or_answer(row) {
             audit_rows.push(row);
-        } else if row.has("language") {
-            language = row.opt_text("language")?;
-        } else {
-            taken = Some(());
         }
     }
     let audit = match audit_id {

@@ -3,7 +3,7 @@
 // backend's `Db`: one text of the SQL (written in the dialect both speak,
 // `$1` placeholders), type-checked for both, and no trait gymnastics.
 // Each backend module defines `Db`, `DbRow`, `BEGIN_WRITE`, `FOR_UPDATE`,
-// `SKIP_LOCKED`, `ONE_COMMAND_BATCH` and `STALE_GUARD`, and its `Store`
+// `SKIP_LOCKED`, `ONE_COMMAND_BATCH` and `ONE_COMMAND`, and its `Store`
 // `writing`, `give_back`, `committed_unflushed`, `flushed` and
 // `write_directly`.
 
@@ -12,14 +12,15 @@ use std::collections::HashMap;
 use futures_util::{stream::BoxStream, StreamExt};
 use sqlx::Row;
 
+use super::conns::Conns;
 use super::{
-    date_text, direct, Arg, Fields, now, parse_date, reminders::setting_column, shift_placeholders, source_columns,
+    date_text, direct, Arg, Fields, OneCommand, now, parse_date, reminders::setting_column, shift_placeholders, source_columns,
     AnswerExportRow, Answers, AuditRecord, Awaiting, Card, Pending, PlanExportRow, PlanUpdate,
     Position, Reminder, ReminderSeries, ReminderSettings, Result, StorageError, Taken, UserInfo,
 };
 use crate::domain::audit::{Answer, Change, Priority, Response, Status};
 use crate::domain::plan::{PlanEntry, PlanItem, Source};
-use crate::domain::schedule::Kind;
+use crate::domain::schedule::{Due, Kind};
 
 type DbConnection = <Db as sqlx::Database>::Connection;
 

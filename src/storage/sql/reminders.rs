@@ -21,32 +21,111 @@ fn series_statements<'a>(batch: &mut Batch<'a>, series: &'a ReminderSeries, t: i
             Arg::Int(position),
         ],
     );
-    // Only for a user who has this kind switched on. One sent (or being
-    // sent) stays as it is; one cancelled is scheduled again.
-    let sql = format!(
-        "INSERT INTO reminders (kind, user_id, audit_id, position, step, anchor, due_at, created_at)
-         SELECT $1, $2, $3, $4, $5, $6, $7, $8 WHERE EXISTS
+    let sql = due_statement(series.kind, "reminders.state = 'cancelled'");
+    for due in &series.due {
+        batch.push(sql.as_str(), due_args(series, due, t));
+    }
+}
+
+/// Writes one reminder of a series: `$1` kind, `$2` user, `$3` audit, `$4`
+/// position, `$5` step, `$6` anchor, `$7` due, `$8` now. Only for a user
+/// who has this kind switched on. One already there is changed only
+/// `again` (see [`DUE_AGAIN`]): one sent (or being sent) stays as it is.
+fn due_statement(kind: Kind, again: &str) -> String {
+    format!(
+        "{DUE_INTO} SELECT $1, $2, $3, $4, $5, $6, $7, $8 WHERE EXISTS
              (SELECT 1 FROM users WHERE id = $2 AND {} = TRUE)
-         ON CONFLICT (audit_id, kind, position, step, anchor) DO UPDATE
-             SET state = 'scheduled', due_at = excluded.due_at, claimed_at = NULL
-             WHERE reminders.state = 'cancelled'",
+         {DUE_AGAIN} WHERE {again}",
+        setting_column(kind)
+    )
+}
+
+/// A reminder's columns, and what one written again changes.
+const DUE_INTO: &str =
+    "INSERT INTO reminders (kind, user_id, audit_id, position, step, anchor, due_at, created_at)";
+const DUE_AGAIN: &str = "ON CONFLICT (audit_id, kind, position, step, anchor) DO UPDATE
+     SET state = 'scheduled', due_at = excluded.due_at, claimed_at = NULL";
+
+fn due_args<'a>(series: &'a ReminderSeries, due: &Due, t: i64) -> Vec<Arg<'a>> {
+    vec![
+        Arg::Text(series.kind.code()),
+        Arg::Int(series.user_id),
+        Arg::Int(series.audit_id),
+        Arg::Int(i64::from(series.position)),
+        Arg::Int(i64::from(due.step)),
+        Arg::Text(&series.anchor),
+        Arg::Int(due.at),
+        Arg::Int(t),
+    ]
+}
+
+/// A series as parts of a save's [`With`], written only if its part
+/// `moved` changed the audit: what [`series_statements`] writes, in one
+/// statement. Every part sees the rows as they were before it, so the
+/// series' scheduled reminders are not deleted and inserted again (the
+/// insert would find the rows the delete removes): those of the new
+/// series are left for the insert to change, and the others deleted.
+fn series_parts<'a>(with: &mut With<'a>, index: usize, series: &'a ReminderSeries, t: i64) {
+    let position = i64::from(series.position);
+    let mut args = vec![
+        Arg::Int(series.audit_id),
+        Arg::Text(series.kind.code()),
+        Arg::Int(position),
+    ];
+    let mut gone = String::from(
+        "DELETE FROM reminders
+         WHERE audit_id = $1 AND kind = $2 AND position = $3 AND state = 'scheduled'
+             AND EXISTS (SELECT 1 FROM moved)",
+    );
+    if !series.due.is_empty() {
+        args.push(Arg::Text(&series.anchor));
+        args.push(Arg::Int(series.user_id));
+        let steps: Vec<String> = series
+            .due
+            .iter()
+            .map(|due| {
+                args.push(Arg::Int(i64::from(due.step)));
+                format!("${}", args.len())
+            })
+            .collect();
+        gone.push_str(&format!(
+            " AND NOT (anchor = $4 AND step IN ({}) AND EXISTS
+                 (SELECT 1 FROM users WHERE id = $5 AND {} = TRUE))",
+            steps.join(", "),
+            setting_column(series.kind)
+        ));
+    }
+    with.part(&format!("gone_{index}"), &gone, args);
+    if series.due.is_empty() {
+        return;
+    }
+    // One INSERT for the series, its reminders in step order.
+    let mut args = vec![
+        Arg::Text(series.kind.code()),
+        Arg::Int(series.user_id),
+        Arg::Int(series.audit_id),
+        Arg::Int(position),
+        Arg::Text(&series.anchor),
+        Arg::Int(t),
+    ];
+    let rows: Vec<String> = series
+        .due
+        .iter()
+        .map(|due| {
+            args.push(Arg::Int(i64::from(due.step)));
+            args.push(Arg::Int(due.at));
+            format!("(${}, ${})", args.len() - 1, args.len())
+        })
+        .collect();
+    let sql = format!(
+        "{DUE_INTO} SELECT $1, $2, $3, $4, due.step, $5, due.at, $6
+             FROM moved, (VALUES {}) AS due (step, at)
+             WHERE EXISTS (SELECT 1 FROM users WHERE id = $2 AND {} = TRUE)
+         {DUE_AGAIN} WHERE reminders.state IN ('cancelled', 'scheduled')",
+        rows.join(", "),
         setting_column(series.kind)
     );
-    for due in &series.due {
-        batch.push(
-            sql.as_str(),
-            vec![
-                Arg::Text(series.kind.code()),
-                Arg::Int(series.user_id),
-                Arg::Int(series.audit_id),
-                Arg::Int(position),
-                Arg::Int(i64::from(due.step)),
-                Arg::Text(&series.anchor),
-                Arg::Int(due.at),
-                Arg::Int(t),
-            ],
-        );
-    }
+    with.part(&format!("due_{index}"), &sql, args);
 }
 
 const REMINDER_COLUMNS: &str = "id, kind, user_id, audit_id, position, step, anchor, due_at";
