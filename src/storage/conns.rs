@@ -61,11 +61,7 @@ impl<DB: Database> Conns<DB> {
     /// A connection: an idle one, or a new one while fewer than the
     /// maximum are open; otherwise waits for one to be given back.
     pub(crate) async fn get(&self) -> Result<Conn<'_, DB>, sqlx::Error> {
-        let permit = self
-            .slots
-            .acquire()
-            .await
-            .map_err(|_| sqlx::Error::PoolClosed)?;
+        let permit = self.slot().await?;
         let mut idle = self.lock().pop();
         let mut unpinged = idle.is_some();
         if let (Some(after), Some((conn, since))) = (self.test_idle_for, idle.as_mut()) {
@@ -93,11 +89,7 @@ impl<DB: Database> Conns<DB> {
     /// (see [`Conn::lost_unpinged`]). The idle ones were given back about
     /// when it was and went with the same server: they are closed too.
     pub(crate) async fn get_new(&self) -> Result<Conn<'_, DB>, sqlx::Error> {
-        let permit = self
-            .slots
-            .acquire()
-            .await
-            .map_err(|_| sqlx::Error::PoolClosed)?;
+        let permit = self.slot().await?;
         drop(std::mem::take(&mut *self.lock()));
         Ok(Conn {
             conns: self,
@@ -105,6 +97,14 @@ impl<DB: Database> Conns<DB> {
             _permit: permit,
             unpinged: false,
         })
+    }
+
+    /// One of the `max` places; fails once closed.
+    async fn slot(&self) -> Result<SemaphorePermit<'_>, sqlx::Error> {
+        self.slots
+            .acquire()
+            .await
+            .map_err(|_| sqlx::Error::PoolClosed)
     }
 
     /// Closes the idle connections; a later [`Conns::get`] fails.
