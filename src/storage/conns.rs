@@ -14,7 +14,8 @@
 //! given back less than that ago is used without (as HikariCP's pool does):
 //! under load that is every one, and a ping is a round trip to the server
 //! each time a press's statements start. A server restarted within that
-//! half second fails the statement instead, and its connection is closed.
+//! half second fails the statement instead: [`Conn::lost_unpinged`] tells
+//! the caller it may run it once more on [`Conns::get_new`].
 
 use std::ops::{Deref, DerefMut};
 use std::sync::Mutex;
@@ -63,14 +64,13 @@ impl<DB: Database> Conns<DB> {
     pub(crate) async fn get(&self) -> Result<Conn<'_, DB>, sqlx::Error> {
         let permit = self.slot().await?;
         let mut idle = self.lock().pop();
-        let mut unpinged = idle.is_some();
+        let mut unpinged = false;
         if let (Some(after), Some((conn, since))) = (self.test_idle_for, idle.as_mut()) {
-            if since.elapsed() > after {
-                unpinged = false;
-                if let Err(e) = conn.ping().await {
-                    log::info!("a database connection was lost ({e}); opening another");
-                    idle = None;
-                }
+            if since.elapsed() <= after {
+                unpinged = true;
+            } else if let Err(e) = conn.ping().await {
+                log::info!("a database connection was lost ({e}); opening another");
+                idle = None;
             }
         }
         let conn = match idle {
@@ -81,7 +81,7 @@ impl<DB: Database> Conns<DB> {
             conns: self,
             conn: Some(conn),
             _permit: permit,
-            unpinged: unpinged && self.test_idle_for.is_some(),
+            unpinged,
         })
     }
 

@@ -21,7 +21,7 @@ fn series_statements<'a>(batch: &mut Batch<'a>, series: &'a ReminderSeries, t: i
             Arg::Int(position),
         ],
     );
-    let sql = due_statement(series.kind, "reminders.state = 'cancelled'");
+    let sql = due_statement(series.kind);
     for due in &series.due {
         batch.push(sql.as_str(), due_args(series, due, t));
     }
@@ -29,13 +29,14 @@ fn series_statements<'a>(batch: &mut Batch<'a>, series: &'a ReminderSeries, t: i
 
 /// Writes one reminder of a series: `$1` kind, `$2` user, `$3` audit, `$4`
 /// position, `$5` step, `$6` anchor, `$7` due, `$8` now. Only for a user
-/// who has this kind switched on. One already there is changed only
-/// `again` (see [`DUE_AGAIN`]): one sent (or being sent) stays as it is.
-fn due_statement(kind: Kind, again: &str) -> String {
+/// who has this kind switched on. One already there is scheduled again
+/// (see [`DUE_AGAIN`]) only if cancelled: one sent (or being sent) stays as
+/// it is, and the series' scheduled ones were deleted before.
+fn due_statement(kind: Kind) -> String {
     format!(
         "{DUE_INTO} SELECT $1, $2, $3, $4, $5, $6, $7, $8 WHERE EXISTS
              (SELECT 1 FROM users WHERE id = $2 AND {} = TRUE)
-         {DUE_AGAIN} WHERE {again}",
+         {DUE_AGAIN} WHERE reminders.state = 'cancelled'",
         setting_column(kind)
     )
 }
