@@ -343,9 +343,18 @@ struct Usage {
     peak_kb: u64,
 }
 
-/// The machine's CPU ticks so far: (all, stolen by the hypervisor), from
-/// /proc/stat. Steal makes the figures of a run unreliable: it is printed.
-fn machine_ticks() -> anyhow::Result<(u64, u64)> {
+/// The machine's CPU ticks so far, from /proc/stat. Steal makes the
+/// figures of a run unreliable: it is printed.
+#[derive(Clone, Copy)]
+struct MachineTicks {
+    all: u64,
+    /// Neither idle, waiting for I/O nor stolen: what every process here
+    /// (the bot, this load generator, a database server) ran.
+    busy: u64,
+    stolen: u64,
+}
+
+fn machine_ticks() -> anyhow::Result<MachineTicks> {
     let stat = std::fs::read_to_string("/proc/stat")?;
     let line = stat.lines().next().context("/proc/stat")?;
     let ticks: Vec<u64> = line
@@ -354,10 +363,18 @@ fn machine_ticks() -> anyhow::Result<(u64, u64)> {
         .map(str::parse)
         .collect::<Result<_, _>>()?;
     // user nice system idle iowait irq softirq steal ...
-    Ok((
-        ticks.iter().take(8).sum(),
-        ticks.get(7).copied().unwrap_or(0),
-    ))
+    let tick = |i: usize| ticks.get(i).copied().unwrap_or(0);
+    let all: u64 = ticks.iter().take(8).sum();
+    Ok(MachineTicks {
+        all,
+        busy: all.saturating_sub(tick(3) + tick(4) + tick(7)),
+        stolen: tick(7),
+    })
+}
+
+/// CPU time of this process (the load generator and its fake Bot API).
+fn own_cpu() -> anyhow::Result<Duration> {
+    Ok(usage(std::process::id())?.cpu)
 }
 
 /// Voluntary and involuntary context switches of every thread of `pid`.
@@ -730,10 +747,12 @@ async fn whole_audits(fake: &Arc<Fake>, args: &Args, pid: u32) -> anyhow::Result
     let press_start = Instant::now();
     let start = usage(pid)?;
     let machine_start = machine_ticks()?;
+    let own_start = own_cpu()?;
     finish.wait().await;
     let press_wall = press_start.elapsed();
     let at_finish = usage(pid)?;
     let machine_end = machine_ticks()?;
+    let own_end = own_cpu()?;
     let cpu_start = start.cpu;
     let press_latencies = take_latencies(fake);
     let mut total_presses = 0;
@@ -751,13 +770,26 @@ async fn whole_audits(fake: &Arc<Fake>, args: &Args, pid: u32) -> anyhow::Result
     );
     print_latency("press latency", &press_latencies);
     let (all, stolen) = (
-        machine_end.0.saturating_sub(machine_start.0),
-        machine_end.1.saturating_sub(machine_start.1),
+        machine_end.all.saturating_sub(machine_start.all),
+        machine_end.stolen.saturating_sub(machine_start.stolen),
     );
     println!(
         "press path: {:.1} context switches per press; the hypervisor stole {:.0} % of the machine's CPU time",
         (at_finish.switches - start.switches) as f64 / presses_before_finish,
         stolen as f64 * 100.0 / all.max(1) as f64
+    );
+    // USER_HZ ticks, as in `usage`.
+    let busy = Duration::from_millis(machine_end.busy.saturating_sub(machine_start.busy) * 10);
+    let per_press = |d: Duration| d.as_secs_f64() * 1e6 / presses_before_finish;
+    let bot = at_finish.cpu - cpu_start;
+    let load = own_end.saturating_sub(own_start);
+    println!(
+        "press path, the whole machine: {:.0} µs CPU per press = bot {:.0} + load generator {:.0} \
+         + everything else {:.0} (a database server on this machine)",
+        per_press(busy),
+        per_press(bot),
+        per_press(load),
+        per_press(busy.saturating_sub(bot + load)),
     );
     println!(
         "whole audits with summary, chart, PDF and CSV: {:.0} µs CPU per press ({} presses, {:.1} s)",
