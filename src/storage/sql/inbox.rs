@@ -37,8 +37,9 @@ impl Store {
             // (none if the update was taken before).
             let mut with = With::default();
             with.part("taken", TAKE, vec![Arg::Int(update_id), Arg::Int(t)]);
+            with.part("unflushed", COMMIT_UNFLUSHED, Vec::new());
             let mut select = String::from("SELECT taken.update_id");
-            let mut joins = String::new();
+            let mut joins = String::from(" CROSS JOIN unflushed");
             let mut args = Vec::new();
             if let Some(user_id) = user_id {
                 args.push(Arg::Int(user_id));
@@ -124,6 +125,17 @@ const TAKE: &str = "INSERT INTO inbox (update_id, received_at, taken_at) VALUES 
      ON CONFLICT (update_id) DO UPDATE SET taken_at = excluded.taken_at, body = NULL
      WHERE inbox.taken_at IS NULL
      RETURNING update_id";
+
+/// Has the statement it is a part of commit without waiting for its WAL
+/// to be flushed (PostgreSQL's `synchronous_commit`, for this transaction
+/// alone): as SQLite's take does, the take rides on the flush of the
+/// answer's save that follows it — the save's commit is later in the same
+/// log, so once it is on disk, so is the take. A take with no save after
+/// it is flushed by the WAL writer within moments; lost before that (the
+/// server or the machine going down), its update is handled again if
+/// Telegram delivers it again. Joined (one row) so that it runs; it writes
+/// nothing.
+const COMMIT_UNFLUSHED: &str = "SELECT set_config('synchronous_commit', 'off', true)";
 
 /// What a take's statements read, told apart by their columns: the take's
 /// row, the language's and the audit's and its answers' — separate rows,
