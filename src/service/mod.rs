@@ -17,8 +17,8 @@ use crate::domain::report::Report;
 use crate::domain::schedule::Schedule;
 use crate::domain::stats::{AuditFacts, Stats};
 use crate::storage::{
-    Answers, AuditRecord, Awaiting, Card, Pending, PlanUpdate, Position, Storage, StorageError,
-    UserInfo,
+    Answers, AuditRecord, Awaiting, Card, NoteTaken, Pending, PendingChange, PlanUpdate, Position,
+    Storage, StorageError, UserInfo,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -677,13 +677,13 @@ impl Service {
         let Awaiting::Note { question_id } = &pending.awaiting else {
             return Err(ServiceError::Stale);
         };
-        let written = self
-            .storage
-            .take_pending_note(pending.user_id, pending.audit_id, question_id, note)
-            .await?;
-        if !written {
-            self.storage.clear_pending(pending.user_id).await?;
-            return Err(ServiceError::AnswerGone);
+        match self.storage.take_pending_note(pending, note).await? {
+            NoteTaken::Written => {}
+            NoteTaken::NotAwaited => return Err(ServiceError::Stale),
+            NoteTaken::NoAnswer => {
+                self.storage.clear_pending(pending.user_id).await?;
+                return Err(ServiceError::AnswerGone);
+            }
         }
         let session = self.session(pending.audit_id).await?;
         Ok((session, question_id.clone()))
@@ -817,10 +817,9 @@ impl Service {
         position: u32,
         update: PlanUpdate,
     ) -> Result<PlanEntry> {
-        let pending = self.storage.pending(user_id).await?;
         let entry = self
             .storage
-            .update_plan_item(audit_id, position, &update, pending.as_ref(), user_id)
+            .update_plan_item(audit_id, position, &update, PendingChange::Keep)
             .await?
             .ok_or(ServiceError::NoAudit)?;
         self.plan_deadline_reminders(user_id, audit_id, &entry)
@@ -902,7 +901,15 @@ impl Service {
             Some(update) => {
                 let entry = self
                     .storage
-                    .update_plan_item(audit_id, position, &update, next.as_ref(), user_id)
+                    .update_plan_item(
+                        audit_id,
+                        position,
+                        &update,
+                        PendingChange::Answers {
+                            answered: &pending,
+                            next: next.as_ref(),
+                        },
+                    )
                     .await?
                     .ok_or(ServiceError::Stale)?;
                 if matches!(update, PlanUpdate::Deadline(_)) {

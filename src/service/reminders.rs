@@ -9,8 +9,8 @@ use crate::domain::lang::Lang;
 use crate::domain::plan::PlanEntry;
 use crate::domain::schedule::{Kind, POSTPONE_DAYS};
 use crate::storage::{
-    AuditRecord, Awaiting, Pending, PlanUpdate, Reminder, ReminderSeries, ReminderSettings,
-    UserInfo,
+    AuditRecord, Awaiting, Pending, PendingChange, PlanUpdate, Reminder, ReminderSeries,
+    ReminderSettings, UserInfo,
 };
 
 /// What a due reminder says, read from the database when it is sent.
@@ -368,8 +368,10 @@ impl Service {
                 pending.audit_id,
                 position,
                 &PlanUpdate::Blocker(Some(text.to_string())),
-                None,
-                pending.user_id,
+                PendingChange::Answers {
+                    answered: pending,
+                    next: None,
+                },
             )
             .await?
             .ok_or(ServiceError::Stale)

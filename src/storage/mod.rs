@@ -192,6 +192,35 @@ impl Awaiting {
     }
 }
 
+/// What a plan item's update does to what the bot waits for from the user.
+#[derive(Debug, Clone, Copy)]
+pub enum PendingChange<'a> {
+    /// Leaves it as it is: a change made outside the questions the bot
+    /// asked («✅ Сделано» on an item).
+    Keep,
+    /// The update is the answer to `answered`: the bot stops waiting for
+    /// it and waits for `next`, if any — only if `answered` is still what
+    /// it waits for. If not (another instance took an answer to it first),
+    /// the update writes nothing.
+    Answers {
+        answered: &'a Pending,
+        next: Option<&'a Pending>,
+    },
+}
+
+/// What [`Storage::take_pending_note`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoteTaken {
+    /// The note is written and the bot waits no more.
+    Written,
+    /// The question has no answer to note any more (its answer was undone):
+    /// nothing written.
+    NoAnswer,
+    /// The bot no longer waited for this note (another instance took an
+    /// answer to it first): nothing written.
+    NotAwaited,
+}
+
 /// A plan position as written by [`Awaiting::columns`]: decimal, from 1, in
 /// its one canonical spelling.
 fn parse_position(text: &str) -> Option<u32> {
@@ -425,11 +454,9 @@ delegate! {
     pub async fn notes(&self, audit_id: i64) -> Result<HashMap<String, String>>;
     pub async fn take_pending_note(
         &self,
-        user_id: i64,
-        audit_id: i64,
-        question_id: &str,
+        awaited: &Pending,
         note: Option<&str>,
-    ) -> Result<bool>;
+    ) -> Result<NoteTaken>;
     pub async fn save(
         &self,
         audit_id: i64,
@@ -466,8 +493,7 @@ delegate! {
         audit_id: i64,
         position: u32,
         update: &PlanUpdate,
-        next: Option<&Pending>,
-        user_id: i64,
+        pending: PendingChange<'_>,
     ) -> Result<Option<PlanEntry>>;
     pub async fn pending(&self, user_id: i64) -> Result<Option<Pending>>;
     pub async fn set_pending(&self, pending: &Pending) -> Result<()>;
@@ -2232,7 +2258,7 @@ mod tests {
         let mut expected = original.clone();
         for (update, change) in cases {
             let updated = storage
-                .update_plan_item(audit.id, original.position, &update, None, USER)
+                .update_plan_item(audit.id, original.position, &update, PendingChange::Keep)
                 .await
                 .unwrap();
 
@@ -2255,8 +2281,7 @@ mod tests {
                 audit.id,
                 1,
                 &PlanUpdate::Deadline(Some(date(2027, 3, 9))),
-                None,
-                USER,
+                PendingChange::Keep,
             )
             .await
             .unwrap();
@@ -2288,13 +2313,29 @@ mod tests {
 
         let owner = PlanUpdate::Owner(Some("Anna".into()));
         let first = storage
-            .update_plan_item(audit.id, 1, &owner, Some(&asked_deadline), USER)
+            .update_plan_item(
+                audit.id,
+                1,
+                &owner,
+                PendingChange::Answers {
+                    answered: &asked_owner,
+                    next: Some(&asked_deadline),
+                },
+            )
             .await
             .unwrap();
         let after_first = storage.pending(USER).await.unwrap();
         let deadline = PlanUpdate::Deadline(Some(date(2027, 1, 1)));
         let second = storage
-            .update_plan_item(audit.id, 1, &deadline, None, USER)
+            .update_plan_item(
+                audit.id,
+                1,
+                &deadline,
+                PendingChange::Answers {
+                    answered: &asked_deadline,
+                    next: None,
+                },
+            )
             .await
             .unwrap();
         let after_second = storage.pending(USER).await.unwrap();
@@ -2315,16 +2356,20 @@ mod tests {
         storage.set_pending(&asked).await.unwrap();
         let next = pending(USER, audit.id, Awaiting::Deadline { position: 4 });
 
+        let answers = PendingChange::Answers {
+            answered: &asked,
+            next: Some(&next),
+        };
         let past_the_end = storage
-            .update_plan_item(audit.id, 4, &PlanUpdate::Done(true), Some(&next), USER)
+            .update_plan_item(audit.id, 4, &PlanUpdate::Done(true), answers)
             .await
             .unwrap();
         let zero = storage
-            .update_plan_item(audit.id, 0, &PlanUpdate::Done(true), None, USER)
+            .update_plan_item(audit.id, 0, &PlanUpdate::Done(true), answers)
             .await
             .unwrap();
         let other_audit = storage
-            .update_plan_item(other.id, 1, &PlanUpdate::Done(true), None, USER)
+            .update_plan_item(other.id, 1, &PlanUpdate::Done(true), PendingChange::Keep)
             .await
             .unwrap();
 
@@ -2333,6 +2378,128 @@ mod tests {
         assert_eq!(other_audit, None);
         assert_eq!(storage.plan(audit.id).await.unwrap(), plan);
         assert_eq!(storage.pending(USER).await.unwrap(), Some(asked));
+    }
+
+    async fn an_answer_to_a_question_no_longer_awaited_writes_nothing(backend: TestBackend) {
+        let (_db, storage) = setup_on(backend).await;
+        let (audit, plan) = planned_audit(&storage, USER).await;
+        let asked_owner = pending(USER, audit.id, Awaiting::Owner { position: 1 });
+        let asked_deadline = pending(USER, audit.id, Awaiting::Deadline { position: 1 });
+        // The owner was asked, and answered elsewhere meanwhile: the bot
+        // now waits for the deadline.
+        storage.set_pending(&asked_deadline).await.unwrap();
+
+        let late = storage
+            .update_plan_item(
+                audit.id,
+                1,
+                &PlanUpdate::Owner(Some("15.01".into())),
+                PendingChange::Answers {
+                    answered: &asked_owner,
+                    next: Some(&asked_deadline),
+                },
+            )
+            .await
+            .unwrap();
+        // The same question in another walk is another question.
+        let walked = Pending {
+            walk: true,
+            ..asked_deadline.clone()
+        };
+        let other_walk = storage
+            .update_plan_item(
+                audit.id,
+                1,
+                &PlanUpdate::Deadline(Some(date(2027, 1, 1))),
+                PendingChange::Answers {
+                    answered: &walked,
+                    next: None,
+                },
+            )
+            .await
+            .unwrap();
+
+        assert_eq!(late, None);
+        assert_eq!(other_walk, None);
+        assert_eq!(storage.plan(audit.id).await.unwrap(), plan);
+        assert_eq!(storage.pending(USER).await.unwrap(), Some(asked_deadline));
+    }
+
+    async fn an_item_changed_outside_the_questions_keeps_what_the_bot_waits_for(
+        backend: TestBackend,
+    ) {
+        let (_db, storage) = setup_on(backend).await;
+        let (audit, _) = planned_audit(&storage, USER).await;
+        let asked = pending(USER, audit.id, Awaiting::Owner { position: 2 });
+        storage.set_pending(&asked).await.unwrap();
+
+        let done = storage
+            .update_plan_item(audit.id, 1, &PlanUpdate::Done(true), PendingChange::Keep)
+            .await
+            .unwrap();
+
+        assert!(done.is_some_and(|e| e.item.done));
+        assert_eq!(storage.pending(USER).await.unwrap(), Some(asked));
+    }
+
+    async fn two_instances_answering_one_question_at_once_let_exactly_one_answer_through(
+        backend: TestBackend,
+    ) {
+        let (db, storage) = setup_on(backend).await;
+        let second = Storage::connect(&db.url).await.unwrap();
+        let (audit, _) = planned_audit(&storage, USER).await;
+        let asked = pending(USER, audit.id, Awaiting::Owner { position: 1 });
+        let next = pending(USER, audit.id, Awaiting::Deadline { position: 1 });
+        let (anna, boris) = (
+            PlanUpdate::Owner(Some("Anna".into())),
+            PlanUpdate::Owner(Some("Boris".into())),
+        );
+        let answers = PendingChange::Answers {
+            answered: &asked,
+            next: Some(&next),
+        };
+        // Repeated, so the two transactions really overlap at least sometimes.
+        for _ in 0..10 {
+            storage.set_pending(&asked).await.unwrap();
+
+            let (first, other) = tokio::join!(
+                storage.update_plan_item(audit.id, 1, &anna, answers),
+                second.update_plan_item(audit.id, 1, &boris, answers),
+            );
+
+            let owner = match (first.unwrap(), other.unwrap()) {
+                (Some(entry), None) | (None, Some(entry)) => entry.item.owner,
+                other => panic!("expected exactly one answer through, got {other:?}"),
+            };
+            let stored = storage.plan(audit.id).await.unwrap();
+            assert_eq!(stored[0].item.owner, owner);
+            assert_eq!(storage.pending(USER).await.unwrap(), Some(next.clone()));
+        }
+        second.close().await;
+    }
+
+    async fn a_note_no_longer_awaited_is_not_written(backend: TestBackend) {
+        let (_db, storage) = setup_on(backend).await;
+        let audit = answered_audit(&storage, USER, &["q1", "q2"]).await;
+        let note = |question_id: &str| {
+            pending(
+                USER,
+                audit.id,
+                Awaiting::Note {
+                    question_id: question_id.into(),
+                },
+            )
+        };
+        storage.set_pending(&note("q2")).await.unwrap();
+
+        let taken = storage
+            .take_pending_note(&note("q1"), Some("late"))
+            .await
+            .unwrap();
+
+        assert_eq!(taken, NoteTaken::NotAwaited);
+        assert_eq!(storage.notes(audit.id).await.unwrap(), HashMap::new());
+        assert_eq!(storage.pending(USER).await.unwrap(), Some(note("q2")));
     }
 
     async fn a_corrupt_plan_row_is_reported_as_corrupt(backend: TestBackend) {
@@ -2496,11 +2663,11 @@ mod tests {
         storage.set_pending(&asked).await.unwrap();
 
         let taken = storage
-            .take_pending_note(USER, audit.id, "q1", Some("by phone"))
+            .take_pending_note(&asked, Some("by phone"))
             .await
             .unwrap();
 
-        assert!(taken);
+        assert_eq!(taken, NoteTaken::Written);
         assert_eq!(
             storage.notes(audit.id).await.unwrap(),
             HashMap::from([("q1".to_string(), "by phone".to_string())])
@@ -2521,11 +2688,11 @@ mod tests {
         storage.set_pending(&asked).await.unwrap();
 
         let taken = storage
-            .take_pending_note(USER, audit.id, "q2", Some("lost"))
+            .take_pending_note(&asked, Some("lost"))
             .await
             .unwrap();
 
-        assert!(!taken);
+        assert_eq!(taken, NoteTaken::NoAnswer);
         assert_eq!(storage.notes(audit.id).await.unwrap(), HashMap::new());
         assert_eq!(storage.pending(USER).await.unwrap(), Some(asked));
     }
@@ -2770,6 +2937,10 @@ mod tests {
         a_deadline_is_stored_as_an_iso_date,
         update_plan_item_sets_the_next_pending_input_or_clears_it,
         update_plan_item_without_such_an_item_returns_none_and_writes_nothing,
+        an_answer_to_a_question_no_longer_awaited_writes_nothing,
+        an_item_changed_outside_the_questions_keeps_what_the_bot_waits_for,
+        two_instances_answering_one_question_at_once_let_exactly_one_answer_through,
+        a_note_no_longer_awaited_is_not_written,
         a_corrupt_plan_row_is_reported_as_corrupt,
         pending_round_trips_every_awaiting_with_and_without_a_prompt,
         set_pending_replaces_the_users_pending_input_and_leaves_others_alone,

@@ -308,6 +308,10 @@ async fn handle_command<B: Api>(
     Ok(())
 }
 
+/// How many times a text is read against what the bot waits for, at most
+/// (see [`on_message`]).
+const READ_AGAIN: usize = 3;
+
 /// Any other message: in a private chat during an audit, the card comes
 /// again as a fresh message (the user may be on another device, or the card
 /// scrolled away); otherwise a hint. Groups only hear commands.
@@ -322,11 +326,21 @@ pub(super) async fn on_message<B: Api>(
     };
     // A question the bot asked this user is answered in the chat it was
     // asked in (in a group: by a reply, which Telegram delivers even in
-    // privacy mode).
-    if let Some(pending) = service.pending(user.id.0 as i64).await? {
+    // privacy mode). A text read as the answer to a question that another
+    // instance took an answer to meanwhile is read again against what the
+    // bot waits for now, so two texts sent at once are both taken, one
+    // after the other; a few times at most.
+    for _ in 0..READ_AGAIN {
+        let Some(pending) = service.pending(user.id.0 as i64).await? else {
+            break;
+        };
         let asked_in = pending.prompt.map(|p| p.chat_id);
-        if asked_in == Some(msg.chat.id.0) || (asked_in.is_none() && msg.chat.is_private()) {
-            return plan::on_pending_text(&bot, &service, &i18n, &msg, user, pending).await;
+        if asked_in != Some(msg.chat.id.0) && (asked_in.is_some() || !msg.chat.is_private()) {
+            break;
+        }
+        match plan::on_pending_text(&bot, &service, &i18n, &msg, user, pending).await? {
+            plan::TextTaken::Handled => return Ok(()),
+            plan::TextTaken::NotAwaited => continue,
         }
     }
     if !msg.chat.is_private() {

@@ -10,7 +10,7 @@ use super::api::{self, strip_buttons, Api};
 use super::callback::PlanAction;
 use super::handlers::{refusal, replace_message, send_card, send_html, send_with_keyboard};
 use super::plan_view::{self, Typed};
-use super::HandlerResult;
+use super::{HandlerError, HandlerResult};
 use crate::domain::audit::Status;
 use crate::domain::plan::{self as rules, PlanEntry};
 use crate::export::{file_name, report_csv, report_pdf, ChartLabels, ExportLabels, ReportInput};
@@ -319,62 +319,108 @@ pub(super) async fn on_pending_text<B: Api>(
     msg: &Message,
     user: &User,
     pending: Pending,
-) -> HandlerResult {
+) -> Result<TextTaken, HandlerError> {
     let chat = msg.chat.id;
     let text = msg.text().unwrap_or_default();
     if text.starts_with('/') && !msg.chat.is_private() {
-        return Ok(());
+        return Ok(TextTaken::Handled);
     }
     if text.starts_with('/') {
         // An unknown command is not an answer: the prompt stays as it is.
         send_html(bot, chat, i18n.t("pending-not-a-command")).await?;
-        return Ok(());
+        return Ok(TextTaken::Handled);
     }
-    let retry = |text: String| async move { send_html(bot, chat, text).await.map(drop) };
+    let retry = |text: String| async move {
+        send_html(bot, chat, text).await?;
+        Ok(TextTaken::Handled)
+    };
     let input = match &pending.awaiting {
         Awaiting::Note { .. } => {
             return match rules::parse_note(text) {
-                Err(e) => Ok(retry(plan_view::text_refusal(i18n, Typed::Note, e)).await?),
-                Ok(note) => save_note(bot, service, i18n, pending, Some(&note), None, chat).await,
+                Err(e) => retry(plan_view::text_refusal(i18n, Typed::Note, e)).await,
+                Ok(note) => {
+                    let saved =
+                        save_note(bot, service, i18n, pending.clone(), Some(&note), None, chat);
+                    match saved.await? {
+                        NoteSaved::Saved => Ok(TextTaken::Handled),
+                        NoteSaved::NotAwaited => Ok(TextTaken::NotAwaited),
+                    }
+                }
             };
         }
-        Awaiting::MoreHigh => return Ok(retry(i18n.t("plan-press-button")).await?),
+        Awaiting::MoreHigh => return retry(i18n.t("plan-press-button")).await,
         Awaiting::Blocker { .. } => {
             return super::reminders::blocker_text(bot, service, i18n, pending, text, chat).await;
         }
         Awaiting::Owner { .. } => match rules::parse_owner(text) {
             Ok(owner) => PlanInput::Owner(Some(owner)),
-            Err(e) => return Ok(retry(plan_view::text_refusal(i18n, Typed::Owner, e)).await?),
+            Err(e) => return retry(plan_view::text_refusal(i18n, Typed::Owner, e)).await,
         },
         Awaiting::Solution { .. } => match rules::parse_solution(text) {
             Ok(solution) => PlanInput::Solution(solution),
-            Err(e) => return Ok(retry(plan_view::text_refusal(i18n, Typed::Solution, e)).await?),
+            Err(e) => return retry(plan_view::text_refusal(i18n, Typed::Solution, e)).await,
         },
         Awaiting::Deadline { .. } => match rules::parse_deadline(text, today()) {
             Ok(date) => PlanInput::Deadline(Some(date)),
-            Err(e) => return Ok(retry(plan_view::date_refusal(i18n, e, text, today())).await?),
+            Err(e) => return retry(plan_view::date_refusal(i18n, e, text, today())).await,
         },
     };
     let position = match pending.awaiting {
         Awaiting::Owner { position }
         | Awaiting::Deadline { position }
         | Awaiting::Solution { position } => position,
-        _ => return Ok(()),
+        _ => return Ok(TextTaken::Handled),
     };
     let step = match service
         .plan_input(pending.user_id, pending.audit_id, position, input)
         .await
     {
         Ok(step) => step,
+        Err(ServiceError::Stale) if awaits_other(service, &pending).await? => {
+            return Ok(TextTaken::NotAwaited);
+        }
         Err(e @ (ServiceError::Stale | ServiceError::NotYours | ServiceError::NoAudit)) => {
-            return Ok(retry(refusal(i18n, &e)).await?);
+            return retry(refusal(i18n, &e)).await;
         }
         Err(e) => return Err(e.into()),
     };
     if let Some(prompt) = pending.prompt {
         strip_buttons(bot, ChatId(prompt.chat_id), MessageId(prompt.message_id)).await;
     }
-    show_step(bot, service, i18n, user, step, None, chat, None).await
+    show_step(bot, service, i18n, user, step, None, chat, None).await?;
+    Ok(TextTaken::Handled)
+}
+
+/// What became of a text sent while the bot waited for an answer.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum TextTaken {
+    /// Taken as the answer, or refused with a reason the user was told.
+    Handled,
+    /// What it was read as the answer to had been answered meanwhile (the
+    /// user's texts reached two instances at once): nothing was written or
+    /// sent, and the text is to be read again against what the bot waits
+    /// for now.
+    NotAwaited,
+}
+
+/// Whether the bot now waits for something else from `pending`'s user
+/// than `pending` (or for nothing): a refused answer to it was too late,
+/// not wrong.
+pub(super) async fn awaits_other(
+    service: &Service,
+    pending: &Pending,
+) -> Result<bool, HandlerError> {
+    let now = service.pending(pending.user_id).await?;
+    Ok(now.as_ref().map(|p| (p.audit_id, &p.awaiting, p.walk))
+        != Some((pending.audit_id, &pending.awaiting, pending.walk)))
+}
+
+/// What [`save_note`] did.
+enum NoteSaved {
+    /// Written or deleted, and said so.
+    Saved,
+    /// The bot no longer waited for this note: nothing written or sent.
+    NotAwaited,
 }
 
 /// Writes or deletes the note the user was asked for, says so, and — during
@@ -387,10 +433,11 @@ async fn save_note<B: Api>(
     note: Option<&str>,
     pressed: Option<(ChatId, MessageId)>,
     chat: ChatId,
-) -> HandlerResult {
+) -> Result<NoteSaved, HandlerError> {
     let prompt = pending.prompt;
     let result = service.finish_note(&pending, note).await;
     let (text, session) = match result {
+        Err(ServiceError::Stale) => return Ok(NoteSaved::NotAwaited),
         Ok((session, question_id)) => {
             let number = n("number", question_number(&session, &question_id));
             let key = if note.is_some() {
@@ -428,7 +475,7 @@ async fn save_note<B: Api>(
     if let Some(session) = session.filter(|s| s.record.status == Status::InProgress) {
         send_card(bot, service, i18n, &session, chat).await?;
     }
-    Ok(())
+    Ok(NoteSaved::Saved)
 }
 
 /// Draws the prompt the bot waits on again, in place, in the language of
@@ -538,8 +585,14 @@ pub(super) async fn note_closed<B: Api>(
         return Ok(());
     };
     if delete {
-        api::answer(bot, q, Some(&i18n.t("ack-note-deleted"))).await?;
-        return save_note(bot, service, i18n, pending, None, pressed, chat).await;
+        // A note taken by a text at another instance meanwhile is no
+        // longer awaited: the press changed nothing.
+        let key = match save_note(bot, service, i18n, pending, None, pressed, chat).await? {
+            NoteSaved::Saved => "ack-note-deleted",
+            NoteSaved::NotAwaited => "notice-stale",
+        };
+        api::answer(bot, q, Some(&i18n.t(key))).await?;
+        return Ok(());
     }
     service.clear_pending(user_id).await?;
     api::answer(bot, q, Some(&i18n.t("ack-note-cancelled"))).await?;

@@ -14,9 +14,10 @@ use teloxide::{ApiError, RequestError};
 use super::api::{self, strip_buttons, Api};
 use super::callback::CallbackData;
 use super::handlers::{refusal, replace_message, send_html};
+use super::plan::{awaits_other, TextTaken};
 use super::plan_view;
 use super::render::{self, button};
-use super::HandlerResult;
+use super::{HandlerError, HandlerResult};
 use crate::domain::plan::PlanEntry;
 use crate::domain::schedule::Kind;
 use crate::i18n::{n, s, I18n, Locale};
@@ -492,20 +493,23 @@ pub(super) async fn blocker_text<B: Api>(
     pending: crate::storage::Pending,
     text: &str,
     chat: ChatId,
-) -> HandlerResult {
+) -> Result<TextTaken, HandlerError> {
     let blocker = match crate::domain::plan::parse_note(text) {
         Ok(blocker) => blocker,
         Err(e) => {
             let refusal = plan_view::text_refusal(i18n, plan_view::Typed::Blocker, e);
             send_html(bot, chat, refusal).await?;
-            return Ok(());
+            return Ok(TextTaken::Handled);
         }
     };
     let entry = match service.finish_blocker(&pending, &blocker).await {
         Ok(entry) => entry,
+        Err(ServiceError::Stale) if awaits_other(service, &pending).await? => {
+            return Ok(TextTaken::NotAwaited);
+        }
         Err(e @ ServiceError::Stale) => {
             send_html(bot, chat, refusal(i18n, &e)).await?;
-            return Ok(());
+            return Ok(TextTaken::Handled);
         }
         Err(e) => return Err(e.into()),
     };
@@ -526,5 +530,5 @@ pub(super) async fn blocker_text<B: Api>(
         )
     }));
     send_html(bot, chat, lines.join("\n")).await?;
-    Ok(())
+    Ok(TextTaken::Handled)
 }

@@ -232,19 +232,23 @@ impl Store {
     /// stays), if the question has no answer in the audit.
     pub async fn take_pending_note(
         &self,
-        user_id: i64,
-        audit_id: i64,
-        question_id: &str,
+        awaited: &Pending,
         note: Option<&str>,
-    ) -> Result<bool> {
+    ) -> Result<NoteTaken> {
+        let Awaiting::Note { question_id } = &awaited.awaiting else {
+            return Ok(NoteTaken::NotAwaited);
+        };
         let _writing = self.writing().await;
         let mut tx = self.pool.begin().await?;
-        if !write_note(&mut tx, audit_id, question_id, note).await? {
-            return Ok(false);
+        // Dropped without a commit, the transaction is rolled back.
+        if !take_pending(&mut tx, awaited).await? {
+            return Ok(NoteTaken::NotAwaited);
         }
-        delete_pending(&mut tx, user_id).await?;
+        if !write_note(&mut tx, awaited.audit_id, question_id, note).await? {
+            return Ok(NoteTaken::NoAnswer);
+        }
         tx.commit().await?;
-        Ok(true)
+        Ok(NoteTaken::Written)
     }
 
     /// Persists one step of an audit atomically, if and only if the audit is
@@ -550,8 +554,7 @@ impl Store {
         audit_id: i64,
         position: u32,
         update: &PlanUpdate,
-        next: Option<&Pending>,
-        user_id: i64,
+        pending: PendingChange<'_>,
     ) -> Result<Option<PlanEntry>> {
         let _writing = self.writing().await;
         let set = match update {
@@ -576,13 +579,21 @@ impl Store {
             PlanUpdate::Done(done) => query.bind(*done),
             PlanUpdate::Blocker(blocker) => query.bind(blocker.clone()),
         };
+        // Dropped without a commit, the transaction is rolled back.
         let mut tx = self.pool.begin().await?;
+        if let PendingChange::Answers { answered, .. } = pending {
+            if !take_pending(&mut tx, answered).await? {
+                return Ok(None);
+            }
+        }
         let Some(row) = query.bind(now()).fetch_optional(&mut *tx).await? else {
             return Ok(None);
         };
         let entry = plan_entry_from_row(&row)?;
-        delete_pending(&mut tx, user_id).await?;
-        if let Some(next) = next {
+        if let PendingChange::Answers {
+            next: Some(next), ..
+        } = pending
+        {
             write_pending(&mut tx, next).await?;
         }
         tx.commit().await?;
@@ -982,12 +993,25 @@ async fn write_pending(conn: &mut DbConnection, pending: &Pending) -> Result<()>
     Ok(())
 }
 
-async fn delete_pending(conn: &mut DbConnection, user_id: i64) -> Result<()> {
-    sqlx::query("DELETE FROM pending_inputs WHERE user_id = $1")
-        .bind(user_id)
-        .execute(conn)
-        .await?;
-    Ok(())
+/// Stops waiting for `awaited` if it is still what the bot waits for from
+/// its user (the same audit, question and walk; the prompt's message may
+/// have been set since); `false` if not, and nothing changed. Two answers
+/// to one question taken at once by two instances: the second finds it
+/// gone once the first commits (its DELETE waits for the row's lock).
+async fn take_pending(conn: &mut DbConnection, awaited: &Pending) -> Result<bool> {
+    let (kind, target) = awaited.awaiting.columns();
+    let done = sqlx::query(
+        "DELETE FROM pending_inputs
+         WHERE user_id = $1 AND audit_id = $2 AND kind = $3 AND target = $4 AND walk = $5",
+    )
+    .bind(awaited.user_id)
+    .bind(awaited.audit_id)
+    .bind(kind)
+    .bind(target)
+    .bind(awaited.walk)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 fn pending_from_row(r: &DbRow) -> Result<Pending> {

@@ -15,7 +15,8 @@ use sqlx::Row;
 use super::conns::Conns;
 use super::{
     date_text, direct, Arg, Fields, OneCommand, now, parse_date, reminders::setting_column, shift_placeholders, source_columns,
-    AnswerExportRow, Answers, AuditRecord, Awaiting, Card, Pending, PlanExportRow, PlanUpdate,
+    AnswerExportRow, Answers, AuditRecord, Awaiting, Card, NoteTaken, Pending, PendingChange,
+    PlanExportRow, PlanUpdate,
     Position, Reminder, ReminderSeries, ReminderSettings, Result, StorageError, Taken, UserInfo,
 };
 use crate::domain::audit::{Answer, Change, Priority, Response, Status};
