@@ -372,6 +372,11 @@ fn machine_ticks() -> anyhow::Result<MachineTicks> {
     })
 }
 
+/// Clock ticks of /proc (USER_HZ, 100 on Linux) as time.
+fn ticks_to_time(ticks: u64) -> Duration {
+    Duration::from_millis(ticks * 1000 / 100)
+}
+
 /// CPU time of this process (the load generator and its fake Bot API).
 fn own_cpu() -> anyhow::Result<Duration> {
     Ok(usage(std::process::id())?.cpu)
@@ -399,7 +404,6 @@ fn usage(pid: u32) -> anyhow::Result<Usage> {
     let fields: Vec<&str> = after.split_whitespace().collect();
     // Fields 14 and 15 of stat (utime, stime), counted from the state (3).
     let ticks: u64 = fields[11].parse::<u64>()? + fields[12].parse::<u64>()?;
-    let hz = 100u64; // USER_HZ on Linux
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
     let kb = |key: &str| {
         status
@@ -410,7 +414,7 @@ fn usage(pid: u32) -> anyhow::Result<Usage> {
             .unwrap_or(0)
     };
     Ok(Usage {
-        cpu: Duration::from_millis(ticks * 1000 / hz),
+        cpu: ticks_to_time(ticks),
         switches: switches(pid)?,
         rss_kb: kb("VmRSS:"),
         peak_kb: kb("VmHWM:"),
@@ -778,8 +782,7 @@ async fn whole_audits(fake: &Arc<Fake>, args: &Args, pid: u32) -> anyhow::Result
         (at_finish.switches - start.switches) as f64 / presses_before_finish,
         stolen as f64 * 100.0 / all.max(1) as f64
     );
-    // USER_HZ ticks, as in `usage`.
-    let busy = Duration::from_millis(machine_end.busy.saturating_sub(machine_start.busy) * 10);
+    let busy = ticks_to_time(machine_end.busy.saturating_sub(machine_start.busy));
     let per_press = |d: Duration| d.as_secs_f64() * 1e6 / presses_before_finish;
     let bot = at_finish.cpu - cpu_start;
     let load = own_end.saturating_sub(own_start);

@@ -339,12 +339,7 @@ pub(super) async fn on_pending_text<B: Api>(
             return match rules::parse_note(text) {
                 Err(e) => retry(plan_view::text_refusal(i18n, Typed::Note, e)).await,
                 Ok(note) => {
-                    let saved =
-                        save_note(bot, service, i18n, pending.clone(), Some(&note), None, chat);
-                    match saved.await? {
-                        NoteSaved::Saved => Ok(TextTaken::Handled),
-                        NoteSaved::NotAwaited => Ok(TextTaken::NotAwaited),
-                    }
+                    save_note(bot, service, i18n, pending.clone(), Some(&note), None, chat).await
                 }
             };
         }
@@ -391,15 +386,16 @@ pub(super) async fn on_pending_text<B: Api>(
     Ok(TextTaken::Handled)
 }
 
-/// What became of a text sent while the bot waited for an answer.
+/// What became of an answer to what the bot waited for: a text, or
+/// «🗑 Удалить заметку» on a note prompt.
 #[derive(Debug, PartialEq, Eq)]
 pub(super) enum TextTaken {
     /// Taken as the answer, or refused with a reason the user was told.
     Handled,
-    /// What it was read as the answer to had been answered meanwhile (the
+    /// What it was taken as the answer to had been answered meanwhile (the
     /// user's texts reached two instances at once): nothing was written or
-    /// sent, and the text is to be read again against what the bot waits
-    /// for now.
+    /// sent; a text is to be read again against what the bot waits for
+    /// now.
     NotAwaited,
 }
 
@@ -415,14 +411,6 @@ pub(super) async fn awaits_other(
         != Some((pending.audit_id, &pending.awaiting, pending.walk)))
 }
 
-/// What [`save_note`] did.
-enum NoteSaved {
-    /// Written or deleted, and said so.
-    Saved,
-    /// The bot no longer waited for this note: nothing written or sent.
-    NotAwaited,
-}
-
 /// Writes or deletes the note the user was asked for, says so, and — during
 /// the audit — brings the card back under the thumb.
 async fn save_note<B: Api>(
@@ -433,11 +421,11 @@ async fn save_note<B: Api>(
     note: Option<&str>,
     pressed: Option<(ChatId, MessageId)>,
     chat: ChatId,
-) -> Result<NoteSaved, HandlerError> {
+) -> Result<TextTaken, HandlerError> {
     let prompt = pending.prompt;
     let result = service.finish_note(&pending, note).await;
     let (text, session) = match result {
-        Err(ServiceError::Stale) => return Ok(NoteSaved::NotAwaited),
+        Err(ServiceError::Stale) => return Ok(TextTaken::NotAwaited),
         Ok((session, question_id)) => {
             let number = n("number", question_number(&session, &question_id));
             let key = if note.is_some() {
@@ -475,7 +463,7 @@ async fn save_note<B: Api>(
     if let Some(session) = session.filter(|s| s.record.status == Status::InProgress) {
         send_card(bot, service, i18n, &session, chat).await?;
     }
-    Ok(NoteSaved::Saved)
+    Ok(TextTaken::Handled)
 }
 
 /// Draws the prompt the bot waits on again, in place, in the language of
@@ -588,8 +576,8 @@ pub(super) async fn note_closed<B: Api>(
         // A note taken by a text at another instance meanwhile is no
         // longer awaited: the press changed nothing.
         let key = match save_note(bot, service, i18n, pending, None, pressed, chat).await? {
-            NoteSaved::Saved => "ack-note-deleted",
-            NoteSaved::NotAwaited => "notice-stale",
+            TextTaken::Handled => "ack-note-deleted",
+            TextTaken::NotAwaited => "notice-stale",
         };
         api::answer(bot, q, Some(&i18n.t(key))).await?;
         return Ok(());
