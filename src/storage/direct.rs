@@ -180,6 +180,7 @@ fn query(conn: &Connection, sql: &str, args: &[Arg<'_>]) -> rusqlite::Result<Vec
             Arg::Int(v) => statement.raw_bind_parameter(index, v)?,
             Arg::Text(v) => statement.raw_bind_parameter(index, v)?,
             Arg::OptText(v) => statement.raw_bind_parameter(index, v)?,
+            Arg::OptInt(v) => statement.raw_bind_parameter(index, v)?,
             Arg::Bool(v) => statement.raw_bind_parameter(index, v)?,
         }
     }

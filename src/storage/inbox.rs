@@ -105,6 +105,21 @@ mod tests {
         priority_skipped: false,
     };
 
+    /// Answers q1 of a new audit «Нет», high priority, and moves it to q2.
+    async fn answer_q1_no(storage: &Storage, audit_id: i64) {
+        let change = Change {
+            response: Some(("q1".into(), Some(NO))),
+        };
+        let position = Position {
+            current_question_id: Some("q2"),
+            status: Status::InProgress,
+        };
+        storage
+            .save(audit_id, 0, &change, position)
+            .await
+            .expect("save");
+    }
+
     async fn a_take_reads_the_audit_a_press_is_on_with_its_answers(backend: TestBackend) {
         let (_db, storage) = with_anna(backend, "ru").await;
         let audit = storage
@@ -124,17 +139,7 @@ mod tests {
         let (record, (answers, notes)) = fresh.audit.expect("the audit");
         assert_eq!((record.id, answers.len(), notes.len()), (audit.id, 0, 0));
 
-        let change = Change {
-            response: Some(("q1".into(), Some(NO))),
-        };
-        let position = Position {
-            current_question_id: Some("q2"),
-            status: Status::InProgress,
-        };
-        storage
-            .save(audit.id, 0, &change, position)
-            .await
-            .expect("save");
+        answer_q1_no(&storage, audit.id).await;
         storage
             .set_note(audit.id, "q1", Some("why"))
             .await
@@ -167,9 +172,109 @@ mod tests {
         );
     }
 
+    /// Takes made at once (on PostgreSQL one statement for several, see
+    /// `storage::group`): each update is taken once, by one of its calls,
+    /// and each take reads its own user's language and its own audit.
+    async fn takes_made_at_once_each_read_their_own_user_and_audit(backend: TestBackend) {
+        let (_db, storage) = with_anna(backend, "uk").await;
+        let boris = UserInfo {
+            id: 43,
+            first_name: "Борис".into(),
+            username: None,
+        };
+        storage.upsert_user(&boris, "en").await.expect("user");
+        let annas = storage
+            .create_audit(42, 42, "churn", 1, "q1", None)
+            .await
+            .expect("audit");
+        answer_q1_no(&storage, annas.id).await;
+        let boriss = storage
+            .create_audit(43, 43, "churn", 1, "q1", None)
+            .await
+            .expect("audit");
+        let expected = |user: i64| {
+            let storage = storage.clone();
+            let (language, audit) = if user == 42 {
+                ("uk", annas.id)
+            } else {
+                ("en", boriss.id)
+            };
+            async move {
+                Taken {
+                    language: Some(language.into()),
+                    audit: storage.audit_with_answers(audit).await.expect("read"),
+                }
+            }
+        };
+        let (anna_sees, boris_sees) = (expected(42).await, expected(43).await);
+        assert_ne!(anna_sees.audit, boris_sees.audit);
+
+        // Updates 1–12 pressed by Anna and Boris in turn, each asked for
+        // twice, and two more: one with neither user nor audit, one on an
+        // audit that does not exist.
+        let calls: Vec<(i64, Option<i64>, Option<i64>)> = (1..=12)
+            .chain(1..=12)
+            .map(|id| {
+                let (user, audit) = if id % 2 == 0 {
+                    (42, annas.id)
+                } else {
+                    (43, boriss.id)
+                };
+                (id, Some(user), Some(audit))
+            })
+            .chain([(13, None, None), (14, Some(43), Some(boriss.id + 100))])
+            .collect();
+        let takes = calls
+            .iter()
+            .map(|&(id, user, audit)| storage.take_update(id, user, audit));
+        let taken = futures_util::future::join_all(takes).await;
+
+        for id in 1..=12 {
+            let seen = if id % 2 == 0 { &anna_sees } else { &boris_sees };
+            let of_id: Vec<_> = calls
+                .iter()
+                .zip(&taken)
+                .filter(|((call, _, _), _)| *call == id)
+                .map(|(_, t)| t.as_ref().expect("take"))
+                .collect();
+            assert_eq!(of_id.len(), 2);
+            let firsts: Vec<_> = of_id.iter().filter_map(|t| t.as_ref()).collect();
+            assert_eq!(
+                firsts,
+                [seen],
+                "update {id}: taken once, with its own reads"
+            );
+        }
+        let last: Vec<_> = taken[24..]
+            .iter()
+            .map(|t| t.as_ref().expect("take"))
+            .collect();
+        assert_eq!(
+            last,
+            [
+                &Some(Taken {
+                    language: None,
+                    audit: None
+                }),
+                &Some(Taken {
+                    language: Some("en".into()),
+                    audit: None
+                })
+            ]
+        );
+        // All taken now.
+        for id in 1..=14 {
+            assert_eq!(
+                storage.take_update(id, None, None).await.expect("again"),
+                None
+            );
+        }
+    }
+
     on_both_backends!(
         an_update_is_recorded_once_and_taken_once,
         a_take_reads_the_language_of_the_updates_user,
-        a_take_reads_the_audit_a_press_is_on_with_its_answers
+        a_take_reads_the_audit_a_press_is_on_with_its_answers,
+        takes_made_at_once_each_read_their_own_user_and_audit
     );
 }

@@ -22,6 +22,7 @@ use crate::domain::schedule::Kind;
 mod conns;
 mod direct;
 mod export;
+mod group;
 mod inbox;
 mod postgres;
 mod reminders;
@@ -46,6 +47,13 @@ pub enum StorageError {
     Corrupt(String),
     #[error("DATABASE_URL must start with sqlite: or postgres://")]
     Url,
+    /// The error of a statement several calls shared (see `group`).
+    #[error(transparent)]
+    InGroup(std::sync::Arc<StorageError>),
+    /// The statement a call was to be part of ended without an answer for
+    /// it (see `group`).
+    #[error("the statement this call was part of did not finish")]
+    Unfinished,
 }
 
 pub type Result<T> = std::result::Result<T, StorageError>;
@@ -53,6 +61,7 @@ pub type Result<T> = std::result::Result<T, StorageError>;
 /// A value bound to a statement of `sql/`.
 enum Arg<'a> {
     Int(i64),
+    OptInt(Option<i64>),
     Text(&'a str),
     OptText(Option<&'a str>),
     Bool(bool),
@@ -92,6 +101,27 @@ pub struct Taken {
     /// if none was asked for or it does not exist.
     pub audit: Option<(AuditRecord, Answers)>,
 }
+
+/// One update's take, made with others at once (PostgreSQL: see
+/// `postgres::take_together`): the arguments of [`Storage::take_update`].
+struct TakeCall {
+    update_id: i64,
+    user_id: Option<i64>,
+    audit_id: Option<i64>,
+}
+
+/// Takes made at once, run as one statement.
+type TakeGroup = group::Group<
+    TakeCall,
+    Result<Option<Taken>>,
+    Box<
+        dyn Fn(
+                Vec<TakeCall>,
+            ) -> futures_util::future::BoxFuture<'static, Vec<Result<Option<Taken>>>>
+            + Send
+            + Sync,
+    >,
+>;
 
 /// An audit's answers by question id, and the notes on them.
 pub type Answers = (Vec<(String, Response)>, HashMap<String, String>);

@@ -22,6 +22,9 @@ const FOR_UPDATE: &str = " FOR UPDATE";
 /// claiming at once take different rows instead of waiting for each other.
 const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
 
+/// Connections `conns` keeps for the statements of updates.
+const CONNECTIONS: usize = 4;
+
 /// A [`Batch`] of statements is sent one by one: PostgreSQL prepares one
 /// statement at a time.
 const ONE_COMMAND_BATCH: bool = false;
@@ -36,6 +39,8 @@ pub(super) struct Store {
     pool: sqlx::Pool<Db>,
     /// For the statements of every update (see `conns`).
     conns: std::sync::Arc<super::conns::Conns<Db>>,
+    /// Takes made at the same moment, run as one statement.
+    takes: std::sync::Arc<super::TakeGroup>,
 }
 
 impl Store {
@@ -53,11 +58,28 @@ impl Store {
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         let conns = std::sync::Arc::new(super::conns::Conns::new(
             connect,
-            4,
+            CONNECTIONS,
             keep_connections,
             Some(super::conns::USED_WITHOUT_PING),
         ));
-        Ok(Self { pool, conns })
+        let takes = {
+            let conns = conns.clone();
+            super::group::Group::new(
+                TAKE_RUNS,
+                TAKES_AT_MOST,
+                Box::new(move |calls: Vec<TakeCall>| {
+                    let conns = conns.clone();
+                    Box::pin(async move { take_together(&conns, calls).await })
+                        as futures_util::future::BoxFuture<'static, _>
+                }) as Box<_>,
+            )
+        };
+        Ok(Self { pool, conns, takes })
+    }
+
+    /// Takes go together (see [`take_together`]).
+    fn take_group(&self) -> Option<&std::sync::Arc<super::TakeGroup>> {
+        Some(&self.takes)
     }
 
     /// Writes need no turn here: PostgreSQL locks rows, and a transaction
@@ -94,6 +116,17 @@ impl Store {
     }
 }
 
+/// Has the statement it is a part of commit without waiting for its WAL
+/// to be flushed (PostgreSQL's `synchronous_commit`, for this transaction
+/// alone): as SQLite's take does, the take rides on the flush of the
+/// answer's save that follows it — the save's commit is later in the same
+/// log, so once it is on disk, so is the take. A take with no save after
+/// it is flushed by the WAL writer within moments; lost before that (the
+/// server or the machine going down), its update is handled again if
+/// Telegram delivers it again. Joined (one row) so that it runs; it writes
+/// nothing.
+const COMMIT_UNFLUSHED: &str = "SELECT set_config('synchronous_commit', 'off', true)";
+
 /// What [`Store::writing`] holds: nothing.
 struct NoTurn;
 
@@ -106,3 +139,104 @@ include!("sql/core.rs");
 include!("sql/reminders.rs");
 include!("sql/inbox.rs");
 include!("sql/export.rs");
+
+/// Statements of takes under way at once, at most: one a connection that
+/// `conns` keeps. A take that finds one free runs at once, by itself (no
+/// wait behind another's statement: the latency of a take alone is
+/// unchanged); the takes that find none go together in the next.
+const TAKE_RUNS: usize = CONNECTIONS;
+
+/// Takes in one statement, at most: one each of the dispatcher's lanes
+/// (`app::LANES`), and webhook updates beside them.
+const TAKES_AT_MOST: usize = 64;
+
+/// The takes of several updates (those that waited while every run was
+/// under way: see [`TAKE_RUNS`]) in one statement: one round trip and one commit for them
+/// all, each update's row joined to its user's language and its audit and
+/// answers as [`Store::take_update`] returns them. An update asked for
+/// twice in one group is taken by its first call; the others find it taken
+/// (a row can be inserted or updated once a statement).
+async fn take_together(conns: &Conns<Db>, calls: Vec<TakeCall>) -> Vec<Result<Option<Taken>>> {
+    let mut first = HashMap::new();
+    let mut values = String::new();
+    let mut args = Vec::new();
+    for (i, call) in calls.iter().enumerate() {
+        if first.insert(call.update_id, i).is_some() {
+            continue;
+        }
+        let n = args.len();
+        if !values.is_empty() {
+            values.push_str(", ");
+        }
+        values.push_str(&format!("(${}, ${}, ${})", n + 1, n + 2, n + 3));
+        args.extend([
+            Arg::Int(call.update_id),
+            Arg::OptInt(call.user_id),
+            Arg::OptInt(call.audit_id),
+        ]);
+    }
+    args.push(Arg::Int(now()));
+    let at = args.len();
+    let mut select = String::from("SELECT taken.update_id, users.language");
+    for (table, columns) in [("audits", AUDIT_COLUMNS), ("answers", ANSWER_COLUMNS)] {
+        for column in columns.split(',') {
+            select.push_str(&format!(", {table}.{}", column.trim()));
+        }
+    }
+    let sql = format!(
+        "WITH called (update_id, user_id, audit_id) AS (VALUES {values}),
+         taken AS (
+             INSERT INTO inbox (update_id, received_at, taken_at)
+             SELECT update_id, ${at}, ${at} FROM called
+             ON CONFLICT (update_id) DO UPDATE SET taken_at = excluded.taken_at, body = NULL
+             WHERE inbox.taken_at IS NULL
+             RETURNING update_id),
+         unflushed AS ({COMMIT_UNFLUSHED})
+         {select}
+         FROM taken CROSS JOIN unflushed
+         JOIN called ON called.update_id = taken.update_id
+         LEFT JOIN users ON users.id = called.user_id
+         LEFT JOIN audits ON audits.id = called.audit_id
+         LEFT JOIN answers ON answers.audit_id = audits.id"
+    );
+    let (rows, lost) = match run_with(conns, &(sql, args)).await {
+        Ok(done) => done,
+        Err(e) => return shared(e, calls.len()).into_iter().map(Err).collect(),
+    };
+    let mut lost = lost.map(|e| shared(e, calls.len()));
+    let mut by_update: HashMap<i64, Vec<&DbRow>> = HashMap::new();
+    for row in &rows {
+        match row.int("update_id") {
+            Ok(id) => by_update.entry(id).or_default().push(row),
+            Err(e) => return shared(e, calls.len()).into_iter().map(Err).collect(),
+        }
+    }
+    calls
+        .iter()
+        .enumerate()
+        .map(|(i, call)| {
+            if first.get(&call.update_id) != Some(&i) {
+                return Ok(None);
+            }
+            match (&mut lost, by_update.get(&call.update_id)) {
+                // Run again after a lost connection, a take that was done
+                // before it went finds the update taken: the first try's
+                // error lets it through, as any failed take does, rather
+                // than have it skipped.
+                (Some(lost), None) => Err(lost.pop().unwrap_or(StorageError::Unfinished)),
+                (_, own) => taken_from_rows(own.into_iter().flatten().copied(), call.audit_id),
+            }
+        })
+        .collect()
+}
+
+/// `error` for each of `n` calls: itself for one, shared by several.
+fn shared(error: StorageError, n: usize) -> Vec<StorageError> {
+    if n == 1 {
+        return vec![error];
+    }
+    let error = std::sync::Arc::new(error);
+    (0..n)
+        .map(|_| StorageError::InGroup(error.clone()))
+        .collect()
+}

@@ -114,6 +114,12 @@ impl Store {
         })
     }
 
+    /// Takes are not grouped here: each runs on the calling thread, in its
+    /// write turn (see `direct`), a round trip to no server.
+    fn take_group(&self) -> Option<&std::sync::Arc<super::TakeGroup>> {
+        None
+    }
+
     /// Runs a write's statements on this thread (see `direct`); `None`
     /// where it cannot — a database in memory, or another process holding
     /// the write lock — and the caller runs them through sqlx. Called in

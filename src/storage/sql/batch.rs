@@ -66,6 +66,7 @@ type DbQuery<'q> = sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<
 fn bind_arg<'q>(query: DbQuery<'q>, arg: &Arg<'q>) -> DbQuery<'q> {
     match *arg {
         Arg::Int(v) => query.bind(v),
+        Arg::OptInt(v) => query.bind(v),
         Arg::Text(v) => query.bind(v),
         Arg::OptText(v) => query.bind(v),
         Arg::Bool(v) => query.bind(v),

@@ -23,52 +23,25 @@ impl Store {
     ///
     /// The same command reads what the update's handling asks next (see
     /// [`Taken`]): with `user_id`, that user's stored language; with
-    /// `audit_id`, the audit a press is on and its answers.
+    /// `audit_id`, the audit a press is on and its answers. On PostgreSQL
+    /// the takes made at the same moment are one statement (see
+    /// `postgres::take_together`).
     pub async fn take_update(
         &self,
         update_id: i64,
         user_id: Option<i64>,
         audit_id: Option<i64>,
     ) -> Result<Option<Taken>> {
+        if let Some(group) = self.take_group() {
+            let call = TakeCall {
+                update_id,
+                user_id,
+                audit_id,
+            };
+            return group.call(call).await.unwrap_or(Err(StorageError::Unfinished));
+        }
         let _writing = self.writing().await;
         let t = now();
-        if let OneCommand::With = ONE_COMMAND {
-            // One statement: the take, and the reads joined to its one row
-            // (none if the update was taken before).
-            let mut with = With::default();
-            with.part("taken", TAKE, vec![Arg::Int(update_id), Arg::Int(t)]);
-            with.part("unflushed", COMMIT_UNFLUSHED, Vec::new());
-            let mut select = String::from("SELECT taken.update_id");
-            let mut joins = String::from(" CROSS JOIN unflushed");
-            let mut args = Vec::new();
-            if let Some(user_id) = user_id {
-                args.push(Arg::Int(user_id));
-                select.push_str(", users.language");
-                joins.push_str(&format!(" LEFT JOIN users ON users.id = ${}", args.len()));
-            }
-            if let Some(audit_id) = audit_id {
-                args.push(Arg::Int(audit_id));
-                for (table, columns) in [("audits", AUDIT_COLUMNS), ("answers", ANSWER_COLUMNS)] {
-                    for column in columns.split(',') {
-                        select.push_str(&format!(", {table}.{}", column.trim()));
-                    }
-                }
-                joins.push_str(&format!(
-                    " LEFT JOIN audits ON audits.id = ${}
-                      LEFT JOIN answers ON answers.audit_id = audits.id",
-                    args.len()
-                ));
-            }
-            let statement = with.select(&format!("{select} FROM taken{joins}"), args);
-            return match run_with(&self.conns, &statement).await? {
-                // Run again after a lost connection, a take that was done
-                // before it went finds the update taken: the first try's
-                // error lets it through, as any failed take does, rather
-                // than have it skipped.
-                (rows, Some(lost)) if rows.is_empty() => Err(lost),
-                (rows, _) => taken_from_rows(&rows, audit_id),
-            };
-        }
         let mut batch = Batch::default();
         batch.push(TAKE, vec![Arg::Int(update_id), Arg::Int(t)]);
         if let Some(user_id) = user_id {
@@ -125,17 +98,6 @@ const TAKE: &str = "INSERT INTO inbox (update_id, received_at, taken_at) VALUES 
      ON CONFLICT (update_id) DO UPDATE SET taken_at = excluded.taken_at, body = NULL
      WHERE inbox.taken_at IS NULL
      RETURNING update_id";
-
-/// Has the statement it is a part of commit without waiting for its WAL
-/// to be flushed (PostgreSQL's `synchronous_commit`, for this transaction
-/// alone): as SQLite's take does, the take rides on the flush of the
-/// answer's save that follows it — the save's commit is later in the same
-/// log, so once it is on disk, so is the take. A take with no save after
-/// it is flushed by the WAL writer within moments; lost before that (the
-/// server or the machine going down), its update is handled again if
-/// Telegram delivers it again. Joined (one row) so that it runs; it writes
-/// nothing.
-const COMMIT_UNFLUSHED: &str = "SELECT set_config('synchronous_commit', 'off', true)";
 
 /// What a take's statements read, told apart by their columns: the take's
 /// row, the language's and the audit's and its answers' — separate rows,

@@ -4,8 +4,8 @@
 // `$1` placeholders), type-checked for both, and no trait gymnastics.
 // Each backend module defines `Db`, `DbRow`, `BEGIN_WRITE`, `FOR_UPDATE`,
 // `SKIP_LOCKED`, `ONE_COMMAND_BATCH` and `ONE_COMMAND`, and its `Store`
-// `writing`, `give_back`, `committed_unflushed`, `flushed` and
-// `write_directly`.
+// `writing`, `give_back`, `committed_unflushed`, `flushed`,
+// `write_directly` and `take_group`.
 
 use std::collections::HashMap;
 
@@ -17,7 +17,7 @@ use super::{
     date_text, direct, Arg, Fields, OneCommand, now, parse_date, reminders::setting_column, shift_placeholders, source_columns,
     AnswerExportRow, Answers, AuditRecord, Awaiting, Card, NoteTaken, Pending, PendingChange,
     PlanExportRow, PlanUpdate,
-    Position, Reminder, ReminderSeries, ReminderSettings, Result, StorageError, Taken, UserInfo,
+    Position, Reminder, ReminderSeries, ReminderSettings, Result, StorageError, TakeCall, Taken, UserInfo,
 };
 use crate::domain::audit::{Answer, Change, Priority, Response, Status};
 use crate::domain::plan::{PlanEntry, PlanItem, Source};
