@@ -5,13 +5,16 @@
 //! alone still runs at once, by itself.
 //!
 //! Up to `runs` runs are under way at a time (as many as there are
-//! connections for them): a call that finds one free starts a run at once;
-//! calls that find none wait and go together in the next run to start. The
-//! runs are tasks of their own, so a caller that stops waiting (its
-//! update's handling dropped) leaves the others' calls running.
+//! connections for them). A call that finds one free runs, in its own task,
+//! itself and whatever waits; calls that find none wait. A run that ends
+//! hands its place to the first call waiting, which runs next with the
+//! others waiting behind it: no task of the group's own, and no hand-off a
+//! call alone did not have. A run dropped part-way (its caller's handling
+//! dropped, or a panic) answers the calls it took `None` and still hands its
+//! place on.
 
 use std::future::Future;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError};
 
 use tokio::sync::oneshot;
 
@@ -25,24 +28,30 @@ pub(super) struct Group<Q, A, F> {
 }
 
 struct Queue<Q, A> {
-    waiting: Vec<(Q, oneshot::Sender<A>)>,
-    /// Tasks taking calls from `waiting`.
+    waiting: std::collections::VecDeque<(Q, oneshot::Sender<Reply<Q, A>>)>,
+    /// Runs under way, or handed to a waiting call not yet woken.
     running: usize,
+}
+
+/// What a waiting call is woken with.
+enum Reply<Q, A> {
+    /// Its answer: another call's run ran it.
+    Answer(A),
+    /// A run's place, handed on: it runs next (its call given back).
+    Run(Q),
 }
 
 impl<Q, A, F, Fut> Group<Q, A, F>
 where
-    Q: Send + 'static,
-    A: Send + 'static,
-    F: Fn(Vec<Q>) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Vec<A>> + Send,
+    F: Fn(Vec<Q>) -> Fut,
+    Fut: Future<Output = Vec<A>>,
 {
-    /// `run` gets the calls of one run in the order they came and returns
-    /// their answers in that order.
-    pub(super) fn new(runs: usize, most: usize, run: F) -> Arc<Self> {
-        Arc::new(Group {
+    /// `run` gets the calls of one run in the order they came (the caller's
+    /// own first) and returns their answers in that order.
+    pub(super) fn new(runs: usize, most: usize, run: F) -> std::sync::Arc<Self> {
+        std::sync::Arc::new(Group {
             queue: Mutex::new(Queue {
-                waiting: Vec::new(),
+                waiting: Default::default(),
                 running: 0,
             }),
             run,
@@ -52,24 +61,29 @@ where
     }
 
     /// Runs `call` with whatever others wait with it; `None` if its run
-    /// ended without an answer for it (the run panicked, or returned fewer
-    /// answers than calls).
-    pub(super) async fn call(self: &Arc<Self>, call: Q) -> Option<A> {
-        let (tx, rx) = oneshot::channel();
-        let start = {
+    /// ended without an answer for it (the run was dropped part-way, or
+    /// returned fewer answers than calls).
+    pub(super) async fn call(&self, call: Q) -> Option<A> {
+        let queued = {
             let mut queue = self.lock();
-            queue.waiting.push((call, tx));
-            let start = queue.running < self.runs;
-            if start {
+            if queue.running < self.runs {
                 queue.running += 1;
+                Err(call)
+            } else {
+                let (tx, rx) = oneshot::channel();
+                queue.waiting.push_back((call, tx));
+                Ok(rx)
             }
-            start
         };
-        if start {
-            let group = self.clone();
-            tokio::spawn(async move { group.drain().await });
+        let rx = match queued {
+            Ok(rx) => rx,
+            Err(call) => return self.run_with_waiting(call).await,
+        };
+        match rx.await {
+            Ok(Reply::Answer(answer)) => Some(answer),
+            Ok(Reply::Run(call)) => self.run_with_waiting(call).await,
+            Err(_) => None,
         }
-        rx.await.ok()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Queue<Q, A>> {
@@ -77,53 +91,41 @@ where
         self.queue.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Runs the waiting calls, `most` at a time, until none wait.
-    async fn drain(self: Arc<Self>) {
-        // Should a run panic, or its task be dropped (its runtime shutting
-        // down), the task is no longer counted; if it was the last, the
-        // calls waiting are answered `None` (their senders dropped) rather
-        // than left waiting. The next call starts a new task.
-        struct Running<'a, Q, A, F> {
-            group: &'a Group<Q, A, F>,
-            done: bool,
-        }
-        impl<Q, A, F> Drop for Running<'_, Q, A, F> {
+    /// Runs `call` and up to `most - 1` calls waiting, in one of the
+    /// `running` places, which it hands on when done (or dropped).
+    async fn run_with_waiting(&self, call: Q) -> Option<A> {
+        /// Hands the place on when the run ends, however it ends.
+        struct Place<'a, Q, A, F>(&'a Group<Q, A, F>);
+        impl<Q, A, F> Drop for Place<'_, Q, A, F> {
             fn drop(&mut self) {
-                if !self.done {
-                    let mut queue = self
-                        .group
-                        .queue
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner);
-                    queue.running -= 1;
-                    if queue.running == 0 {
-                        queue.waiting.clear();
+                let mut queue = self.0.queue.lock().unwrap_or_else(PoisonError::into_inner);
+                while let Some((call, tx)) = queue.waiting.pop_front() {
+                    match tx.send(Reply::Run(call)) {
+                        Ok(()) => return,
+                        // That caller stopped waiting: the next one.
+                        Err(_) => continue,
                     }
                 }
+                queue.running -= 1;
             }
         }
-        let mut running = Running {
-            group: &self,
-            done: false,
-        };
-        loop {
-            let batch: Vec<_> = {
-                let mut queue = self.lock();
-                if queue.waiting.is_empty() {
-                    queue.running -= 1;
-                    running.done = true;
-                    return;
-                }
-                let n = queue.waiting.len().min(self.most);
-                queue.waiting.drain(..n).collect()
-            };
-            let (calls, replies): (Vec<Q>, Vec<_>) = batch.into_iter().unzip();
-            let answers = (self.run)(calls).await;
-            for (reply, answer) in replies.into_iter().zip(answers) {
-                // A caller that stopped waiting needs no answer.
-                let _ = reply.send(answer);
+        let _place = Place(self);
+        let (mut calls, mut replies) = (vec![call], Vec::new());
+        {
+            let mut queue = self.lock();
+            let n = queue.waiting.len().min(self.most - 1);
+            for (call, reply) in queue.waiting.drain(..n) {
+                calls.push(call);
+                replies.push(reply);
             }
         }
+        let mut answers = (self.run)(calls).await.into_iter();
+        let own = answers.next();
+        for (reply, answer) in replies.into_iter().zip(answers) {
+            // A caller that stopped waiting needs no answer.
+            let _ = reply.send(Reply::Answer(answer));
+        }
+        own
     }
 }
 
@@ -131,6 +133,7 @@ where
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
 
     #[tokio::test]
     async fn a_call_alone_runs_by_itself() {
@@ -232,12 +235,37 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_run_that_panics_leaves_its_callers_without_answer_and_the_next_call_runs() {
-        let group = Group::new(1, 4, |calls: Vec<u32>| async move {
-            assert!(calls[0] != 0, "the test's panic");
-            calls
+    async fn a_run_that_panics_answers_its_calls_none_and_hands_its_place_on() {
+        let (open_tx, open_rx) = tokio::sync::watch::channel(false);
+        let group = Group::new(1, 2, move |calls: Vec<u32>| {
+            let mut open = open_rx.clone();
+            async move {
+                let _ = open.wait_for(|o| *o).await;
+                assert!(!calls.contains(&0), "the test's panic");
+                calls
+            }
         });
-        assert_eq!(group.call(0).await, None);
+        let call = |c| {
+            let group = group.clone();
+            tokio::spawn(async move { group.call(c).await })
+        };
+        // 5 runs alone; 0, 1 and 2 wait behind it.
+        let five = call(5);
+        while group.lock().running == 0 {
+            tokio::task::yield_now().await;
+        }
+        let (zero, one, two) = (call(0), call(1), call(2));
+        while group.lock().waiting.len() < 3 {
+            tokio::task::yield_now().await;
+        }
+        open_tx.send(true).unwrap();
+        assert_eq!(five.await.unwrap(), Some(5));
+        // 0 runs next with 1 and panics: 1 is left without an answer, and
+        // 2 runs after them.
+        assert!(zero.await.unwrap_err().is_panic());
+        assert_eq!(one.await.unwrap(), None);
+        assert_eq!(two.await.unwrap(), Some(2));
         assert_eq!(group.call(7).await, Some(7));
+        assert_eq!(group.lock().running, 0);
     }
 }
