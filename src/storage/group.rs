@@ -79,16 +79,25 @@ where
             Ok(rx) => rx,
             Err(call) => return self.run_with_waiting(call).await,
         };
-        match rx.await {
+        // Dropped while its call waits, a caller handed a place it had not
+        // yet received hands it on, or the place would be lost for good.
+        struct Waiting<'a, Q, A, F> {
+            group: &'a Group<Q, A, F>,
+            rx: oneshot::Receiver<Reply<Q, A>>,
+        }
+        impl<Q, A, F> Drop for Waiting<'_, Q, A, F> {
+            fn drop(&mut self) {
+                if let Ok(Reply::Run(_)) = self.rx.try_recv() {
+                    self.group.hand_on();
+                }
+            }
+        }
+        let mut waiting = Waiting { group: self, rx };
+        match (&mut waiting.rx).await {
             Ok(Reply::Answer(answer)) => Some(answer),
             Ok(Reply::Run(call)) => self.run_with_waiting(call).await,
             Err(_) => None,
         }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Queue<Q, A>> {
-        // The queue is consistent at every point a panic could leave it.
-        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Runs `call` and up to `most - 1` calls waiting, in one of the
@@ -98,15 +107,7 @@ where
         struct Place<'a, Q, A, F>(&'a Group<Q, A, F>);
         impl<Q, A, F> Drop for Place<'_, Q, A, F> {
             fn drop(&mut self) {
-                let mut queue = self.0.queue.lock().unwrap_or_else(PoisonError::into_inner);
-                while let Some((call, tx)) = queue.waiting.pop_front() {
-                    match tx.send(Reply::Run(call)) {
-                        Ok(()) => return,
-                        // That caller stopped waiting: the next one.
-                        Err(_) => continue,
-                    }
-                }
-                queue.running -= 1;
+                self.0.hand_on();
             }
         }
         let _place = Place(self);
@@ -126,6 +127,26 @@ where
             let _ = reply.send(Reply::Answer(answer));
         }
         own
+    }
+}
+
+impl<Q, A, F> Group<Q, A, F> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Queue<Q, A>> {
+        // The queue is consistent at every point a panic could leave it.
+        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Gives a run's place to the first call waiting, or frees it.
+    fn hand_on(&self) {
+        let mut queue = self.lock();
+        while let Some((call, tx)) = queue.waiting.pop_front() {
+            match tx.send(Reply::Run(call)) {
+                Ok(()) => return,
+                // That caller stopped waiting: the next one.
+                Err(_) => continue,
+            }
+        }
+        queue.running -= 1;
     }
 }
 
@@ -266,6 +287,37 @@ mod tests {
         assert_eq!(one.await.unwrap(), None);
         assert_eq!(two.await.unwrap(), Some(2));
         assert_eq!(group.call(7).await, Some(7));
+        assert_eq!(group.lock().running, 0);
+    }
+
+    #[tokio::test]
+    async fn a_waiting_call_dropped_after_it_was_handed_a_place_hands_it_on() {
+        use futures_util::FutureExt;
+        let (open_tx, open_rx) = tokio::sync::watch::channel(false);
+        let group = Group::new(1, 1, move |calls: Vec<u32>| {
+            let mut open = open_rx.clone();
+            async move {
+                let _ = open.wait_for(|o| *o).await;
+                calls
+            }
+        });
+        // 5 runs; 1 and 2 wait behind it.
+        let mut five = Box::pin(group.call(5));
+        assert!((&mut five).now_or_never().is_none());
+        let mut one = Box::pin(group.call(1));
+        assert!((&mut one).now_or_never().is_none());
+        let mut two = Box::pin(group.call(2));
+        assert!((&mut two).now_or_never().is_none());
+        assert_eq!(group.lock().waiting.len(), 2);
+        open_tx.send(true).unwrap();
+        // 5's run hands its place to 1, whose caller is gone before it
+        // sees it: 2 gets it.
+        assert_eq!(five.await, Some(5));
+        drop(one);
+        let two = tokio::time::timeout(std::time::Duration::from_secs(10), two)
+            .await
+            .expect("2 was handed the place 1 was given when it went");
+        assert_eq!(two, Some(2));
         assert_eq!(group.lock().running, 0);
     }
 }
