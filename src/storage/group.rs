@@ -18,11 +18,11 @@ use std::sync::{Mutex, PoisonError};
 
 use tokio::sync::oneshot;
 
-/// Calls of `Q` answered with `A`, run by `run` up to `most` at a time in
-/// up to `runs` runs at once.
-pub(super) struct Group<Q, A, F> {
+/// Calls of `Q` answered with `A`, up to `most` a run, in up to `runs`
+/// runs at once. Each call brings the function that runs a group of calls
+/// (the same for all); a run uses the one of the call it is made in.
+pub(super) struct Group<Q, A> {
     queue: Mutex<Queue<Q, A>>,
-    run: F,
     most: usize,
     runs: usize,
 }
@@ -41,29 +41,28 @@ enum Reply<Q, A> {
     Run(Q),
 }
 
-impl<Q, A, F, Fut> Group<Q, A, F>
-where
-    F: Fn(Vec<Q>) -> Fut,
-    Fut: Future<Output = Vec<A>>,
-{
-    /// `run` gets the calls of one run in the order they came (the caller's
-    /// own first) and returns their answers in that order.
-    pub(super) fn new(runs: usize, most: usize, run: F) -> std::sync::Arc<Self> {
-        std::sync::Arc::new(Group {
+impl<Q, A> Group<Q, A> {
+    pub(super) fn new(runs: usize, most: usize) -> Self {
+        Group {
             queue: Mutex::new(Queue {
                 waiting: Default::default(),
                 running: 0,
             }),
-            run,
             most: most.max(1),
             runs: runs.max(1),
-        })
+        }
     }
 
     /// Runs `call` with whatever others wait with it; `None` if its run
     /// ended without an answer for it (the run was dropped part-way, or
-    /// returned fewer answers than calls).
-    pub(super) async fn call(&self, call: Q) -> Option<A> {
+    /// returned fewer answers than calls). `run` gets the calls of one run
+    /// in the order they came (this call first) and returns their answers
+    /// in that order.
+    pub(super) async fn call<Fut: Future<Output = Vec<A>>>(
+        &self,
+        call: Q,
+        run: impl FnOnce(Vec<Q>) -> Fut,
+    ) -> Option<A> {
         let queued = {
             let mut queue = self.lock();
             if queue.running < self.runs {
@@ -77,15 +76,15 @@ where
         };
         let rx = match queued {
             Ok(rx) => rx,
-            Err(call) => return self.run_with_waiting(call).await,
+            Err(call) => return self.run_with_waiting(call, run).await,
         };
         // Dropped while its call waits, a caller handed a place it had not
         // yet received hands it on, or the place would be lost for good.
-        struct Waiting<'a, Q, A, F> {
-            group: &'a Group<Q, A, F>,
+        struct Waiting<'a, Q, A> {
+            group: &'a Group<Q, A>,
             rx: oneshot::Receiver<Reply<Q, A>>,
         }
-        impl<Q, A, F> Drop for Waiting<'_, Q, A, F> {
+        impl<Q, A> Drop for Waiting<'_, Q, A> {
             fn drop(&mut self) {
                 if let Ok(Reply::Run(_)) = self.rx.try_recv() {
                     self.group.hand_on();
@@ -95,17 +94,21 @@ where
         let mut waiting = Waiting { group: self, rx };
         match (&mut waiting.rx).await {
             Ok(Reply::Answer(answer)) => Some(answer),
-            Ok(Reply::Run(call)) => self.run_with_waiting(call).await,
+            Ok(Reply::Run(call)) => self.run_with_waiting(call, run).await,
             Err(_) => None,
         }
     }
 
     /// Runs `call` and up to `most - 1` calls waiting, in one of the
     /// `running` places, which it hands on when done (or dropped).
-    async fn run_with_waiting(&self, call: Q) -> Option<A> {
+    async fn run_with_waiting<Fut: Future<Output = Vec<A>>>(
+        &self,
+        call: Q,
+        run: impl FnOnce(Vec<Q>) -> Fut,
+    ) -> Option<A> {
         /// Hands the place on when the run ends, however it ends.
-        struct Place<'a, Q, A, F>(&'a Group<Q, A, F>);
-        impl<Q, A, F> Drop for Place<'_, Q, A, F> {
+        struct Place<'a, Q, A>(&'a Group<Q, A>);
+        impl<Q, A> Drop for Place<'_, Q, A> {
             fn drop(&mut self) {
                 self.0.hand_on();
             }
@@ -120,7 +123,7 @@ where
                 replies.push(reply);
             }
         }
-        let mut answers = (self.run)(calls).await.into_iter();
+        let mut answers = run(calls).await.into_iter();
         let own = answers.next();
         for (reply, answer) in replies.into_iter().zip(answers) {
             // A caller that stopped waiting needs no answer.
@@ -128,9 +131,7 @@ where
         }
         own
     }
-}
 
-impl<Q, A, F> Group<Q, A, F> {
     fn lock(&self) -> std::sync::MutexGuard<'_, Queue<Q, A>> {
         // The queue is consistent at every point a panic could leave it.
         self.queue.lock().unwrap_or_else(PoisonError::into_inner)
@@ -156,11 +157,38 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
 
+    /// A group whose calls all bring `run`.
+    struct Bound<F> {
+        group: Group<u32, u32>,
+        run: F,
+    }
+
+    impl<F, Fut> Bound<F>
+    where
+        F: Fn(Vec<u32>) -> Fut,
+        Fut: Future<Output = Vec<u32>>,
+    {
+        fn new(runs: usize, most: usize, run: F) -> Arc<Self> {
+            Arc::new(Bound {
+                group: Group::new(runs, most),
+                run,
+            })
+        }
+
+        async fn call(&self, call: u32) -> Option<u32> {
+            self.group.call(call, &self.run).await
+        }
+
+        fn lock(&self) -> std::sync::MutexGuard<'_, Queue<u32, u32>> {
+            self.group.lock()
+        }
+    }
+
     #[tokio::test]
     async fn a_call_alone_runs_by_itself() {
         let runs = Arc::new(AtomicUsize::new(0));
         let counted = runs.clone();
-        let group = Group::new(1, 8, move |calls: Vec<u32>| {
+        let group = Bound::new(1, 8, move |calls: Vec<u32>| {
             counted.fetch_add(1, Ordering::SeqCst);
             async move { calls.into_iter().map(|c| c * 10).collect() }
         });
@@ -174,7 +202,7 @@ mod tests {
         let (open_tx, open_rx) = tokio::sync::watch::channel(false);
         let sizes = Arc::new(Mutex::new(Vec::new()));
         let seen = sizes.clone();
-        let group = Group::new(1, 3, move |calls: Vec<u32>| {
+        let group = Bound::new(1, 3, move |calls: Vec<u32>| {
             seen.lock().unwrap().push(calls.len());
             let mut open = open_rx.clone();
             async move {
@@ -215,7 +243,7 @@ mod tests {
         let (open_tx, open_rx) = tokio::sync::watch::channel(false);
         let started = Arc::new(AtomicUsize::new(0));
         let counted = started.clone();
-        let group = Group::new(2, 8, move |calls: Vec<u32>| {
+        let group = Bound::new(2, 8, move |calls: Vec<u32>| {
             counted.fetch_add(1, Ordering::SeqCst);
             let mut open = open_rx.clone();
             async move {
@@ -258,7 +286,7 @@ mod tests {
     #[tokio::test]
     async fn a_run_that_panics_answers_its_calls_none_and_hands_its_place_on() {
         let (open_tx, open_rx) = tokio::sync::watch::channel(false);
-        let group = Group::new(1, 2, move |calls: Vec<u32>| {
+        let group = Bound::new(1, 2, move |calls: Vec<u32>| {
             let mut open = open_rx.clone();
             async move {
                 let _ = open.wait_for(|o| *o).await;
@@ -294,7 +322,7 @@ mod tests {
     async fn a_waiting_call_dropped_after_it_was_handed_a_place_hands_it_on() {
         use futures_util::FutureExt;
         let (open_tx, open_rx) = tokio::sync::watch::channel(false);
-        let group = Group::new(1, 1, move |calls: Vec<u32>| {
+        let group = Bound::new(1, 1, move |calls: Vec<u32>| {
             let mut open = open_rx.clone();
             async move {
                 let _ = open.wait_for(|o| *o).await;

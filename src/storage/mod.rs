@@ -111,17 +111,7 @@ struct TakeCall {
 }
 
 /// Takes made at once, run as one statement.
-type TakeGroup = group::Group<
-    TakeCall,
-    Result<Option<Taken>>,
-    Box<
-        dyn Fn(
-                Vec<TakeCall>,
-            ) -> futures_util::future::BoxFuture<'static, Vec<Result<Option<Taken>>>>
-            + Send
-            + Sync,
-    >,
->;
+type TakeGroup = group::Group<TakeCall, Result<Option<Taken>>>;
 
 /// An audit's answers by question id, and the notes on them.
 pub type Answers = (Vec<(String, Response)>, HashMap<String, String>);

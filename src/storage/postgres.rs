@@ -62,24 +62,20 @@ impl Store {
             keep_connections,
             Some(super::conns::USED_WITHOUT_PING),
         ));
-        let takes = {
-            let conns = conns.clone();
-            super::group::Group::new(
-                TAKE_RUNS,
-                TAKES_AT_MOST,
-                Box::new(move |calls: Vec<TakeCall>| {
-                    let conns = conns.clone();
-                    Box::pin(async move { take_together(&conns, calls).await })
-                        as futures_util::future::BoxFuture<'static, _>
-                }) as Box<_>,
-            )
-        };
+        let takes = std::sync::Arc::new(super::group::Group::new(TAKE_RUNS, TAKES_AT_MOST));
         Ok(Self { pool, conns, takes })
     }
 
-    /// Takes go together (see [`take_together`]).
-    fn take_group(&self) -> Option<&std::sync::Arc<super::TakeGroup>> {
-        Some(&self.takes)
+    /// Takes `call` together with the takes made at the same moment (see
+    /// [`take_together`]).
+    async fn take_in_group(&self, call: TakeCall) -> Option<Result<Option<Taken>>> {
+        let run = |calls| take_together(&self.conns, calls);
+        Some(
+            self.takes
+                .call(call, run)
+                .await
+                .unwrap_or(Err(StorageError::Unfinished)),
+        )
     }
 
     /// Writes need no turn here: PostgreSQL locks rows, and a transaction

@@ -116,7 +116,7 @@ impl Store {
 
     /// Takes are not grouped here: each runs on the calling thread, in its
     /// write turn (see `direct`), a round trip to no server.
-    fn take_group(&self) -> Option<&std::sync::Arc<super::TakeGroup>> {
+    async fn take_in_group(&self, _: super::TakeCall) -> Option<Result<Option<Taken>>> {
         None
     }
 

@@ -32,13 +32,13 @@ impl Store {
         user_id: Option<i64>,
         audit_id: Option<i64>,
     ) -> Result<Option<Taken>> {
-        if let Some(group) = self.take_group() {
-            let call = TakeCall {
-                update_id,
-                user_id,
-                audit_id,
-            };
-            return group.call(call).await.unwrap_or(Err(StorageError::Unfinished));
+        let call = TakeCall {
+            update_id,
+            user_id,
+            audit_id,
+        };
+        if let Some(taken) = self.take_in_group(call).await {
+            return taken;
         }
         let _writing = self.writing().await;
         let t = now();
