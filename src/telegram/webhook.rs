@@ -116,7 +116,10 @@ pub async fn listener(
         .map_err(|e| {
             anyhow::anyhow!("cannot listen on {} (WEBHOOK_LISTEN): {e}", webhook.listen)
         })?;
-    log::info!("webhook mode: listening on {} for {path}", webhook.listen);
+    // The address bound, not the one asked for: with port 0 the system
+    // picks one, and the log is where it is found.
+    let bound = tcp.local_addr().unwrap_or(webhook.listen);
+    log::info!("webhook mode: listening on {bound} for {path}");
     let (stop_token, stop_flag) = mk_stop_token();
     tokio::spawn(async move {
         // Requests in flight are finished; then the router, and with it the

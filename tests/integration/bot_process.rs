@@ -308,6 +308,22 @@ impl BotProcess {
         }
     }
 
+    /// The port this run's webhook listens on, read from its log: runs in
+    /// webhook mode are given `WEBHOOK_LISTEN=127.0.0.1:0`, so the system
+    /// picks a port no other test holds (a port found free and handed to
+    /// the bot could be taken by another test in between).
+    pub(crate) async fn webhook_port(&self) -> u16 {
+        const LINE: &str = "webhook mode: listening on ";
+        self.wait_for_stderr(LINE, 1, WAIT).await;
+        let log = self.stderr();
+        log.split(LINE)
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|addr| addr.parse::<std::net::SocketAddr>().ok())
+            .map(|addr| addr.port())
+            .unwrap_or_else(|| panic!("run {}: no webhook address in {log}", self.run))
+    }
+
     /// SIGTERM, then the bot must exit with status 0 within [`EXIT_WAIT`].
     pub(crate) async fn stop_cleanly(&mut self) {
         self.sigterm();

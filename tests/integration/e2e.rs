@@ -6,7 +6,6 @@
 //! No test sleeps to win a race: every wait is on a notification of the fake
 //! server (or, for process exits and log lines, a bounded poll).
 
-use std::net::TcpListener;
 use std::time::Duration;
 
 use crate::bot_process::*;
@@ -368,11 +367,12 @@ async fn sigterm_while_the_command_menu_is_being_set_exits_cleanly() {
 async fn the_token_never_appears_in_the_logs() {
     let mut world = World::new("token-in-logs").await;
 
-    // 1. The API is unreachable: a port that was free a moment ago.
-    let closed_port = {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
-        listener.local_addr().expect("local addr").port()
-    };
+    // 1. The API is unreachable: a port held (bound, so no other test can
+    //    listen there) but not listening, so every connection is refused.
+    let held = tokio::net::TcpSocket::new_v4().expect("a socket");
+    held.bind("127.0.0.1:0".parse().expect("an address"))
+        .expect("bind a free port");
+    let closed_port = held.local_addr().expect("local addr").port();
     let url = format!("http://127.0.0.1:{closed_port}/");
     let mut bot = world.spawn_with(|cmd| {
         cmd.env("TELOXIDE_API_URL", &url);
@@ -1006,19 +1006,9 @@ async fn an_owner_who_stops_is_reminded_twice_across_a_sigkill_and_finishes() {
 /// header if given; returns the HTTP status.
 async fn post_update(port: u16, path: &str, secret: Option<&str>, body: &str) -> u16 {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let deadline = tokio::time::Instant::now() + WAIT;
-    let mut stream = loop {
-        match tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
-            Ok(stream) => break stream,
-            Err(e) => {
-                assert!(
-                    tokio::time::Instant::now() < deadline,
-                    "the webhook port: {e}"
-                );
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-        }
-    };
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap_or_else(|e| panic!("the webhook port {port}: {e}"));
     let header = secret
         .map(|s| format!("X-Telegram-Bot-Api-Secret-Token: {s}\r\n"))
         .unwrap_or_default();
@@ -1058,17 +1048,14 @@ async fn webhook_mode_refuses_forgeries_handles_a_repeat_once_and_keeps_the_webh
     let mut world = World::new("webhook").await;
     let fake = world.fake.clone();
     fake.add_user(FakeUser::new(USER, "Анна").language(Some("ru")));
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port");
     const SECRET_TOKEN: &str = "hook_secret-42";
     let env = move |cmd: &mut std::process::Command| {
         cmd.env("WEBHOOK_URL", "https://bot.example.com/tg")
-            .env("WEBHOOK_LISTEN", format!("127.0.0.1:{port}"))
+            .env("WEBHOOK_LISTEN", "127.0.0.1:0")
             .env("WEBHOOK_SECRET", SECRET_TOKEN);
     };
     let mut bot = world.spawn_with(env);
+    let port = bot.webhook_port().await;
 
     // Forged: no secret, a wrong one. Refused, and never handled.
     let forged = command_update(900, "/help");
@@ -1156,19 +1143,16 @@ async fn an_update_recorded_before_a_crash_is_handled_at_the_next_start() {
     let mut world = World::new("webhook-inbox").await;
     let fake = world.fake.clone();
     fake.add_user(FakeUser::new(USER, "Анна").language(Some("ru")));
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port");
     let env = move |cmd: &mut std::process::Command| {
         cmd.env("WEBHOOK_URL", "https://bot.example.com/tg")
-            .env("WEBHOOK_LISTEN", format!("127.0.0.1:{port}"))
+            .env("WEBHOOK_LISTEN", "127.0.0.1:0")
             .env("WEBHOOK_SECRET", "hook_secret-42");
     };
     // A first run migrates the database; then the state a process leaves
     // when it dies after answering 200 and before handling: the update in
     // the inbox, not taken.
     let mut bot = world.spawn_with(env);
+    let port = bot.webhook_port().await;
     assert_eq!(
         post_update(
             port,

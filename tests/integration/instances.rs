@@ -5,9 +5,6 @@
 //! again while the other carries on. Runs on SQLite (two processes on one
 //! file) and, with `TEST_BACKEND=postgres`, on PostgreSQL.
 
-use std::net::TcpListener;
-use std::time::Duration;
-
 use crate::bot_process::*;
 use crate::fake_api::{FakeApi, FakeUser, StoredMessage};
 
@@ -16,20 +13,13 @@ const PATH: &str = "/tg";
 const NO_AUDIT: &str = "Сейчас нет начатого аудита";
 const SUMMARY: &str = "Итоги аудита";
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-fn webhook_env(port: u16) -> impl FnOnce(&mut std::process::Command) {
-    move |cmd| {
-        cmd.env("WEBHOOK_URL", format!("https://bot.example.com{PATH}"))
-            .env("WEBHOOK_LISTEN", format!("127.0.0.1:{port}"))
-            .env("WEBHOOK_SECRET", SECRET_TOKEN)
-            .env("REMIND_UNFINISHED", "");
-    }
+/// Webhook mode on a port the system picks (read back from the log by
+/// [`BotProcess::webhook_port`]).
+fn webhook_env(cmd: &mut std::process::Command) {
+    cmd.env("WEBHOOK_URL", format!("https://bot.example.com{PATH}"))
+        .env("WEBHOOK_LISTEN", "127.0.0.1:0")
+        .env("WEBHOOK_SECRET", SECRET_TOKEN)
+        .env("REMIND_UNFINISHED", "");
 }
 
 fn is_ack_or_finished(text: &str) -> bool {
@@ -40,16 +30,8 @@ fn is_ack_or_finished(text: &str) -> bool {
 /// status (0: the instance is not there).
 async fn post(port: u16, body: &str) -> u16 {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let deadline = tokio::time::Instant::now() + WAIT;
-    let mut stream = loop {
-        match tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
-            Ok(stream) => break stream,
-            Err(e) => {
-                assert!(tokio::time::Instant::now() < deadline, "port {port}: {e}");
-                // The instance is still starting: its port opens in a moment.
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-        }
+    let Ok(mut stream) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await else {
+        return 0;
     };
     let request = format!(
         "POST {PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
@@ -122,11 +104,12 @@ async fn two_instances_share_one_audit_through_double_taps_repeats_and_a_sigkill
     let mut world = World::new("two-instances").await;
     let fake = world.fake.clone();
     fake.add_user(FakeUser::new(USER, "Анна").language(Some("ru")));
-    let ports = [free_port(), free_port()];
-    let mut bots = [
-        Some(world.spawn_with(webhook_env(ports[0]))),
-        Some(world.spawn_with(webhook_env(ports[1]))),
+    let bots_at_start = [world.spawn_with(webhook_env), world.spawn_with(webhook_env)];
+    let mut ports = [
+        bots_at_start[0].webhook_port().await,
+        bots_at_start[1].webhook_port().await,
     ];
+    let mut bots = bots_at_start.map(Some);
 
     // /start to the first, «Начать аудит» to the second.
     let greeting = send_text(&fake, ports[0], "/start", |m| {
@@ -210,8 +193,10 @@ async fn two_instances_share_one_audit_through_double_taps_repeats_and_a_sigkill
         if let Some(dead) = down {
             presses_while_down += 1;
             if presses_while_down == 5 {
-                // Back up: a new process on the same port.
-                bots[dead] = Some(world.spawn_with(webhook_env(ports[dead])));
+                // Back up: a new process, which the load balancer is told of.
+                let bot = world.spawn_with(webhook_env);
+                ports[dead] = bot.webhook_port().await;
+                bots[dead] = Some(bot);
                 down = None;
             }
         }
