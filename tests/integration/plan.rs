@@ -1163,6 +1163,87 @@ async fn after_a_restart_the_typed_answer_goes_to_the_item_asked() {
     assert_eq!(pending(&mut h, &anna).await, waits("owner", "3", true));
 }
 
+/// Two instances: the user's text reaches this one while the other is
+/// writing the owner of the same item (the user typed twice, or tapped «Я»
+/// on another device). The text, read as the owner, finds the owner taken
+/// meanwhile; it is read again against what the bot waits for now — the
+/// deadline — and taken as that: nothing refused, nothing lost.
+///
+/// The other instance is this test: it writes the owner and moves the wait
+/// on in a transaction, and commits once the bot's take of the owner waits
+/// for that transaction's row lock (PostgreSQL shows the wait in
+/// `pg_stat_activity`; SQLite shows none, so the test needs PostgreSQL).
+#[tokio::test]
+#[ignore = "needs PostgreSQL: scripts/test-postgres runs it"]
+async fn a_text_whose_question_another_instance_answered_meanwhile_is_read_again() {
+    assert!(
+        on_postgres(),
+        "this test needs TEST_BACKEND=postgres (scripts/test-postgres)"
+    );
+    let mut h = Harness::new().await;
+    let anna = anna();
+    run_audit(&mut h, &anna, THREE_ZONES).await;
+    assert_eq!(pending(&mut h, &anna).await, waits("owner", "1", true));
+    let audit = h.audit_of(&anna).await.id;
+    let typed = today() + Days::new(20);
+
+    let db = h.db().await;
+    let mut other = db.begin().await.expect("begin");
+    sqlx::query("UPDATE plan_items SET owner = 'Борис' WHERE audit_id = $1 AND position = 1")
+        .bind(audit)
+        .execute(&mut *other)
+        .await
+        .expect("write the owner");
+    sqlx::query("UPDATE pending_inputs SET kind = 'deadline' WHERE user_id = $1")
+        .bind(anna.id())
+        .execute(&mut *other)
+        .await
+        .expect("move the wait on");
+    let lock_waits = "SELECT COUNT(*) FROM pg_stat_activity
+                      WHERE datname = current_database() AND wait_event_type = 'Lock'";
+    let commit_when_waited_for = async {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let waiting: i64 = sqlx::query_scalar(lock_waits)
+                .fetch_one(&db)
+                .await
+                .expect("read pg_stat_activity");
+            if waiting > 0 {
+                break;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the bot never waited for the other instance's write"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        other.commit().await.expect("commit");
+    };
+    let text = day(typed);
+    tokio::join!(h.send_text(&anna, &text), commit_when_waited_for);
+
+    assert_eq!(
+        filled(&mut h, &anna).await,
+        vec![
+            (Some("Борис".into()), stored(typed)),
+            (None, None),
+            (None, None),
+        ],
+        "the text is the deadline of the item whose owner the other instance wrote"
+    );
+    assert_eq!(pending(&mut h, &anna).await, waits("owner", "2", true));
+    let text = h.card_text(&anna);
+    assert!(
+        text.contains(&head(2, 3)) && text.contains(ASK_OWNER),
+        "{text}"
+    );
+    assert!(
+        !h.sent_texts().iter().any(|t| t.contains(PLAN_STALE)),
+        "{:?}",
+        h.sent_texts()
+    );
+}
+
 // ---------------------------------------------------------------------------
 // The end of the walk
 // ---------------------------------------------------------------------------
