@@ -173,12 +173,18 @@ async fn take_together(conns: &Conns<Db>, calls: Vec<TakeCall>) -> Vec<Result<Op
     }
     args.push(Arg::Int(now()));
     let at = args.len();
-    let mut select = String::from("SELECT taken.update_id, users.language");
-    for (table, columns) in [("audits", AUDIT_COLUMNS), ("answers", ANSWER_COLUMNS)] {
-        for column in columns.split(',') {
-            select.push_str(&format!(", {table}.{}", column.trim()));
-        }
-    }
+    // Each taken update's user and audit in one row, and each of its
+    // answers in a row of its own with the audit's columns NULL: the
+    // audit's columns are sent once, not again with every answer (a NULL
+    // costs the server no conversion and the bot no decoding).
+    let columns = |table: &str, all: &str, nulls: bool| {
+        all.split(',')
+            .map(|c| match nulls {
+                true => format!(", NULL AS {}", c.trim()),
+                false => format!(", {table}.{}", c.trim()),
+            })
+            .collect::<String>()
+    };
     let sql = format!(
         "WITH called (update_id, user_id, audit_id) AS (VALUES {values}),
          taken AS (
@@ -188,12 +194,20 @@ async fn take_together(conns: &Conns<Db>, calls: Vec<TakeCall>) -> Vec<Result<Op
              WHERE inbox.taken_at IS NULL
              RETURNING update_id),
          unflushed AS ({COMMIT_UNFLUSHED})
-         {select}
+         SELECT taken.update_id, users.language{audit}{no_answer}
          FROM taken CROSS JOIN unflushed
          JOIN called ON called.update_id = taken.update_id
          LEFT JOIN users ON users.id = called.user_id
          LEFT JOIN audits ON audits.id = called.audit_id
-         LEFT JOIN answers ON answers.audit_id = audits.id"
+         UNION ALL
+         SELECT taken.update_id, NULL{no_audit}{answer}
+         FROM taken
+         JOIN called ON called.update_id = taken.update_id
+         JOIN answers ON answers.audit_id = called.audit_id",
+        audit = columns("audits", AUDIT_COLUMNS, false),
+        no_answer = columns("answers", ANSWER_COLUMNS, true),
+        no_audit = columns("audits", AUDIT_COLUMNS, true),
+        answer = columns("answers", ANSWER_COLUMNS, false),
     );
     let (rows, lost) = match run_with(conns, &(sql, args)).await {
         Ok(done) => done,

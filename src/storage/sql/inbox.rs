@@ -101,7 +101,8 @@ const TAKE: &str = "INSERT INTO inbox (update_id, received_at, taken_at) VALUES 
 
 /// What a take's statements read, told apart by their columns: the take's
 /// row, the language's and the audit's and its answers' — separate rows,
-/// or (one statement) all in each row.
+/// or (one statement) rows with every column, each holding its own part
+/// and NULL in the others.
 fn taken_from_rows<'r, R: Fields + 'r>(
     rows: impl IntoIterator<Item = &'r R>,
     audit_id: Option<i64>,
@@ -113,8 +114,10 @@ fn taken_from_rows<'r, R: Fields + 'r>(
         if row.has("update_id") {
             taken = Some(());
         }
+        // One row has the language (NULL if the user chose none); where
+        // rows repeat the column, the others have it NULL.
         if row.has("language") {
-            language = row.opt_text("language")?;
+            language = language.or(row.opt_text("language")?);
         }
         if is_audit_or_answer(row) {
             audit_rows.push(row);
