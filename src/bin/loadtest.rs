@@ -617,8 +617,10 @@ async fn main() -> anyhow::Result<()> {
             "RUST_LOG",
             std::env::var("LOADTEST_BOT_LOG").unwrap_or_else(|_| "warn".into()),
         )
-        .env("REMIND_UNFINISHED", "")
-        .env("QUIET_HOURS", "")
+        // The reminders as a deployment has them by default: each press
+        // plans the unfinished-audit reminders again (in its save).
+        .env_remove("REMIND_UNFINISHED")
+        .env_remove("QUIET_HOURS")
         .env_remove("WEBHOOK_URL")
         .kill_on_drop(true)
         .spawn()
