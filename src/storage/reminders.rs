@@ -167,6 +167,14 @@ mod tests {
                 .collect::<Vec<_>>(),
             vec![("2", 500)]
         );
+        // Back, by way of another, to an anchor whose step 0 was sent (a
+        // deadline set to another date and then back): step 0 stays sent
+        // and is not scheduled again, step 1 is, and nothing of the anchor
+        // in between stays scheduled.
+        plan(&storage, how, &series(audit, "3", &[(0, 800), (1, 900)])).await;
+        plan(&storage, how, &series(audit, "1", &[(0, 1000), (1, 1100)])).await;
+        assert_eq!(storage.next_due().await.expect("next"), Some(1100));
+        assert!(storage.claim_due(1050, 10).await.expect("claim").is_empty());
         // Cancelled by an empty series.
         plan(&storage, how, &series(audit, "2", &[])).await;
         assert_eq!(storage.next_due().await.expect("next"), None);

@@ -178,11 +178,16 @@ impl Rig {
     }
 
     pub(crate) async fn scheduled(&self, kind: &str) -> Vec<ReminderRow> {
-        self.reminders()
+        let mut scheduled: Vec<ReminderRow> = self
+            .reminders()
             .await
             .into_iter()
             .filter(|r| r.kind == kind && r.state == "scheduled")
-            .collect()
+            .collect();
+        // Each series in step order (a series planned again moves its
+        // rows in place, so their ids say nothing of the order).
+        scheduled.sort_by_key(|r| (r.position, r.step));
+        scheduled
     }
 
     /// Bot messages so far whose text contains `needle`.

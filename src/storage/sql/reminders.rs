@@ -10,16 +10,72 @@ pub(super) async fn write_series(
 
 /// The statements that write a series (see [`Storage::plan_reminders`]),
 /// added to `batch`; `t`: now.
+///
+/// Each press plans its audit's series again with a new anchor, so the
+/// series' scheduled reminders are moved in place: the same rows take the
+/// new anchor and times. Deleting them and inserting new ones, as before,
+/// rewrote the row and all three of the table's indexes, and the
+/// AUTOINCREMENT counter, twice a press. A step that already has a row of
+/// the new anchor (one sent, say) keeps that row as it is, and its
+/// scheduled one goes; what is scheduled and not in the series goes; a
+/// step with no row yet is inserted.
 fn series_statements<'a>(batch: &mut Batch<'a>, series: &'a ReminderSeries, t: i64) {
-    let position = i64::from(series.position);
-    batch.push(
-        "DELETE FROM reminders
-         WHERE audit_id = $1 AND kind = $2 AND position = $3 AND state = 'scheduled'",
-        vec![
+    let key = "audit_id = $1 AND kind = $2 AND position = $3";
+    // $1–$3 the series, $4 its anchor, $5 its user, then its steps.
+    let args = || {
+        let mut args = vec![
             Arg::Int(series.audit_id),
             Arg::Text(series.kind.code()),
-            Arg::Int(position),
-        ],
+            Arg::Int(i64::from(series.position)),
+        ];
+        if !series.due.is_empty() {
+            args.push(Arg::Text(&series.anchor));
+            args.push(Arg::Int(series.user_id));
+            args.extend(series.due.iter().map(|due| Arg::Int(i64::from(due.step))));
+        }
+        args
+    };
+    if series.due.is_empty() {
+        batch.push(
+            format!("DELETE FROM reminders WHERE {key} AND state = 'scheduled'"),
+            args(),
+        );
+        return;
+    }
+    let steps: Vec<String> = (0..series.due.len()).map(|i| format!("${}", 6 + i)).collect();
+    let wanted = format!(
+        "step IN ({}) AND EXISTS (SELECT 1 FROM users WHERE id = $5 AND {} = TRUE)",
+        steps.join(", "),
+        setting_column(series.kind)
+    );
+    // The times after the steps, then now.
+    let mut moved = args();
+    let mut times = String::new();
+    for (step, due) in steps.iter().zip(&series.due) {
+        moved.push(Arg::Int(due.at));
+        times.push_str(&format!(" WHEN {step} THEN ${}", moved.len()));
+    }
+    moved.push(Arg::Int(t));
+    batch.push(
+        format!(
+            "UPDATE reminders SET due_at = CASE step{times} END,
+                 created_at = CASE WHEN anchor = $4 THEN created_at ELSE ${now} END,
+                 anchor = $4
+             WHERE {key} AND state = 'scheduled' AND {wanted}
+                 AND NOT EXISTS (SELECT 1 FROM reminders AS had
+                     WHERE had.audit_id = $1 AND had.kind = $2 AND had.position = $3
+                         AND had.step = reminders.step AND had.anchor = $4
+                         AND had.id <> reminders.id)",
+            now = moved.len()
+        ),
+        moved,
+    );
+    batch.push(
+        format!(
+            "DELETE FROM reminders
+             WHERE {key} AND state = 'scheduled' AND NOT (anchor = $4 AND {wanted})"
+        ),
+        args(),
     );
     let sql = due_statement(series.kind);
     for due in &series.due {
