@@ -167,6 +167,24 @@ impl Schedule {
             .collect()
     }
 
+    /// An unfinished-audit reminder of `step` has come due, but the audit
+    /// changed at `last_change`, after the series was planned: a press
+    /// leaves the series as an earlier one planned it, early. The series
+    /// counted from that change, if its `step` then falls after `now`;
+    /// `None` if the reminder is due now all the same (or there is no such
+    /// step any more).
+    pub fn unfinished_later<Tz: TimeZone>(
+        &self,
+        step: u32,
+        last_change: i64,
+        now: i64,
+        tz: &Tz,
+    ) -> Option<Vec<Due>> {
+        let due = self.unfinished_due(last_change, tz);
+        let this = due.iter().find(|d| d.step == step)?;
+        (this.at > now).then_some(due)
+    }
+
     /// The reminders of an open plan item due on `deadline`: on the day at
     /// the reminder hour, and once more some days later. Those already past
     /// at `now` are left out: a deadline set for today after the hour is not
@@ -317,6 +335,44 @@ mod tests {
                 }
             ]
         );
+    }
+
+    #[test]
+    fn a_reminder_planned_before_the_last_press_waits_for_that_press_s_delay() {
+        let planned = at(2026, 12, 1, 12, 0);
+        let pressed = at(2026, 12, 1, 18, 0);
+        let first = at(2026, 12, 2, 12, 0);
+        // Step 0 comes due a day after the first press; the last one was
+        // six hours later: the series moves there.
+        assert_eq!(
+            loud().unfinished_later(0, pressed, first, &tz()),
+            Some(vec![
+                Due {
+                    step: 0,
+                    at: at(2026, 12, 2, 18, 0)
+                },
+                Due {
+                    step: 1,
+                    at: at(2026, 12, 4, 18, 0)
+                }
+            ])
+        );
+        // No press since: due now.
+        assert_eq!(loud().unfinished_later(0, planned, first, &tz()), None);
+        // Claimed late (the bot was down): what is due by now goes now.
+        let late = at(2026, 12, 3, 0, 0);
+        assert_eq!(loud().unfinished_later(0, pressed, late, &tz()), None);
+        assert!(loud().unfinished_later(1, pressed, late, &tz()).is_some());
+        // A step the delays no longer have (REMIND_UNFINISHED shortened).
+        let one = Schedule {
+            unfinished: vec![Duration::from_secs(3600)],
+            ..loud()
+        };
+        assert_eq!(one.unfinished_later(1, pressed, first, &tz()), None);
+        // Quiet hours count as they do for any press.
+        let evening = at(2026, 12, 1, 22, 0);
+        let moved = quiet().unfinished_later(0, evening, first, &tz());
+        assert_eq!(moved.map(|d| d[0].at), Some(at(2026, 12, 3, 9, 0)));
     }
 
     #[test]

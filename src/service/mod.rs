@@ -111,7 +111,7 @@ pub struct AuditOverview {
 mod export;
 mod reminders;
 pub use export::ExportFiles;
-pub use reminders::{ReminderContent, ReminderPress};
+pub use reminders::{ReminderContent, ReminderFate, ReminderPress};
 
 pub struct Service {
     storage: Storage,
@@ -409,6 +409,7 @@ impl Service {
                 },
                 &series,
                 &self.operator.admin_chats,
+                self.clock.now(),
             )
             .await?;
         if status == Status::Finished && !self.operator.admin_chats.is_empty() {

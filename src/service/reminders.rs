@@ -29,6 +29,21 @@ pub enum ReminderContent {
     Reaudit(Session),
 }
 
+/// What becomes of a claimed reminder.
+#[derive(Debug, Clone)]
+pub enum ReminderFate {
+    /// Send it, saying this.
+    Send(Box<ReminderContent>),
+    /// No longer wanted: the kind switched off, the audit finished,
+    /// abandoned or deleted, the item done or its deadline moved, a newer
+    /// audit run.
+    Drop,
+    /// Not due yet: the audit changed after the series was planned (a
+    /// press leaves an unfinished audit's series as it was), and the series
+    /// now counts from that change. Scheduled again.
+    Later,
+}
+
 /// A press on a plan-deadline reminder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReminderPress {
@@ -96,6 +111,7 @@ impl Service {
             position: 0,
             anchor: record.revision.to_string(),
             due,
+            lazy: true,
         }
     }
 
@@ -108,6 +124,7 @@ impl Service {
             position: 0,
             anchor: String::new(),
             due: vec![self.schedule.reaudit_due(self.clock.now(), &Local)],
+            lazy: false,
         }
     }
 
@@ -129,6 +146,7 @@ impl Service {
             due: deadline
                 .map(|d| self.schedule.deadline_due(d, self.clock.now(), &Local))
                 .unwrap_or_default(),
+            lazy: false,
         };
         self.storage.plan_reminders(&series).await?;
         self.reminders_changed.notify_one();
@@ -171,10 +189,47 @@ impl Service {
             .and_then(Lang::parse))
     }
 
+    /// What becomes of a claimed reminder (see [`ReminderFate`]), and what
+    /// it is to say if it is sent.
+    pub async fn reminder_fate(&self, r: &Reminder) -> Result<ReminderFate> {
+        Ok(match self.reminder_content(r).await? {
+            Some(ReminderContent::Unfinished(session)) => {
+                match self.unfinished_later(r, &session.record) {
+                    Some(series) => {
+                        self.storage.reschedule_claimed(r.id, &series).await?;
+                        ReminderFate::Later
+                    }
+                    None => ReminderFate::Send(Box::new(ReminderContent::Unfinished(session))),
+                }
+            }
+            Some(content) => ReminderFate::Send(Box::new(content)),
+            None => ReminderFate::Drop,
+        })
+    }
+
+    /// The series an unfinished-audit reminder moves to when the audit
+    /// changed after it was planned and the change puts it later than now
+    /// (see [`ReminderSeries::lazy`]); `None`: it is due.
+    fn unfinished_later(&self, r: &Reminder, record: &AuditRecord) -> Option<ReminderSeries> {
+        // The anchor is the revision it was planned at (`7`, or `7@time`
+        // when planned by /settings).
+        let planned_at = r.anchor.split('@').next()?.parse::<i64>().ok();
+        if planned_at == Some(record.revision) {
+            return None;
+        }
+        let due =
+            self.schedule
+                .unfinished_later(r.step, record.updated_at, self.clock.now(), &Local)?;
+        Some(ReminderSeries {
+            due,
+            lazy: false,
+            ..self.unfinished_series(record, true)
+        })
+    }
+
     /// What a claimed reminder is to say, or `None` if it is no longer
-    /// wanted: the kind switched off, the audit finished, abandoned or
-    /// deleted, the item done or its deadline moved, a newer audit run.
-    pub async fn reminder_content(&self, r: &Reminder) -> Result<Option<ReminderContent>> {
+    /// wanted.
+    async fn reminder_content(&self, r: &Reminder) -> Result<Option<ReminderContent>> {
         if !self
             .storage
             .reminder_settings(r.user_id)
@@ -247,6 +302,7 @@ impl Service {
                     // this revision) was sent or cancelled.
                     let mut series = self.unfinished_series(&record, true);
                     series.anchor = format!("{}@{}", record.revision, self.clock.now());
+                    series.lazy = false;
                     self.storage.plan_reminders(&series).await?;
                 }
             }
@@ -393,6 +449,7 @@ mod tests {
             position: 0,
             anchor: "1".into(),
             due: vec![Due { step: 0, at }],
+            lazy: true,
         }
     }
 

@@ -427,6 +427,8 @@ macro_rules! delegate {
     ($( pub async fn $name:ident(&self $(, $arg:ident: $ty:ty)* $(,)?) -> $ret:ty; )*) => {
         impl Storage {
             $(
+                // As many as the backend's method takes.
+                #[allow(clippy::too_many_arguments)]
                 pub async fn $name(&self $(, $arg: $ty)*) -> $ret {
                     match &self.backend {
                         Backend::Sqlite(s) => s.$name($($arg),*).await,
@@ -492,6 +494,7 @@ delegate! {
         position: Position<'_>,
         reminders: &[ReminderSeries],
         notify: &[i64],
+        at: i64,
     ) -> Result<i64>;
     pub async fn rebase(
         &self,
@@ -526,6 +529,7 @@ delegate! {
     pub async fn next_due(&self) -> Result<Option<i64>>;
     pub async fn mark_sent(&self, id: i64, at: i64) -> Result<()>;
     pub async fn mark_cancelled(&self, id: i64) -> Result<()>;
+    pub async fn reschedule_claimed(&self, id: i64, series: &ReminderSeries) -> Result<()>;
     pub async fn cancel_reminders(&self, user_id: i64, kind: Option<Kind>) -> Result<u64>;
     pub async fn user_info(&self, user_id: i64) -> Result<Option<UserInfo>>;
     pub async fn claim_notices(&self, now: i64, limit: u32) -> Result<Vec<(i64, i64, i64)>>;

@@ -20,6 +20,15 @@ pub struct ReminderSeries {
     pub anchor: String,
     /// Empty: the series is cancelled.
     pub due: Vec<Due>,
+    /// Planned again with a new anchor while its first step is still
+    /// scheduled (with an older one), the series is left as it is: its
+    /// times, counted from an earlier anchor, are early, and the scheduler
+    /// moves it when a step comes due and finds the audit changed since
+    /// (see `Service::reminder_fate`). An unfinished audit's series is
+    /// planned again at every press; this way a press writes no reminder
+    /// row (on SQLite those rows and their indexes were four of the nine or
+    /// so pages a press wrote).
+    pub lazy: bool,
 }
 
 /// A reminder a scheduler has claimed.
@@ -93,6 +102,7 @@ mod tests {
             position: 0,
             anchor: anchor.into(),
             due: due.iter().map(|&(step, at)| Due { step, at }).collect(),
+            lazy: false,
         }
     }
 
@@ -125,6 +135,7 @@ mod tests {
                         position,
                         std::slice::from_ref(series),
                         &[],
+                        crate::storage::now(),
                     )
                     .await
                     .expect("save");
@@ -177,6 +188,80 @@ mod tests {
         assert!(storage.claim_due(1050, 10).await.expect("claim").is_empty());
         // Cancelled by an empty series.
         plan(&storage, how, &series(audit, "2", &[])).await;
+        assert_eq!(storage.next_due().await.expect("next"), None);
+    }
+
+    async fn a_lazy_series_planned_again_stays_until_its_first_step_is_not_scheduled(
+        backend: TestBackend,
+    ) {
+        lazily_planned_again(backend, Planned::Alone).await
+    }
+
+    async fn a_lazy_series_saved_again_stays_until_its_first_step_is_not_scheduled(
+        backend: TestBackend,
+    ) {
+        lazily_planned_again(backend, Planned::WithASave).await
+    }
+
+    /// The anchor, step and due time of each reminder due by `at`, claimed.
+    async fn claim(storage: &Storage, at: i64) -> Vec<(String, u32, i64)> {
+        let claimed = storage.claim_due(at, 10).await.expect("claim");
+        claimed
+            .into_iter()
+            .map(|r| (r.anchor, r.step, r.due_at))
+            .collect()
+    }
+
+    async fn lazily_planned_again(backend: TestBackend, how: Planned) {
+        let (_dir, storage, audit) = setup(backend).await;
+        let lazy = |anchor: &str, due: &[(u32, i64)]| ReminderSeries {
+            lazy: true,
+            ..series(audit, anchor, due)
+        };
+        plan(&storage, how, &lazy("1", &[(0, 100), (1, 300)])).await;
+        // The same anchor again is planned as ever.
+        plan(&storage, how, &lazy("1", &[(0, 110), (1, 310)])).await;
+        assert_eq!(storage.next_due().await.expect("next"), Some(110));
+        // Later presses: left as it is while its step 0 is scheduled.
+        plan(&storage, how, &lazy("2", &[(0, 200), (1, 400)])).await;
+        plan(&storage, how, &lazy("3", &[(0, 250), (1, 450)])).await;
+        assert_eq!(storage.next_due().await.expect("next"), Some(110));
+        let claimed = storage.claim_due(150, 10).await.expect("claim");
+        assert_eq!(
+            claimed
+                .iter()
+                .map(|r| (r.anchor.as_str(), r.step, r.due_at))
+                .collect::<Vec<_>>(),
+            [("1", 0, 110)]
+        );
+        // The scheduler finds the audit changed: the claimed one is
+        // scheduled again and the series moves to the last press.
+        storage
+            .reschedule_claimed(claimed[0].id, &series(audit, "3", &[(0, 250), (1, 450)]))
+            .await
+            .expect("reschedule");
+        assert_eq!(storage.next_due().await.expect("next"), Some(250));
+        let sent = storage.claim_due(260, 10).await.expect("claim");
+        assert_eq!(
+            sent.iter()
+                .map(|r| (r.anchor.as_str(), r.step, r.due_at))
+                .collect::<Vec<_>>(),
+            [("3", 0, 250)]
+        );
+        storage.mark_sent(sent[0].id, 260).await.expect("sent");
+        // A reminder sent or being sent is not scheduled again by that.
+        storage
+            .reschedule_claimed(sent[0].id, &series(audit, "3", &[(0, 250), (1, 450)]))
+            .await
+            .expect("reschedule");
+        assert_eq!(claim(&storage, 300).await, []);
+        // With step 0 sent, the next press plans the series: a new step 0,
+        // step 1 moved.
+        plan(&storage, how, &lazy("4", &[(0, 500), (1, 700)])).await;
+        assert_eq!(claim(&storage, 600).await, [("4".into(), 0, 500)]);
+        assert_eq!(storage.next_due().await.expect("next"), Some(700));
+        // Finishing cancels it, lazy or not.
+        plan(&storage, how, &lazy("5", &[])).await;
         assert_eq!(storage.next_due().await.expect("next"), None);
     }
 
@@ -252,5 +337,7 @@ mod tests {
         a_kind_switched_off_is_cancelled_and_not_planned_again,
         a_series_saved_again_replaces_what_is_scheduled_but_never_what_was_sent,
         a_kind_switched_off_is_not_saved_again_with_a_press,
+        a_lazy_series_planned_again_stays_until_its_first_step_is_not_scheduled,
+        a_lazy_series_saved_again_stays_until_its_first_step_is_not_scheduled,
     );
 }

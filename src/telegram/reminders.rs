@@ -21,7 +21,9 @@ use super::{HandlerError, HandlerResult};
 use crate::domain::plan::PlanEntry;
 use crate::domain::schedule::Kind;
 use crate::i18n::{n, s, I18n, Locale};
-use crate::service::{ReminderContent, ReminderPress, Service, ServiceError, Session};
+use crate::service::{
+    ReminderContent, ReminderFate, ReminderPress, Service, ServiceError, Session,
+};
 use crate::storage::{Card, Reminder, ReminderSettings};
 
 /// How many due reminders one pass claims.
@@ -120,13 +122,17 @@ fn unreachable(error: &RequestError) -> bool {
 
 async fn deliver<B: Api>(bot: &B, service: &Service, i18n: &I18n, reminder: &Reminder) {
     let id = reminder.id;
-    let content = match service.reminder_content(reminder).await {
-        Ok(Some(content)) => content,
-        Ok(None) => {
+    let content = match service.reminder_fate(reminder).await {
+        Ok(ReminderFate::Send(content)) => *content,
+        Ok(ReminderFate::Drop) => {
             log::debug!("reminder {id} is no longer wanted");
             if let Err(e) = service.reminder_dropped(reminder).await {
                 log::error!("could not cancel reminder {id}: {e}");
             }
+            return;
+        }
+        Ok(ReminderFate::Later) => {
+            log::debug!("reminder {id} moved: the audit changed after it was planned");
             return;
         }
         Err(e) => {

@@ -323,7 +323,9 @@ async fn progress_plans_the_reminders_again_and_finishing_cancels_them() {
         [first_stop + DAY, first_stop + 3 * DAY]
     );
 
-    // Six hours later one more answer: the series counts from it.
+    // Six hours later one more answer: the series counts from it. (The
+    // press leaves the rows as they were; the scheduler moves them when
+    // the first comes due.)
     rig.set(first_stop + 6 * HOUR);
     let query = press_on(rig.fake(), &card, Press::Yes);
     rig.fake()
@@ -331,11 +333,22 @@ async fn progress_plans_the_reminders_again_and_finishing_cancels_them() {
         .await
         .unwrap();
     let card = wait_card_edited(rig.fake(), &card).await;
-    let again = rig.scheduled("unfinished").await;
-    assert_eq!(
-        again.iter().map(|r| r.due_at).collect::<Vec<_>>(),
-        [first_stop + 30 * HOUR, first_stop + 6 * HOUR + 3 * DAY]
+    rig.set(first_stop + DAY);
+    let moved = [first_stop + 30 * HOUR, first_stop + 6 * HOUR + 3 * DAY];
+    rig.wait_rows(|rows| {
+        rows.iter()
+            .filter(|r| r.kind == "unfinished" && r.state == "scheduled")
+            .map(|r| r.due_at)
+            .eq(moved)
+    })
+    .await;
+    assert!(
+        rig.messages_with(UNFINISHED).is_empty(),
+        "nothing a day after the first stop"
     );
+    let again = rig.scheduled("unfinished").await;
+    assert_eq!(again.iter().map(|r| r.due_at).collect::<Vec<_>>(), moved);
+    rig.set(first_stop + 30 * HOUR - 1);
     rig.set(first_stop + 30 * HOUR);
     let reminder = rig.wait_nth(UNFINISHED, 1).await;
     assert!(reminder.plain_text.contains("3 из 39"));

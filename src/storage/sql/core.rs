@@ -262,13 +262,25 @@ impl Store {
         change: &Change,
         position: Position<'_>,
     ) -> Result<i64> {
-        self.save_with_reminders(audit_id, expected_revision, change, position, &[], &[])
-            .await
+        self.save_with_reminders(
+            audit_id,
+            expected_revision,
+            change,
+            position,
+            &[],
+            &[],
+            now(),
+        )
+        .await
     }
 
     /// [`Storage::save`], and in the same transaction the reminder series
     /// the audit now wants (see [`Storage::plan_reminders`]) and, when the
-    /// save finishes the audit, a finish notice for each of `notify`.
+    /// save finishes the audit, a finish notice for each of `notify`. `at`:
+    /// when the press was made, by the clock the reminders are planned
+    /// with; the audit's `updated_at`, from which the scheduler counts a
+    /// lazy series again (see [`ReminderSeries::lazy`]).
+    #[allow(clippy::too_many_arguments)]
     pub async fn save_with_reminders(
         &self,
         audit_id: i64,
@@ -277,9 +289,9 @@ impl Store {
         position: Position<'_>,
         reminders: &[ReminderSeries],
         notify: &[i64],
+        at: i64,
     ) -> Result<i64> {
         let writing = self.writing().await;
-        let t = now();
         let save = Save {
             audit_id,
             expected_revision,
@@ -287,7 +299,7 @@ impl Store {
             position,
             reminders,
             notify,
-            t,
+            t: at,
         };
         let guard = match ONE_COMMAND {
             OneCommand::With => {

@@ -43,6 +43,8 @@ fn series_statements<'a>(batch: &mut Batch<'a>, series: &'a ReminderSeries, t: i
         return;
     }
     let steps: Vec<String> = (0..series.due.len()).map(|i| format!("${}", 6 + i)).collect();
+    // $6: the first step.
+    let kept = kept_guard(series, ["$1", "$2", "$3", "$4", "$6"]);
     let wanted = format!(
         "step IN ({}) AND EXISTS (SELECT 1 FROM users WHERE id = $5 AND {} = TRUE)",
         steps.join(", "),
@@ -65,7 +67,7 @@ fn series_statements<'a>(batch: &mut Batch<'a>, series: &'a ReminderSeries, t: i
                  AND NOT EXISTS (SELECT 1 FROM reminders AS had
                      WHERE had.audit_id = $1 AND had.kind = $2 AND had.position = $3
                          AND had.step = reminders.step AND had.anchor = $4
-                         AND had.id <> reminders.id)",
+                         AND had.id <> reminders.id){kept}",
             now = moved.len()
         ),
         moved,
@@ -73,27 +75,52 @@ fn series_statements<'a>(batch: &mut Batch<'a>, series: &'a ReminderSeries, t: i
     batch.push(
         format!(
             "DELETE FROM reminders
-             WHERE {key} AND state = 'scheduled' AND NOT (anchor = $4 AND {wanted})"
+             WHERE {key} AND state = 'scheduled' AND NOT (anchor = $4 AND {wanted}){kept}"
         ),
         args(),
     );
-    let sql = due_statement(series.kind);
+    let sql = due_statement(series);
     for due in &series.due {
-        batch.push(sql.as_str(), due_args(series, due, t));
+        let mut args = due_args(series, due, t);
+        if series.lazy {
+            args.push(Arg::Int(i64::from(series.due[0].step)));
+        }
+        batch.push(sql.as_str(), args);
     }
 }
 
+/// For a lazy series (see [`ReminderSeries::lazy`]), the condition that
+/// leaves it as it is, as ` AND …` after a statement's WHERE; empty
+/// otherwise. `names`: the placeholders of the series' audit, kind,
+/// position, its new anchor and its first step. Every statement that
+/// writes the series carries it: nothing they write makes it true or
+/// false (they schedule only rows of the new anchor), so they all see the
+/// same answer, as the parts of one `WITH` do.
+fn kept_guard(series: &ReminderSeries, names: [&str; 5]) -> String {
+    if !series.lazy {
+        return String::new();
+    }
+    let [audit, kind, position, anchor, first] = names;
+    format!(
+        " AND NOT EXISTS (SELECT 1 FROM reminders AS kept
+             WHERE kept.audit_id = {audit} AND kept.kind = {kind} AND kept.position = {position}
+                 AND kept.step = {first} AND kept.state = 'scheduled' AND kept.anchor <> {anchor})"
+    )
+}
+
 /// Writes one reminder of a series: `$1` kind, `$2` user, `$3` audit, `$4`
-/// position, `$5` step, `$6` anchor, `$7` due, `$8` now. Only for a user
-/// who has this kind switched on. One already there is scheduled again
-/// (see [`DUE_AGAIN`]) only if cancelled: one sent (or being sent) stays as
-/// it is, and the series' scheduled ones were deleted before.
-fn due_statement(kind: Kind) -> String {
+/// position, `$5` step, `$6` anchor, `$7` due, `$8` now, and for a lazy
+/// series `$9` its first step. Only for a user who has this kind switched
+/// on. One already there is scheduled again (see [`DUE_AGAIN`]) only if
+/// cancelled: one sent (or being sent) stays as it is, and the series'
+/// scheduled ones were moved or deleted before.
+fn due_statement(series: &ReminderSeries) -> String {
     format!(
         "{DUE_INTO} SELECT $1, $2, $3, $4, $5, $6, $7, $8 WHERE EXISTS
-             (SELECT 1 FROM users WHERE id = $2 AND {} = TRUE)
+             (SELECT 1 FROM users WHERE id = $2 AND {} = TRUE){}
          {DUE_AGAIN} WHERE reminders.state = 'cancelled'",
-        setting_column(kind)
+        setting_column(series.kind),
+        kept_guard(series, ["$3", "$1", "$4", "$6", "$9"])
     )
 }
 
@@ -147,9 +174,10 @@ fn series_parts<'a>(with: &mut With<'a>, index: usize, series: &'a ReminderSerie
             .collect();
         gone.push_str(&format!(
             " AND NOT (anchor = $4 AND step IN ({}) AND EXISTS
-                 (SELECT 1 FROM users WHERE id = $5 AND {} = TRUE))",
+                 (SELECT 1 FROM users WHERE id = $5 AND {} = TRUE)){}",
             steps.join(", "),
-            setting_column(series.kind)
+            setting_column(series.kind),
+            kept_guard(series, ["$1", "$2", "$3", "$4", "$6"])
         ));
     }
     with.part(&format!("gone_{index}"), &gone, args);
@@ -177,10 +205,12 @@ fn series_parts<'a>(with: &mut With<'a>, index: usize, series: &'a ReminderSerie
     let sql = format!(
         "{DUE_INTO} SELECT $1, $2, $3, $4, due.step, $5, due.at, $6
              FROM moved, (VALUES {}) AS due (step, at)
-             WHERE EXISTS (SELECT 1 FROM users WHERE id = $2 AND {} = TRUE)
+             WHERE EXISTS (SELECT 1 FROM users WHERE id = $2 AND {} = TRUE){}
          {DUE_AGAIN} WHERE reminders.state IN ('cancelled', 'scheduled')",
         rows.join(", "),
-        setting_column(series.kind)
+        setting_column(series.kind),
+        // $7: the first step.
+        kept_guard(series, ["$3", "$1", "$4", "$5", "$7"])
     );
     with.part(&format!("due_{index}"), &sql, args);
 }
@@ -268,6 +298,24 @@ impl Store {
             .bind(id)
             .execute(&self.pool)
             .await?;
+        Ok(())
+    }
+
+    /// A claimed reminder that turned out not to be due yet: scheduled
+    /// again, and its series planned as `series` (which moves it), in one
+    /// transaction.
+    pub async fn reschedule_claimed(&self, id: i64, series: &ReminderSeries) -> Result<()> {
+        let _writing = self.writing().await;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE reminders SET state = 'scheduled', claimed_at = NULL
+             WHERE id = $1 AND state = 'sending'",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        write_series(&mut tx, series).await?;
+        tx.commit().await?;
         Ok(())
     }
 
