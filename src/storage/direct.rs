@@ -44,6 +44,16 @@ pub(super) enum Outcome {
     Busy,
 }
 
+/// What [`Direct::write`] does after a statement, as its caller says.
+pub(super) enum Next {
+    /// The next statement.
+    Go,
+    /// Leaves out the next `n` statements (their rows: none).
+    Skip(usize),
+    /// Nothing is written: rolled back.
+    Stop,
+}
+
 /// A row read here: its values by column name.
 pub(super) struct Row {
     columns: Arc<[String]>,
@@ -92,12 +102,12 @@ impl Direct {
     }
 
     /// Runs `statements` in order in one IMMEDIATE transaction and commits
-    /// it, unless `go_on`, shown each statement's rows as they come, says
-    /// stop (then nothing is written). An error rolls everything back.
+    /// it; `go_on`, shown each statement's rows as they come, says what
+    /// next (see [`Next`]). An error rolls everything back.
     pub(super) fn write(
         &self,
         statements: &[(String, Vec<Arg<'_>>)],
-        mut go_on: impl FnMut(usize, &[Row]) -> bool,
+        mut go_on: impl FnMut(usize, &[Row]) -> Next,
     ) -> Result<Outcome> {
         let mut slot = self.lock();
         let conn = match slot.take() {
@@ -140,19 +150,26 @@ fn is_busy(e: &rusqlite::Error) -> bool {
     )
 }
 
-/// Every statement's rows; `None` where `go_on` said stop.
+/// Every statement's rows (none for one left out); `None` where `go_on`
+/// said stop.
 fn run_all(
     conn: &Connection,
     statements: &[(String, Vec<Arg<'_>>)],
-    go_on: &mut impl FnMut(usize, &[Row]) -> bool,
+    go_on: &mut impl FnMut(usize, &[Row]) -> Next,
 ) -> rusqlite::Result<Option<Vec<Vec<Row>>>> {
     let mut all = Vec::with_capacity(statements.len());
-    for (i, (sql, args)) in statements.iter().enumerate() {
+    while let Some((sql, args)) = statements.get(all.len()) {
         let rows = query(conn, sql, args)?;
-        if !go_on(i, &rows) {
-            return Ok(None);
-        }
+        let next = go_on(all.len(), &rows);
         all.push(rows);
+        match next {
+            Next::Go => {}
+            Next::Skip(n) => {
+                let n = n.min(statements.len() - all.len());
+                all.extend((0..n).map(|_| Vec::new()));
+            }
+            Next::Stop => return Ok(None),
+        }
     }
     Ok(Some(all))
 }

@@ -101,7 +101,7 @@ impl Store {
     fn write_directly(
         &self,
         _: &[(String, Vec<Arg<'_>>)],
-        _: impl FnMut(usize, &[super::direct::Row]) -> bool,
+        _: impl FnMut(usize, &[super::direct::Row]) -> super::direct::Next,
     ) -> Result<Option<super::direct::Outcome>> {
         Ok(None)
     }

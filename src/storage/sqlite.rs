@@ -127,7 +127,7 @@ impl Store {
     fn write_directly(
         &self,
         statements: &[(String, Vec<Arg<'_>>)],
-        go_on: impl FnMut(usize, &[super::direct::Row]) -> bool,
+        go_on: impl FnMut(usize, &[super::direct::Row]) -> super::direct::Next,
     ) -> Result<Option<super::direct::Outcome>> {
         let Some(direct) = &self.direct else {
             return Ok(None);

@@ -8,11 +8,38 @@
 #[derive(Default)]
 struct Batch<'a> {
     statements: Vec<(String, Vec<Arg<'a>>)>,
+    /// Groups left out where a check finds them moot (see
+    /// [`Batch::push_unless`]): the check's index, the group's length.
+    skips: Vec<(usize, usize)>,
 }
 
 impl<'a> Batch<'a> {
     fn push(&mut self, sql: impl Into<String>, args: Vec<Arg<'a>>) {
         self.statements.push((sql.into(), args));
+    }
+
+    /// Pushes `check`, then what `group` pushes. Run on this thread (see
+    /// `direct`), the group is left out when `check` returns a row; run
+    /// elsewhere it is run all the same, so its statements must then write
+    /// nothing by themselves: this saves the work of finding that out.
+    fn push_unless(
+        &mut self,
+        check: impl Into<String>,
+        args: Vec<Arg<'a>>,
+        group: impl FnOnce(&mut Self),
+    ) {
+        let at = self.statements.len();
+        self.push(check, args);
+        group(self);
+        self.skips.push((at, self.statements.len() - at - 1));
+    }
+
+    /// What a direct write does after statement `i` returned `rows`.
+    fn next<R>(&self, i: usize, rows: &[R]) -> direct::Next {
+        match self.skips.iter().find(|(at, _)| *at == i) {
+            Some(&(_, n)) if !rows.is_empty() => direct::Next::Skip(n),
+            _ => direct::Next::Go,
+        }
     }
 
     async fn run(self, conn: &mut DbConnection) -> Result<Vec<DbRow>> {

@@ -325,7 +325,13 @@ impl Store {
         let mut batch = save.batch();
         // Where it can, the save runs on this thread; stale if the UPDATE
         // (the first statement) changed no row.
-        let direct = self.write_directly(&batch.statements, |i, rows| i > 0 || !rows.is_empty());
+        let direct = self.write_directly(&batch.statements, |i, rows| {
+            if i == 0 && rows.is_empty() {
+                direct::Next::Stop
+            } else {
+                batch.next(i, rows)
+            }
+        });
         let failed = match direct {
             Ok(Some(direct::Outcome::Committed(rows))) => {
                 let revision = match rows.first().and_then(|rows| rows.first()) {
@@ -839,7 +845,7 @@ impl<'a> Save<'a> {
             None => {}
         }
         for series in self.reminders {
-            series_statements(&mut batch, series, self.t);
+            saved_series_statements(&mut batch, series, self.t);
         }
         for &chat_id in self.notices() {
             batch.push(

@@ -56,7 +56,7 @@ impl Store {
         // Where it can, the take runs on this thread; else through sqlx
         // (below).
         if let Some(direct::Outcome::Committed(rows)) =
-            self.write_directly(&batch.statements, |_, _| true)?
+            self.write_directly(&batch.statements, |_, _| direct::Next::Go)?
         {
             return taken_from_rows(rows.iter().flatten(), audit_id);
         }

@@ -89,6 +89,32 @@ fn series_statements<'a>(batch: &mut Batch<'a>, series: &'a ReminderSeries, t: i
     }
 }
 
+/// [`series_statements`] as a save has them: for a lazy series whose
+/// statements would write nothing (see [`kept_guard`]), a check that finds
+/// so, and they are left out where they can be (see
+/// [`Batch::push_unless`]) — four statements that cost a press more than
+/// the check.
+fn saved_series_statements<'a>(batch: &mut Batch<'a>, series: &'a ReminderSeries, t: i64) {
+    let Some(first) = series.due.first().filter(|_| series.lazy) else {
+        series_statements(batch, series, t);
+        return;
+    };
+    batch.push_unless(
+        "SELECT 1 AS kept FROM reminders
+         WHERE audit_id = $1 AND kind = $2 AND position = $3 AND step = $4
+             AND state = 'scheduled' AND anchor <> $5
+         LIMIT 1",
+        vec![
+            Arg::Int(series.audit_id),
+            Arg::Text(series.kind.code()),
+            Arg::Int(i64::from(series.position)),
+            Arg::Int(i64::from(first.step)),
+            Arg::Text(&series.anchor),
+        ],
+        |batch| series_statements(batch, series, t),
+    );
+}
+
 /// For a lazy series (see [`ReminderSeries::lazy`]), the condition that
 /// leaves it as it is, as ` AND …` after a statement's WHERE; empty
 /// otherwise. `names`: the placeholders of the series' audit, kind,
