@@ -841,7 +841,8 @@ mod tests {
                 (20261201000004, true),
                 (20261201000005, true),
                 (20261201000006, true),
-                (20261201000007, true)
+                (20261201000007, true),
+                (20261206000008, true)
             ]
         );
         storage.close().await;
@@ -863,7 +864,7 @@ mod tests {
             .fetch_one(&raw(&db).await)
             .await
             .unwrap();
-        assert_eq!(migrations, 7);
+        assert_eq!(migrations, 8);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -881,7 +882,7 @@ mod tests {
             assert!(storage.is_ok(), "{:?}", storage.as_ref().err());
         }
         let migrations = count(&raw(&db).await, "SELECT COUNT(*) FROM _sqlx_migrations").await;
-        assert_eq!(migrations, 7);
+        assert_eq!(migrations, 8);
     }
 
     #[tokio::test]
@@ -1017,6 +1018,7 @@ mod tests {
                 20261201000005,
                 20261201000006,
                 20261201000007,
+                20261206000008,
                 future_version
             ]
         );

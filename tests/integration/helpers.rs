@@ -425,14 +425,11 @@ pub async fn inspect(url: &str) -> AnyPool {
         .expect("open the database for inspection")
 }
 
-/// `ORDER BY` for answers in the order they were written: SQLite's rowid;
-/// PostgreSQL has none, so the time answered (then the question id).
+/// `ORDER BY` for answers in about the order they were written: the time
+/// answered, then the question id (no table keeps an insertion order: on
+/// SQLite answers have no rowid).
 pub fn answers_in_order() -> &'static str {
-    if on_postgres() {
-        "ORDER BY answered_at, question_id"
-    } else {
-        "ORDER BY rowid"
-    }
+    "ORDER BY answered_at, question_id"
 }
 
 /// `SELECT * FROM table` in a fixed order, on either backend (PostgreSQL has

@@ -789,6 +789,16 @@ const MOVE_AUDIT: &str = "UPDATE audits SET revision = revision + 1, current_que
      WHERE id = $1 AND revision = $2 AND status = 'in_progress'
      RETURNING revision";
 
+/// [`MOVE_AUDIT`] for a press that leaves the audit in progress: `$1`
+/// audit, `$2` expected revision, `$3` current question, `$4` now.
+/// Without `status` in its SET, SQLite leaves the index on it
+/// (`audits_one_in_progress_per_user`) alone, where setting it to the
+/// value it has rewrote the index's page: a second page a press.
+const MOVE_AUDIT_ON: &str = "UPDATE audits SET revision = revision + 1, current_question_id = $3,
+         updated_at = $4
+     WHERE id = $1 AND revision = $2 AND status = 'in_progress'
+     RETURNING revision";
+
 /// An answer's columns, and what a second answer to the same question
 /// changes.
 const ANSWER_INTO: &str =
@@ -798,14 +808,22 @@ const ANSWER_AGAIN: &str = "ON CONFLICT (audit_id, question_id) DO UPDATE SET an
          answered_at = excluded.answered_at";
 
 impl<'a> Save<'a> {
-    fn move_args(&self) -> Vec<Arg<'a>> {
-        vec![
+    /// The revision's check and move, and its arguments.
+    fn move_audit(&self) -> (&'static str, Vec<Arg<'a>>) {
+        let mut args = vec![
             Arg::Int(self.audit_id),
             Arg::Int(self.expected_revision),
             Arg::OptText(self.position.current_question_id),
-            Arg::Text(self.position.status.code()),
-            Arg::Int(self.t),
-        ]
+        ];
+        let sql = match self.position.status {
+            Status::InProgress => MOVE_AUDIT_ON,
+            status => {
+                args.push(Arg::Text(status.code()));
+                MOVE_AUDIT
+            }
+        };
+        args.push(Arg::Int(self.t));
+        (sql, args)
     }
 
     fn answer_args(&self, question_id: &'a str, r: &'a Response) -> Vec<Arg<'a>> {
@@ -832,7 +850,8 @@ impl<'a> Save<'a> {
     /// changed no row.
     fn batch(&self) -> Batch<'a> {
         let mut batch = Batch::default();
-        batch.push(MOVE_AUDIT, self.move_args());
+        let (sql, args) = self.move_audit();
+        batch.push(sql, args);
         match &self.change.response {
             Some((question_id, Some(r))) => batch.push(
                 format!("{ANSWER_INTO} VALUES ($1, $2, $3, $4, $5, $6) {ANSWER_AGAIN}"),
@@ -862,7 +881,8 @@ impl<'a> Save<'a> {
     /// row for a stale press.
     fn with(&self) -> (String, Vec<Arg<'a>>) {
         let mut with = With::default();
-        with.part("moved", MOVE_AUDIT, self.move_args());
+        let (sql, args) = self.move_audit();
+        with.part("moved", sql, args);
         match &self.change.response {
             Some((question_id, Some(r))) => with.part(
                 "answer",
