@@ -55,6 +55,45 @@ pub(super) struct Store {
     direct: Option<std::sync::Arc<super::direct::Direct>>,
 }
 
+/// How long a start waits for other processes that are setting up the
+/// same file, as long as a busy handler waits for a lock.
+const OPENING_WAIT: Duration = Duration::from_secs(5);
+
+/// The pool, its first connection opened. Opening sets the journal mode
+/// to WAL; where another process is doing the same on a new file, SQLite
+/// can refuse that with SQLITE_BUSY without calling the busy handler. So a
+/// busy refusal is tried again, with a growing pause, for `OPENING_WAIT`.
+async fn open_pool(options: &SqliteConnectOptions) -> Result<sqlx::SqlitePool> {
+    let started = std::time::Instant::now();
+    let mut pause = Duration::from_millis(1);
+    loop {
+        let opened = SqlitePoolOptions::new()
+            .max_connections(4)
+            // A file does not go away like a server's socket: no ping (a
+            // round trip to the connection's thread) before each use.
+            .test_before_acquire(false)
+            .connect_with(options.clone())
+            .await;
+        match opened {
+            Err(e) if is_busy(&e) && started.elapsed() + pause < OPENING_WAIT => {
+                log::debug!("the database file is busy while opening ({e}); trying again");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_millis(100));
+            }
+            opened => return Ok(opened?),
+        }
+    }
+}
+
+/// SQLITE_BUSY or SQLITE_LOCKED, with any extended code.
+fn is_busy(e: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(e) = e else {
+        return false;
+    };
+    let code = e.code().and_then(|c| c.parse::<i32>().ok());
+    matches!(code.map(|c| c & 0xff), Some(5 | 6))
+}
+
 impl Store {
     /// Opens (creating if missing) the database file and applies the
     /// migrations.
@@ -70,13 +109,7 @@ impl Store {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            // A file does not go away like a server's socket: no ping (a
-            // round trip to the connection's thread) before each use.
-            .test_before_acquire(false)
-            .connect_with(options.clone())
-            .await?;
+        let pool = open_pool(&options).await?;
         // SQLite has no lock for the migrator to take (on PostgreSQL it takes
         // an advisory lock): two processes starting together on a new file
         // would both create the tables. So every migration runs inside one
