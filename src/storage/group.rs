@@ -1,8 +1,9 @@
 //! Calls made at the same moment, run together: one run of a [`Group`] takes
-//! every call waiting and answers each. PostgreSQL's takes go through one
+//! every call waiting and answers each. The takes go through one
 //! (`sql/inbox.rs`): under load several presses' takes become one statement
-//! — one round trip, one plan, one commit for them all — and a take made
-//! alone still runs at once, by itself.
+//! on PostgreSQL — one round trip, one plan, one commit for them all — and
+//! one transaction on SQLite; a take made alone still runs at once, by
+//! itself.
 //!
 //! Up to `runs` runs are under way at a time (as many as there are
 //! connections for them). A call that finds one free runs, in its own task,
@@ -130,6 +131,12 @@ impl<Q, A> Group<Q, A> {
             let _ = reply.send(Reply::Answer(answer));
         }
         own
+    }
+
+    /// Calls waiting for a run.
+    #[cfg(test)]
+    pub(super) fn waiting(&self) -> usize {
+        self.lock().waiting.len()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Queue<Q, A>> {

@@ -58,6 +58,19 @@ pub enum StorageError {
 
 pub type Result<T> = std::result::Result<T, StorageError>;
 
+impl StorageError {
+    /// `error` for each of `n` calls: itself for one, shared by several.
+    fn shared(error: StorageError, n: usize) -> Vec<StorageError> {
+        if n == 1 {
+            return vec![error];
+        }
+        let error = std::sync::Arc::new(error);
+        (0..n)
+            .map(|_| StorageError::InGroup(error.clone()))
+            .collect()
+    }
+}
+
 /// A value bound to a statement of `sql/`.
 enum Arg<'a> {
     Int(i64),
@@ -104,6 +117,7 @@ pub struct Taken {
 
 /// One update's take, made with others at once (PostgreSQL: see
 /// `postgres::take_together`): the arguments of [`Storage::take_update`].
+#[derive(Clone, Copy)]
 struct TakeCall {
     update_id: i64,
     user_id: Option<i64>,
@@ -394,6 +408,24 @@ impl Storage {
         match &self.backend {
             Backend::Sqlite(s) => Some(s.wal()),
             Backend::Postgres(_) => None,
+        }
+    }
+
+    /// SQLite: the process's write turn, held until dropped.
+    #[cfg(test)]
+    async fn sqlite_write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match &self.backend {
+            Backend::Sqlite(s) => Some(s.write_turn().await),
+            Backend::Postgres(_) => None,
+        }
+    }
+
+    /// SQLite: takes waiting to run together (see `sqlite::take_together`).
+    #[cfg(test)]
+    fn sqlite_takes_waiting(&self) -> usize {
+        match &self.backend {
+            Backend::Sqlite(s) => s.takes_waiting(),
+            Backend::Postgres(_) => 0,
         }
     }
 
@@ -916,6 +948,65 @@ mod tests {
         assert_eq!(wal.flushes(), 1, "a stale press committed nothing");
         storage.save(audit.id, 1, &yes, at("q3")).await.unwrap();
         assert_eq!(wal.flushes(), 2);
+    }
+
+    /// Frames in the WAL file of `db`: pages written since the last
+    /// checkpoint, one frame each.
+    fn wal_frames(db: &Db) -> u64 {
+        let mut wal = db.path.clone().into_os_string();
+        wal.push("-wal");
+        let len = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+        // A 32-byte header, then a 24-byte header and a page a frame.
+        len.saturating_sub(32) / (24 + 4096)
+    }
+
+    #[tokio::test]
+    async fn takes_waiting_for_the_write_turn_are_taken_together_each_once() {
+        let (db, storage) = setup().await;
+        let audit = new_audit(&storage, USER).await;
+        let before = wal_frames(&db);
+        assert!(storage.take_update(1, None, None).await.unwrap().is_some());
+        let one_take = wal_frames(&db) - before;
+        assert!(one_take > 0);
+
+        // Updates 2–7 come while a write is under way; 4 comes twice.
+        let turn = storage.sqlite_write_turn().await.unwrap();
+        let ids = [2, 3, 4, 4, 5, 6, 7];
+        let takes: Vec<_> = ids
+            .iter()
+            .map(|&id| {
+                let s = storage.clone();
+                tokio::spawn(async move { s.take_update(id, Some(USER), Some(audit.id)).await })
+            })
+            .collect();
+        // The first runs (waiting for the turn); the others wait for it.
+        // Each spawned take is polled at its first yield of this one
+        // thread's runtime; a few more are slack.
+        for _ in 0..2 * ids.len() {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(storage.sqlite_takes_waiting(), ids.len() - 1);
+        let before = wal_frames(&db);
+        drop(turn);
+        let mut taken = Vec::new();
+        for take in takes {
+            taken.push(take.await.unwrap().unwrap());
+        }
+
+        // Two transactions (the first take's, then the six that waited
+        // for it), not seven.
+        assert_eq!(wal_frames(&db) - before, 2 * one_take);
+        let of = |id: i64| {
+            ids.iter()
+                .zip(&taken)
+                .filter(|(i, t)| **i == id && t.is_some())
+                .count()
+        };
+        assert!(ids.iter().all(|&id| of(id) == 1), "{taken:?}");
+        let first = taken[0].as_ref().unwrap();
+        assert_eq!(first.audit.as_ref().map(|(a, _)| a.id), Some(audit.id));
+        assert!(taken.iter().flatten().all(|t| t == first));
+        assert!(storage.take_update(4, None, None).await.unwrap().is_none());
     }
 
     #[tokio::test]

@@ -211,14 +211,24 @@ async fn take_together(conns: &Conns<Db>, calls: Vec<TakeCall>) -> Vec<Result<Op
     );
     let (rows, lost) = match run_with(conns, &(sql, args)).await {
         Ok(done) => done,
-        Err(e) => return shared(e, calls.len()).into_iter().map(Err).collect(),
+        Err(e) => {
+            return StorageError::shared(e, calls.len())
+                .into_iter()
+                .map(Err)
+                .collect()
+        }
     };
-    let mut lost = lost.map(|e| shared(e, calls.len()));
+    let mut lost = lost.map(|e| StorageError::shared(e, calls.len()));
     let mut by_update: HashMap<i64, Vec<&DbRow>> = HashMap::new();
     for row in &rows {
         match row.int("update_id") {
             Ok(id) => by_update.entry(id).or_default().push(row),
-            Err(e) => return shared(e, calls.len()).into_iter().map(Err).collect(),
+            Err(e) => {
+                return StorageError::shared(e, calls.len())
+                    .into_iter()
+                    .map(Err)
+                    .collect()
+            }
         }
     }
     calls
@@ -237,16 +247,5 @@ async fn take_together(conns: &Conns<Db>, calls: Vec<TakeCall>) -> Vec<Result<Op
                 (_, own) => taken_from_rows(own.into_iter().flatten().copied(), call.audit_id),
             }
         })
-        .collect()
-}
-
-/// `error` for each of `n` calls: itself for one, shared by several.
-fn shared(error: StorageError, n: usize) -> Vec<StorageError> {
-    if n == 1 {
-        return vec![error];
-    }
-    let error = std::sync::Arc::new(error);
-    (0..n)
-        .map(|_| StorageError::InGroup(error.clone()))
         .collect()
 }

@@ -53,7 +53,14 @@ pub(super) struct Store {
     /// The take and the save on the calling thread (see `direct`); `None`
     /// for a database in memory, which only sqlx's connections share.
     direct: Option<std::sync::Arc<super::direct::Direct>>,
+    /// The takes waiting for the write turn, run together (see
+    /// [`Store::take_together`]).
+    takes: std::sync::Arc<super::TakeGroup>,
 }
+
+/// Takes in one transaction, at most: one each of the dispatcher's lanes
+/// (`app::LANES`), and webhook updates beside them.
+const TAKES_AT_MOST: usize = 64;
 
 /// How long a start waits for other processes that are setting up the
 /// same file, as long as a busy handler waits for a lock.
@@ -144,13 +151,68 @@ impl Store {
             writes: Default::default(),
             wal: std::sync::Arc::new(wal),
             direct,
+            // One run at a time: the runs would take turns to write anyway.
+            takes: std::sync::Arc::new(super::group::Group::new(1, TAKES_AT_MOST)),
         })
     }
 
-    /// Takes are not grouped here: each runs on the calling thread, in its
-    /// write turn (see `direct`), a round trip to no server.
-    async fn take_in_group(&self, _: super::TakeCall) -> Option<Result<Option<Taken>>> {
-        None
+    /// Takes `call` together with the takes that wait for the write turn
+    /// meanwhile (see [`Store::take_together`]); `None` for a database in
+    /// memory, where each take runs through sqlx by itself.
+    async fn take_in_group(&self, call: super::TakeCall) -> Option<Result<Option<Taken>>> {
+        self.direct.as_ref()?;
+        let run = |calls| self.take_together(calls);
+        Some(
+            self.takes
+                .call(call, run)
+                .await
+                .unwrap_or(Err(StorageError::Unfinished)),
+        )
+    }
+
+    /// The takes of several updates in one transaction on the calling
+    /// thread, in one write turn: one BEGIN and one COMMIT for them all,
+    /// and the inbox's page written once. Each take's statements are the
+    /// ones it runs alone, one after another; an update asked for twice is
+    /// taken by its first call, the others find it taken. Where another
+    /// process holds the write lock, each take runs alone (through sqlx).
+    async fn take_together(&self, calls: Vec<super::TakeCall>) -> Vec<Result<Option<Taken>>> {
+        let writing = self.writing().await;
+        let mut batch = Batch::default();
+        let mut ends = Vec::with_capacity(calls.len());
+        let t = now();
+        for call in &calls {
+            take_statements(&mut batch, *call, t);
+            ends.push(batch.statements.len());
+        }
+        let rows = match self.write_directly(&batch.statements, |_, _| direct::Next::Go) {
+            Ok(Some(direct::Outcome::Committed(rows))) => rows,
+            Ok(_) => {
+                let mut taken = Vec::with_capacity(calls.len());
+                for call in calls {
+                    taken.push(self.take_through_sqlx(call).await);
+                }
+                self.give_back(writing);
+                return taken;
+            }
+            Err(e) => {
+                return StorageError::shared(e, calls.len())
+                    .into_iter()
+                    .map(Err)
+                    .collect()
+            }
+        };
+        self.give_back(writing);
+        let mut start = 0;
+        calls
+            .iter()
+            .zip(ends)
+            .map(|(call, end)| {
+                let own = rows.get(start..end).unwrap_or_default();
+                start = end;
+                taken_from_rows(own.iter().flatten(), call.audit_id)
+            })
+            .collect()
     }
 
     /// Runs a write's statements on this thread (see `direct`); `None`
@@ -216,6 +278,18 @@ impl Store {
     #[cfg(test)]
     pub(super) fn direct_busy_count(&self) -> Option<u64> {
         self.direct.as_ref().map(|d| d.busy_count())
+    }
+
+    /// This process's write turn, held until dropped.
+    #[cfg(test)]
+    pub(super) async fn write_turn(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.writing().await
+    }
+
+    /// Takes waiting for a run (see [`Store::take_together`]).
+    #[cfg(test)]
+    pub(super) fn takes_waiting(&self) -> usize {
+        self.takes.waiting()
     }
 
     #[cfg(test)]

@@ -23,9 +23,10 @@ impl Store {
     ///
     /// The same command reads what the update's handling asks next (see
     /// [`Taken`]): with `user_id`, that user's stored language; with
-    /// `audit_id`, the audit a press is on and its answers. On PostgreSQL
-    /// the takes made at the same moment are one statement (see
-    /// `postgres::take_together`).
+    /// `audit_id`, the audit a press is on and its answers. Takes made at
+    /// the same moment go together: on PostgreSQL one statement (see
+    /// `postgres::take_together`), on SQLite one transaction (see
+    /// `sqlite::Store::take_together`).
     pub async fn take_update(
         &self,
         update_id: i64,
@@ -40,31 +41,34 @@ impl Store {
         if let Some(taken) = self.take_in_group(call).await {
             return taken;
         }
+        self.take_alone(call).await
+    }
+
+    /// Takes `call` in a transaction of its own.
+    async fn take_alone(&self, call: TakeCall) -> Result<Option<Taken>> {
         let _writing = self.writing().await;
-        let t = now();
         let mut batch = Batch::default();
-        batch.push(TAKE, vec![Arg::Int(update_id), Arg::Int(t)]);
-        if let Some(user_id) = user_id {
-            batch.push(
-                "SELECT language FROM users WHERE id = $1",
-                vec![Arg::Int(user_id)],
-            );
-        }
-        if let Some(audit_id) = audit_id {
-            read_audit_with_answers(&mut batch, audit_id);
-        }
+        take_statements(&mut batch, call, now());
         // Where it can, the take runs on this thread; else through sqlx
         // (below).
         if let Some(direct::Outcome::Committed(rows)) =
             self.write_directly(&batch.statements, |_, _| direct::Next::Go)?
         {
-            return taken_from_rows(rows.iter().flatten(), audit_id);
+            return taken_from_rows(rows.iter().flatten(), call.audit_id);
         }
+        self.take_through_sqlx(call).await
+    }
+
+    /// Takes `call` on one of sqlx's connections, in the caller's write
+    /// turn.
+    async fn take_through_sqlx(&self, call: TakeCall) -> Result<Option<Taken>> {
+        let mut batch = Batch::default();
+        take_statements(&mut batch, call, now());
         // A failed take drops the connection (no `done`): it is closed.
         let mut conn = self.conns.get().await?;
         let rows = batch.run(&mut conn).await?;
         conn.done();
-        taken_from_rows(&rows, audit_id)
+        taken_from_rows(&rows, call.audit_id)
     }
 
     /// Recorded updates no one took yet, oldest first: (id, body).
@@ -92,6 +96,20 @@ impl Store {
     }
 }
 
+
+/// The statements of `call`'s take at `t` (see [`Store::take_update`]).
+fn take_statements(batch: &mut Batch<'_>, call: TakeCall, t: i64) {
+    batch.push(TAKE, vec![Arg::Int(call.update_id), Arg::Int(t)]);
+    if let Some(user_id) = call.user_id {
+        batch.push(
+            "SELECT language FROM users WHERE id = $1",
+            vec![Arg::Int(user_id)],
+        );
+    }
+    if let Some(audit_id) = call.audit_id {
+        read_audit_with_answers(batch, audit_id);
+    }
+}
 
 /// Takes update `$1` at `$2` unless it was taken before; its row if taken.
 const TAKE: &str = "INSERT INTO inbox (update_id, received_at, taken_at) VALUES ($1, $2, $2)
