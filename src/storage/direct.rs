@@ -83,8 +83,9 @@ impl Direct {
         conn.busy_timeout(std::time::Duration::ZERO)?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        // Every statement of the take and the save stays prepared.
-        conn.set_prepared_statement_cache_capacity(32);
+        // Every statement of the take and the save stays prepared, and
+        // BEGIN and COMMIT.
+        conn.set_prepared_statement_cache_capacity(48);
         Ok(conn)
     }
 
@@ -114,7 +115,7 @@ impl Direct {
             Some(conn) => conn,
             None => self.connect()?,
         };
-        match conn.execute_batch("BEGIN IMMEDIATE") {
+        match run(&conn, "BEGIN IMMEDIATE") {
             Err(e) if is_busy(&e) => {
                 *slot = Some(conn);
                 self.busy.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -125,9 +126,7 @@ impl Direct {
         }
         let ran = run_all(&conn, statements, &mut go_on);
         let outcome = match ran {
-            Ok(Some(rows)) => conn
-                .execute_batch("COMMIT")
-                .map(|()| Outcome::Committed(rows)),
+            Ok(Some(rows)) => run(&conn, "COMMIT").map(|()| Outcome::Committed(rows)),
             Ok(None) => Ok(Outcome::Stopped),
             Err(e) => Err(e),
         };
@@ -141,6 +140,13 @@ impl Direct {
         }
         Ok(outcome?)
     }
+}
+
+/// Runs `sql`, a statement that returns no rows, prepared once: `BEGIN` and
+/// `COMMIT` come with every write, and preparing them again each time cost
+/// as much as a tenth of running them.
+fn run(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(drop)
 }
 
 fn is_busy(e: &rusqlite::Error) -> bool {
