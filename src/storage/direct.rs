@@ -34,7 +34,7 @@ pub(super) struct Direct {
     busy: std::sync::atomic::AtomicU64,
 }
 
-/// How [`Direct::write`] ended.
+/// How a write of [`Direct::write`] ended.
 pub(super) enum Outcome {
     /// Committed; the rows of each statement, in order.
     Committed(Vec<Vec<Row>>),
@@ -102,14 +102,14 @@ impl Direct {
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Runs `statements` in order in one IMMEDIATE transaction and commits
-    /// it; `go_on`, shown each statement's rows as they come, says what
-    /// next (see [`Next`]). An error rolls everything back.
-    pub(super) fn write(
-        &self,
-        statements: &[(String, Vec<Arg<'_>>)],
-        mut go_on: impl FnMut(usize, &[Row]) -> Next,
-    ) -> Result<Outcome> {
+    /// Runs each write's statements in order, all in one IMMEDIATE
+    /// transaction, and commits it; a write's [`Rule`], shown each of its
+    /// statements' rows as they come, says what next. Each write is
+    /// answered on its own: with several, each runs inside a savepoint, so
+    /// one that stops or fails is rolled back alone and the others still
+    /// commit. A failed COMMIT fails every write it was to commit. `Err`
+    /// only where the transaction could not begin.
+    pub(super) fn write(&self, writes: &[Write<'_, '_>]) -> Result<Vec<Result<Outcome>>> {
         let mut slot = self.lock();
         let conn = match slot.take() {
             Some(conn) => conn,
@@ -119,26 +119,107 @@ impl Direct {
             Err(e) if is_busy(&e) => {
                 *slot = Some(conn);
                 self.busy.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                return Ok(Outcome::Busy);
+                return Ok(writes.iter().map(|_| Ok(Outcome::Busy)).collect());
             }
             Err(e) => return Err(e.into()),
             Ok(()) => {}
         }
-        let ran = run_all(&conn, statements, &mut go_on);
-        let outcome = match ran {
-            Ok(Some(rows)) => run(&conn, "COMMIT").map(|()| Outcome::Committed(rows)),
-            Ok(None) => Ok(Outcome::Stopped),
-            Err(e) => Err(e),
+        let alone = writes.len() == 1;
+        let mut outcomes = Vec::with_capacity(writes.len());
+        let mut broken = None;
+        for write in writes {
+            if let Some(e) = broken_by(&conn, (!alone).then_some("SAVEPOINT write")) {
+                broken = Some(e);
+                break;
+            }
+            let ran = run_all(&conn, write.statements, write.rule);
+            let end = match ran {
+                Ok(Some(_)) => "RELEASE write",
+                Ok(None) | Err(_) => "ROLLBACK TO write; RELEASE write",
+            };
+            outcomes.push(match ran {
+                Ok(Some(rows)) => Ok(Outcome::Committed(rows)),
+                Ok(None) => Ok(Outcome::Stopped),
+                Err(e) => Err(e.into()),
+            });
+            if let Some(e) = broken_by(&conn, (!alone).then_some(end)) {
+                broken = Some(e);
+                break;
+            }
+        }
+        let any = outcomes
+            .iter()
+            .any(|o| matches!(o, Ok(Outcome::Committed(_))));
+        let ended = match (&broken, any) {
+            (None, true) => run(&conn, "COMMIT").map_err(StorageError::from),
+            _ => Ok(()),
         };
         if !conn.is_autocommit() {
             // Stopped, failed, or a COMMIT that failed: nothing of it stays.
-            let _ = conn.execute_batch("ROLLBACK");
+            let _ = run(&conn, "ROLLBACK");
         }
         // Kept only if no transaction is left open on it.
         if conn.is_autocommit() {
             *slot = Some(conn);
         }
-        Ok(outcome?)
+        // What broke the transaction, or a failed COMMIT, fails every
+        // write that was to be committed, and those never run.
+        let Some(e) = broken.or(ended.err()) else {
+            return Ok(outcomes);
+        };
+        let failed = writes.len() - outcomes.iter().filter(|o| o.is_err()).count();
+        let mut shared = StorageError::shared(e, failed).into_iter();
+        outcomes.resize_with(writes.len(), || Ok(Outcome::Busy));
+        Ok(outcomes
+            .into_iter()
+            .map(|o| match o {
+                Err(e) => Err(e),
+                Ok(_) => Err(shared.next().unwrap_or(StorageError::Unfinished)),
+            })
+            .collect())
+    }
+}
+
+/// One write of several in [`Direct::write`]: its statements and what to
+/// do after each.
+pub(super) struct Write<'s, 'a> {
+    pub(super) statements: &'s [(String, Vec<Arg<'a>>)],
+    pub(super) rule: &'s Rule,
+}
+
+/// What a write does after each of its statements (see [`Next`]), as
+/// data, so that a write handed to another task to run carries it.
+#[derive(Clone, Default)]
+pub(super) struct Rule {
+    /// Stop (a stale save: nothing written) when the first statement
+    /// returns no row.
+    pub(super) stop_without_first_row: bool,
+    /// Groups left out where their check returns a row: the check's
+    /// index, the group's length (see `Batch::push_unless`).
+    pub(super) skips: Vec<(usize, usize)>,
+}
+
+impl Rule {
+    fn next(&self, i: usize, rows: &[Row]) -> Next {
+        if i == 0 && self.stop_without_first_row && rows.is_empty() {
+            return Next::Stop;
+        }
+        match self.skips.iter().find(|(at, _)| *at == i) {
+            Some(&(_, n)) if !rows.is_empty() => Next::Skip(n),
+            _ => Next::Go,
+        }
+    }
+}
+
+/// Runs `sql` (statements without rows) unless `None`; the error if it
+/// failed or left no transaction open.
+fn broken_by(conn: &Connection, sql: Option<&str>) -> Option<StorageError> {
+    let sql = sql?;
+    let ran = sql.split("; ").try_for_each(|sql| run(conn, sql));
+    match ran {
+        Err(e) => Some(e.into()),
+        Ok(()) if conn.is_autocommit() => Some(StorageError::Unfinished),
+        Ok(()) => None,
     }
 }
 
@@ -161,12 +242,12 @@ fn is_busy(e: &rusqlite::Error) -> bool {
 fn run_all(
     conn: &Connection,
     statements: &[(String, Vec<Arg<'_>>)],
-    go_on: &mut impl FnMut(usize, &[Row]) -> Next,
+    rule: &Rule,
 ) -> rusqlite::Result<Option<Vec<Vec<Row>>>> {
     let mut all = Vec::with_capacity(statements.len());
     while let Some((sql, args)) = statements.get(all.len()) {
         let rows = query(conn, sql, args)?;
-        let next = go_on(all.len(), &rows);
+        let next = rule.next(all.len(), &rows);
         all.push(rows);
         match next {
             Next::Go => {}
@@ -205,6 +286,7 @@ fn query(conn: &Connection, sql: &str, args: &[Arg<'_>]) -> rusqlite::Result<Vec
             Arg::OptText(v) => statement.raw_bind_parameter(index, v)?,
             Arg::OptInt(v) => statement.raw_bind_parameter(index, v)?,
             Arg::Bool(v) => statement.raw_bind_parameter(index, v)?,
+            Arg::Owned(ref v) => statement.raw_bind_parameter(index, v)?,
         }
     }
     let columns: Arc<[String]> = statement
@@ -274,5 +356,92 @@ impl Fields for Row {
 
     fn flag(&self, column: &str) -> Result<bool> {
         Ok(self.int(column)? != 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file with table `t (x INTEGER PRIMARY KEY)`, in WAL mode, and its
+    /// direct connection.
+    fn file_with_a_table() -> (tempfile::TempDir, PathBuf, Direct, Connection) {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("t.db");
+        let own = Connection::open(&path).expect("open");
+        own.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (x INTEGER PRIMARY KEY)")
+            .expect("table");
+        let direct = Direct::open(&path).expect("direct");
+        (dir, path, direct, own)
+    }
+
+    fn insert(x: i64) -> (String, Vec<Arg<'static>>) {
+        (
+            "INSERT INTO t (x) VALUES ($1) RETURNING x".into(),
+            vec![Arg::Int(x)],
+        )
+    }
+
+    fn xs(conn: &Connection) -> Vec<i64> {
+        let mut statement = conn.prepare("SELECT x FROM t ORDER BY x").expect("select");
+        let rows = statement.query_map([], |r| r.get(0)).expect("rows");
+        rows.collect::<rusqlite::Result<_>>().expect("xs")
+    }
+
+    /// Pages written to the WAL file so far (a 32-byte header, then a
+    /// 24-byte header and a 4 KB page a frame).
+    fn wal_frames(path: &Path) -> u64 {
+        let mut wal = path.as_os_str().to_os_string();
+        wal.push("-wal");
+        let len = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+        len.saturating_sub(32) / (24 + 4096)
+    }
+
+    #[test]
+    fn writes_together_commit_once_and_one_that_stops_or_fails_writes_nothing_alone() {
+        let (_dir, path, direct, own) = file_with_a_table();
+        let go = Rule::default();
+        let before = wal_frames(&path);
+        let alone = [insert(10)];
+        let outcomes = direct
+            .write(&[Write {
+                statements: &alone,
+                rule: &go,
+            }])
+            .expect("begun");
+        assert!(matches!(outcomes[..], [Ok(Outcome::Committed(_))]));
+        let one_commit = wal_frames(&path) - before;
+        assert!(one_commit > 0);
+
+        let stale = Rule {
+            stop_without_first_row: true,
+            skips: Vec::new(),
+        };
+        let first = [insert(1)];
+        // Finds no row first: stops before its 6.
+        let stops = [("SELECT x FROM t WHERE x < 0".into(), vec![]), insert(6)];
+        // Writes 7, then fails (10 is taken): its 7 goes with it.
+        let fails = [insert(7), insert(10)];
+        let last = [insert(2)];
+        let writes = [
+            (&first[..], &go),
+            (&stops, &stale),
+            (&fails, &go),
+            (&last, &go),
+        ];
+        let writes: Vec<_> = writes
+            .iter()
+            .map(|&(statements, rule)| Write { statements, rule })
+            .collect();
+        let before = wal_frames(&path);
+
+        let outcomes = direct.write(&writes).expect("begun");
+
+        assert!(matches!(outcomes[0], Ok(Outcome::Committed(_))));
+        assert!(matches!(outcomes[1], Ok(Outcome::Stopped)));
+        assert!(matches!(outcomes[2], Err(StorageError::Sqlite(_))));
+        assert!(matches!(outcomes[3], Ok(Outcome::Committed(_))));
+        assert_eq!(xs(&own), [1, 2, 10]);
+        assert_eq!(wal_frames(&path) - before, one_commit, "one commit");
     }
 }

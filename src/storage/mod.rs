@@ -78,6 +78,23 @@ enum Arg<'a> {
     Text(&'a str),
     OptText(Option<&'a str>),
     Bool(bool),
+    /// A text of its own: in a write handed to another task to run (see
+    /// `sqlite::Store::write_together`).
+    Owned(String),
+}
+
+impl Arg<'_> {
+    /// The same value, owning its text.
+    fn to_owned_arg(&self) -> Arg<'static> {
+        match *self {
+            Arg::Int(v) => Arg::Int(v),
+            Arg::OptInt(v) => Arg::OptInt(v),
+            Arg::Text(v) | Arg::OptText(Some(v)) => Arg::Owned(v.to_string()),
+            Arg::OptText(None) => Arg::OptText(None),
+            Arg::Bool(v) => Arg::Bool(v),
+            Arg::Owned(ref v) => Arg::Owned(v.clone()),
+        }
+    }
 }
 
 /// How a press's take and its save each reach the database as one command
@@ -420,11 +437,11 @@ impl Storage {
         }
     }
 
-    /// SQLite: takes waiting to run together (see `sqlite::take_together`).
+    /// SQLite: writes waiting to run together (see `sqlite::Store::write_together`).
     #[cfg(test)]
-    fn sqlite_takes_waiting(&self) -> usize {
+    fn sqlite_writes_waiting(&self) -> usize {
         match &self.backend {
-            Backend::Sqlite(s) => s.takes_waiting(),
+            Backend::Sqlite(s) => s.writes_waiting(),
             Backend::Postgres(_) => 0,
         }
     }
@@ -985,7 +1002,7 @@ mod tests {
         for _ in 0..2 * ids.len() {
             tokio::task::yield_now().await;
         }
-        assert_eq!(storage.sqlite_takes_waiting(), ids.len() - 1);
+        assert_eq!(storage.sqlite_writes_waiting(), ids.len() - 1);
         let before = wal_frames(&db);
         drop(turn);
         let mut taken = Vec::new();
@@ -1007,6 +1024,45 @@ mod tests {
         assert_eq!(first.audit.as_ref().map(|(a, _)| a.id), Some(audit.id));
         assert!(taken.iter().flatten().all(|t| t == first));
         assert!(storage.take_update(4, None, None).await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn saves_waiting_with_takes_go_together_and_a_stale_one_among_them_writes_nothing() {
+        let (_db, storage) = setup().await;
+        let audit = new_audit(&storage, USER).await;
+
+        let turn = storage.sqlite_write_turn().await.unwrap();
+        let s = storage.clone();
+        let runner = tokio::spawn(async move { s.take_update(20, None, None).await });
+        let save = |answer: Answer| {
+            let s = storage.clone();
+            tokio::spawn(async move {
+                let change = write("q1", resp(answer, None, false));
+                s.save(audit.id, 0, &change, at("q2")).await
+            })
+        };
+        // A double tap: both on revision 0.
+        let (yes, no) = (save(Answer::Yes), save(Answer::NotApplicable));
+        let s = storage.clone();
+        let take = tokio::spawn(async move { s.take_update(21, None, None).await });
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(storage.sqlite_writes_waiting(), 3, "waiting together");
+        drop(turn);
+
+        assert!(runner.await.unwrap().unwrap().is_some());
+        let yes = yes.await.unwrap();
+        let no = no.await.unwrap();
+        assert!(take.await.unwrap().unwrap().is_some());
+        assert_eq!(yes.unwrap(), 1, "the first tap is saved");
+        assert!(matches!(no, Err(StorageError::Stale)), "{no:?}");
+        let (record, (answers, _)) = storage.audit_with_answers(audit.id).await.unwrap().unwrap();
+        assert_eq!(record.revision, 1);
+        assert_eq!(
+            answers,
+            [("q1".to_string(), resp(Answer::Yes, None, false))]
+        );
     }
 
     #[tokio::test]

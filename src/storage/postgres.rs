@@ -98,12 +98,12 @@ impl Store {
     fn give_back(&self, _: NoTurn) {}
 
     /// Writes go to the server through sqlx: never here.
-    fn write_directly(
+    async fn write_together(
         &self,
         _: &[(String, Vec<Arg<'_>>)],
-        _: impl FnMut(usize, &[super::direct::Row]) -> super::direct::Next,
-    ) -> Result<Option<super::direct::Outcome>> {
-        Ok(None)
+        _: super::direct::Rule,
+    ) -> Option<Result<super::direct::Outcome>> {
+        None
     }
 
     pub(super) async fn close(&self) {

@@ -53,14 +53,21 @@ pub(super) struct Store {
     /// The take and the save on the calling thread (see `direct`); `None`
     /// for a database in memory, which only sqlx's connections share.
     direct: Option<std::sync::Arc<super::direct::Direct>>,
-    /// The takes waiting for the write turn, run together (see
-    /// [`Store::take_together`]).
-    takes: std::sync::Arc<super::TakeGroup>,
+    /// The writes waiting for the write turn, run together (see
+    /// [`Store::write_together`]).
+    writes_together: std::sync::Arc<super::group::Group<WriteCall, Result<super::direct::Outcome>>>,
 }
 
-/// Takes in one transaction, at most: one each of the dispatcher's lanes
-/// (`app::LANES`), and webhook updates beside them.
-const TAKES_AT_MOST: usize = 64;
+/// A write handed to [`Store::write_together`]: its statements, owning
+/// their values, and what to do after each.
+struct WriteCall {
+    statements: Vec<(String, Vec<Arg<'static>>)>,
+    rule: super::direct::Rule,
+}
+
+/// Writes in one transaction, at most: a take and a save for each of the
+/// dispatcher's lanes (`app::LANES`).
+const WRITES_AT_MOST: usize = 64;
 
 /// How long a start waits for other processes that are setting up the
 /// same file, as long as a busy handler waits for a lock.
@@ -152,85 +159,71 @@ impl Store {
             wal: std::sync::Arc::new(wal),
             direct,
             // One run at a time: the runs would take turns to write anyway.
-            takes: std::sync::Arc::new(super::group::Group::new(1, TAKES_AT_MOST)),
+            writes_together: std::sync::Arc::new(super::group::Group::new(1, WRITES_AT_MOST)),
         })
     }
 
-    /// Takes `call` together with the takes that wait for the write turn
-    /// meanwhile (see [`Store::take_together`]); `None` for a database in
-    /// memory, where each take runs through sqlx by itself.
-    async fn take_in_group(&self, call: super::TakeCall) -> Option<Result<Option<Taken>>> {
+    /// Takes are not grouped here by themselves: each is a write of
+    /// [`Store::write_together`], with the saves.
+    async fn take_in_group(&self, _: super::TakeCall) -> Option<Result<Option<Taken>>> {
+        None
+    }
+
+    /// Runs a write's statements on the calling thread (see `direct`),
+    /// together with the writes (takes and saves) that wait for the write
+    /// turn meanwhile: one transaction for them all, each write in a
+    /// savepoint of its own, so one that stops or fails is rolled back
+    /// alone. One BEGIN and one COMMIT, and each page the writes share
+    /// (the inbox's, the audits') written once. `None` where it cannot run
+    /// there (a database in memory) and `Busy` where another process holds
+    /// the write lock: the caller then runs the statements through sqlx.
+    async fn write_together(
+        &self,
+        statements: &[(String, Vec<Arg<'_>>)],
+        rule: super::direct::Rule,
+    ) -> Option<Result<super::direct::Outcome>> {
         self.direct.as_ref()?;
-        let run = |calls| self.take_together(calls);
+        let call = WriteCall {
+            statements: statements
+                .iter()
+                .map(|(sql, args)| (sql.clone(), args.iter().map(Arg::to_owned_arg).collect()))
+                .collect(),
+            rule,
+        };
+        let run = |calls| self.run_writes(calls);
         Some(
-            self.takes
+            self.writes_together
                 .call(call, run)
                 .await
                 .unwrap_or(Err(StorageError::Unfinished)),
         )
     }
 
-    /// The takes of several updates in one transaction on the calling
-    /// thread, in one write turn: one BEGIN and one COMMIT for them all,
-    /// and the inbox's page written once. Each take's statements are the
-    /// ones it runs alone, one after another; an update asked for twice is
-    /// taken by its first call, the others find it taken. Where another
-    /// process holds the write lock, each take runs alone (through sqlx).
-    async fn take_together(&self, calls: Vec<super::TakeCall>) -> Vec<Result<Option<Taken>>> {
-        let writing = self.writing().await;
-        let mut batch = Batch::default();
-        let mut ends = Vec::with_capacity(calls.len());
-        let t = now();
-        for call in &calls {
-            take_statements(&mut batch, *call, t);
-            ends.push(batch.statements.len());
-        }
-        let rows = match self.write_directly(&batch.statements, |_, _| direct::Next::Go) {
-            Ok(Some(direct::Outcome::Committed(rows))) => rows,
-            Ok(_) => {
-                let mut taken = Vec::with_capacity(calls.len());
-                for call in calls {
-                    taken.push(self.take_through_sqlx(call).await);
-                }
-                self.give_back(writing);
-                return taken;
-            }
-            Err(e) => {
-                return StorageError::shared(e, calls.len())
-                    .into_iter()
-                    .map(Err)
-                    .collect()
-            }
-        };
-        self.give_back(writing);
-        let mut start = 0;
-        calls
-            .iter()
-            .zip(ends)
-            .map(|(call, end)| {
-                let own = rows.get(start..end).unwrap_or_default();
-                start = end;
-                taken_from_rows(own.iter().flatten(), call.audit_id)
-            })
-            .collect()
-    }
-
-    /// Runs a write's statements on this thread (see `direct`); `None`
-    /// where it cannot — a database in memory, or another process holding
-    /// the write lock — and the caller runs them through sqlx. Called in
-    /// this process's write turn.
-    fn write_directly(
-        &self,
-        statements: &[(String, Vec<Arg<'_>>)],
-        go_on: impl FnMut(usize, &[super::direct::Row]) -> super::direct::Next,
-    ) -> Result<Option<super::direct::Outcome>> {
+    /// One run of [`Store::write_together`]: in this process's write turn.
+    async fn run_writes(&self, calls: Vec<WriteCall>) -> Vec<Result<super::direct::Outcome>> {
         let Some(direct) = &self.direct else {
-            return Ok(None);
+            return calls
+                .iter()
+                .map(|_| Err(StorageError::Unfinished))
+                .collect();
         };
-        Ok(match direct.write(statements, go_on)? {
-            super::direct::Outcome::Busy => None,
-            outcome => Some(outcome),
-        })
+        let writing = self.writing().await;
+        let writes: Vec<_> = calls
+            .iter()
+            .map(|call| super::direct::Write {
+                statements: &call.statements,
+                rule: &call.rule,
+            })
+            .collect();
+        let done = direct.write(&writes);
+        self.give_back(writing);
+        match done {
+            Ok(outcomes) => outcomes,
+            Err(e) => StorageError::shared(e, calls.len())
+                .into_iter()
+                .map(Err)
+                .collect(),
+        }
     }
 
     /// Waits for this process's turn to write; held until the write has
@@ -286,10 +279,10 @@ impl Store {
         self.writing().await
     }
 
-    /// Takes waiting for a run (see [`Store::take_together`]).
+    /// Writes waiting for a run (see [`Store::write_together`]).
     #[cfg(test)]
-    pub(super) fn takes_waiting(&self) -> usize {
-        self.takes.waiting()
+    pub(super) fn writes_waiting(&self) -> usize {
+        self.writes_together.waiting()
     }
 
     #[cfg(test)]

@@ -34,14 +34,6 @@ impl<'a> Batch<'a> {
         self.skips.push((at, self.statements.len() - at - 1));
     }
 
-    /// What a direct write does after statement `i` returned `rows`.
-    fn next<R>(&self, i: usize, rows: &[R]) -> direct::Next {
-        match self.skips.iter().find(|(at, _)| *at == i) {
-            Some(&(_, n)) if !rows.is_empty() => direct::Next::Skip(n),
-            _ => direct::Next::Go,
-        }
-    }
-
     async fn run(self, conn: &mut DbConnection) -> Result<Vec<DbRow>> {
         if !ONE_COMMAND_BATCH {
             let mut rows = Vec::new();
@@ -97,6 +89,7 @@ fn bind_arg<'q>(query: DbQuery<'q>, arg: &Arg<'q>) -> DbQuery<'q> {
         Arg::Text(v) => query.bind(v),
         Arg::OptText(v) => query.bind(v),
         Arg::Bool(v) => query.bind(v),
+        Arg::Owned(ref v) => query.bind(v.clone()),
     }
 }
 

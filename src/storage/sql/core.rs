@@ -291,7 +291,6 @@ impl Store {
         notify: &[i64],
         at: i64,
     ) -> Result<i64> {
-        let writing = self.writing().await;
         let save = Save {
             audit_id,
             expected_revision,
@@ -308,6 +307,7 @@ impl Store {
                 // Run again after a lost connection, a save that was done
                 // before it went finds the revision moved on: stale, as
                 // a second tap is, and the answer is there once.
+                let _writing = self.writing().await;
                 let rows = match run_with(&self.conns, &save.with()).await {
                     Ok((rows, _)) => rows,
                     Err(e) => return self.save_failed(e, audit_id, expected_revision).await,
@@ -323,33 +323,33 @@ impl Store {
         // reminders and the notices. A press that finds the audit moved on
         // writes nothing: the transaction is rolled back.
         let mut batch = save.batch();
-        // Where it can, the save runs on this thread; stale if the UPDATE
-        // (the first statement) changed no row.
-        let direct = self.write_directly(&batch.statements, |i, rows| {
-            if i == 0 && rows.is_empty() {
-                direct::Next::Stop
-            } else {
-                batch.next(i, rows)
-            }
-        });
-        let failed = match direct {
-            Ok(Some(direct::Outcome::Committed(rows))) => {
+        // Where it can, the save runs on the calling thread, with the
+        // writes waiting meanwhile; stale if the UPDATE (the first
+        // statement) changed no row.
+        let rule = direct::Rule {
+            stop_without_first_row: true,
+            skips: batch.skips.clone(),
+        };
+        let failed = match self.write_together(&batch.statements, rule).await {
+            Some(Ok(direct::Outcome::Committed(rows))) => {
                 let revision = match rows.first().and_then(|rows| rows.first()) {
                     Some(row) => row.int("revision")?,
                     None => return Err(StorageError::Stale),
                 };
+                // Committed; on disk once flushed, which another write
+                // need not wait for.
                 let ticket = self.committed_unflushed();
-                self.give_back(writing);
                 self.flushed(ticket).await?;
                 return Ok(revision);
             }
-            Ok(Some(direct::Outcome::Stopped)) => return Err(StorageError::Stale),
-            Ok(Some(direct::Outcome::Busy) | None) => None,
-            Err(e) => Some(e),
+            Some(Ok(direct::Outcome::Stopped)) => return Err(StorageError::Stale),
+            Some(Ok(direct::Outcome::Busy)) | None => None,
+            Some(Err(e)) => Some(e),
         };
         if let Some(e) = failed {
             return self.save_failed(e, audit_id, expected_revision).await;
         }
+        let writing = self.writing().await;
         // The guard follows the UPDATE, and the COMMIT is the batch's last
         // statement: the save is one command.
         batch

@@ -25,8 +25,8 @@ impl Store {
     /// [`Taken`]): with `user_id`, that user's stored language; with
     /// `audit_id`, the audit a press is on and its answers. Takes made at
     /// the same moment go together: on PostgreSQL one statement (see
-    /// `postgres::take_together`), on SQLite one transaction (see
-    /// `sqlite::Store::take_together`).
+    /// `postgres::take_together`), on SQLite one transaction, with the
+    /// saves waiting too (see `sqlite::Store::write_together`).
     pub async fn take_update(
         &self,
         update_id: i64,
@@ -44,26 +44,20 @@ impl Store {
         self.take_alone(call).await
     }
 
-    /// Takes `call` in a transaction of its own.
+    /// Takes `call`: on SQLite with the writes that wait for the write
+    /// turn meanwhile, in one transaction (see `write_together`).
     async fn take_alone(&self, call: TakeCall) -> Result<Option<Taken>> {
-        let _writing = self.writing().await;
         let mut batch = Batch::default();
         take_statements(&mut batch, call, now());
-        // Where it can, the take runs on this thread; else through sqlx
-        // (below).
-        if let Some(direct::Outcome::Committed(rows)) =
-            self.write_directly(&batch.statements, |_, _| direct::Next::Go)?
-        {
-            return taken_from_rows(rows.iter().flatten(), call.audit_id);
+        // Where it can, the take runs on the calling thread; else through
+        // sqlx (below).
+        let rule = direct::Rule::default();
+        if let Some(outcome) = self.write_together(&batch.statements, rule).await {
+            if let direct::Outcome::Committed(rows) = outcome? {
+                return taken_from_rows(rows.iter().flatten(), call.audit_id);
+            }
         }
-        self.take_through_sqlx(call).await
-    }
-
-    /// Takes `call` on one of sqlx's connections, in the caller's write
-    /// turn.
-    async fn take_through_sqlx(&self, call: TakeCall) -> Result<Option<Taken>> {
-        let mut batch = Batch::default();
-        take_statements(&mut batch, call, now());
+        let _writing = self.writing().await;
         // A failed take drops the connection (no `done`): it is closed.
         let mut conn = self.conns.get().await?;
         let rows = batch.run(&mut conn).await?;

@@ -5,7 +5,7 @@
 // Each backend module defines `Db`, `DbRow`, `BEGIN_WRITE`, `FOR_UPDATE`,
 // `SKIP_LOCKED`, `ONE_COMMAND_BATCH` and `ONE_COMMAND`, and its `Store`
 // `writing`, `give_back`, `committed_unflushed`, `flushed`,
-// `write_directly` and `take_in_group`.
+// `write_together` and `take_in_group`.
 
 use std::collections::HashMap;
 
