@@ -4,7 +4,9 @@
 //! those writes woke two threads; with the load on the same two cores,
 //! the switches of sqlx's connection threads were half of all the bot's
 //! (see README «Speed»). Here the same statements — the texts in `sql/`,
-//! their `$N` bound by name — run where the update is handled.
+//! their `$N` bound by name — run where the update is handled, and the
+//! writes that waited for one another run in one transaction (see
+//! `Store::write_together`).
 //!
 //! Nothing here waits. The connection has no busy timeout: when another
 //! process holds the database's write lock (a second instance on the same

@@ -1,8 +1,10 @@
 //! Calls made at the same moment, run together: one run of a [`Group`] takes
-//! every call waiting and answers each. The takes go through one
-//! (`sql/inbox.rs`): under load several presses' takes become one statement
-//! on PostgreSQL — one round trip, one plan, one commit for them all — and
-//! one transaction on SQLite; a take made alone still runs at once, by
+//! every call waiting and answers each. On PostgreSQL the takes go through
+//! one (`postgres::take_together`): under load several presses' takes
+//! become one statement — one round trip, one plan, one commit for them
+//! all. On SQLite every write of the take and the save does
+//! (`sqlite::Store::write_together`): the writes that wait for the write
+//! turn become one transaction. A call made alone still runs at once, by
 //! itself.
 //!
 //! Up to `runs` runs are under way at a time (as many as there are
