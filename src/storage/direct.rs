@@ -363,6 +363,7 @@ impl Fields for Row {
 
 #[cfg(test)]
 mod tests {
+    use super::super::walsync::wal_frames;
     use super::*;
 
     /// A file with table `t (x INTEGER PRIMARY KEY)`, in WAL mode, and its
@@ -388,15 +389,6 @@ mod tests {
         let mut statement = conn.prepare("SELECT x FROM t ORDER BY x").expect("select");
         let rows = statement.query_map([], |r| r.get(0)).expect("rows");
         rows.collect::<rusqlite::Result<_>>().expect("xs")
-    }
-
-    /// Pages written to the WAL file so far (a 32-byte header, then a
-    /// 24-byte header and a 4 KB page a frame).
-    fn wal_frames(path: &Path) -> u64 {
-        let mut wal = path.as_os_str().to_os_string();
-        wal.push("-wal");
-        let len = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
-        len.saturating_sub(32) / (24 + 4096)
     }
 
     #[test]

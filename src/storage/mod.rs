@@ -967,23 +967,13 @@ mod tests {
         assert_eq!(wal.flushes(), 2);
     }
 
-    /// Frames in the WAL file of `db`: pages written since the last
-    /// checkpoint, one frame each.
-    fn wal_frames(db: &Db) -> u64 {
-        let mut wal = db.path.clone().into_os_string();
-        wal.push("-wal");
-        let len = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
-        // A 32-byte header, then a 24-byte header and a page a frame.
-        len.saturating_sub(32) / (24 + 4096)
-    }
-
     #[tokio::test]
     async fn takes_waiting_for_the_write_turn_are_taken_together_each_once() {
         let (db, storage) = setup().await;
         let audit = new_audit(&storage, USER).await;
-        let before = wal_frames(&db);
+        let before = walsync::wal_frames(&db.path);
         assert!(storage.take_update(1, None, None).await.unwrap().is_some());
-        let one_take = wal_frames(&db) - before;
+        let one_take = walsync::wal_frames(&db.path) - before;
         assert!(one_take > 0);
 
         // Updates 2–7 come while a write is under way; 4 comes twice.
@@ -1003,7 +993,7 @@ mod tests {
             tokio::task::yield_now().await;
         }
         assert_eq!(storage.sqlite_writes_waiting(), ids.len() - 1);
-        let before = wal_frames(&db);
+        let before = walsync::wal_frames(&db.path);
         drop(turn);
         let mut taken = Vec::new();
         for take in takes {
@@ -1012,7 +1002,7 @@ mod tests {
 
         // Two transactions (the first take's, then the six that waited
         // for it), not seven.
-        assert_eq!(wal_frames(&db) - before, 2 * one_take);
+        assert_eq!(walsync::wal_frames(&db.path) - before, 2 * one_take);
         let of = |id: i64| {
             ids.iter()
                 .zip(&taken)

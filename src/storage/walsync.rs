@@ -89,6 +89,17 @@ impl WalSync {
     }
 }
 
+/// Frames in the WAL file of the database file `database`: the pages
+/// written to it since the last checkpoint (a 32-byte header, then a
+/// 24-byte header and a 4 KB page a frame).
+#[cfg(test)]
+pub(super) fn wal_frames(database: &std::path::Path) -> u64 {
+    let mut wal = database.as_os_str().to_os_string();
+    wal.push("-wal");
+    let len = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    len.saturating_sub(32) / (24 + 4096)
+}
+
 fn flush(wal: &std::path::Path) -> std::io::Result<()> {
     match std::fs::OpenOptions::new().read(true).write(true).open(wal) {
         Ok(file) => file.sync_all(),
