@@ -1,8 +1,6 @@
 //! One run of one checklist by one user, as a pure state machine: the rules
 //! of answering, rating, going back and finishing, with no I/O.
 
-use std::collections::HashMap;
-
 use super::checklist::Checklist;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -163,7 +161,9 @@ pub struct Audit {
     question_ids: Vec<String>,
     sections: Vec<usize>,
     section_count: usize,
-    responses: HashMap<String, Response>,
+    /// The response to each question, by its index: progress and the
+    /// current step read them a press, without hashing an id.
+    responses: Vec<Option<Response>>,
     cursor: usize,
     status: Status,
 }
@@ -199,11 +199,12 @@ impl Audit {
             .questions()
             .map(|(s, q)| (s, q.id.clone()))
             .unzip();
+        let by_index = by_index(&question_ids, responses);
         let mut audit = Self {
             question_ids,
             sections,
             section_count: checklist.sections.len(),
-            responses: responses.into_iter().collect(),
+            responses: by_index,
             cursor: 0,
             status,
         };
@@ -236,13 +237,12 @@ impl Audit {
     }
 
     pub fn response(&self, index: usize) -> Option<&Response> {
-        self.question_ids
-            .get(index)
-            .and_then(|id| self.responses.get(id))
+        self.responses.get(index)?.as_ref()
     }
 
     pub fn response_to(&self, question_id: &str) -> Option<&Response> {
-        self.responses.get(question_id)
+        let index = self.question_ids.iter().position(|id| id == question_id)?;
+        self.response(index)
     }
 
     pub fn is_answered(&self, index: usize) -> bool {
@@ -313,7 +313,7 @@ impl Audit {
         match command {
             Command::Answer(answer) => {
                 let response = Response::new(answer);
-                self.responses.insert(id.clone(), response);
+                self.responses[self.cursor] = Some(response);
                 if response.is_complete() {
                     self.advance();
                 }
@@ -346,7 +346,7 @@ impl Audit {
                 // An answer still waiting for its priority was never complete:
                 // going back undoes it and asks the question again.
                 Step::Priority { .. } => {
-                    self.responses.remove(&id);
+                    self.responses[self.cursor] = None;
                     Ok(Change {
                         response: Some((id, None)),
                     })
@@ -379,11 +379,7 @@ impl Audit {
     }
 
     fn set_current(&mut self, edit: impl FnOnce(&mut Response)) -> Response {
-        let id = &self.question_ids[self.cursor];
-        let response = self
-            .responses
-            .entry(id.clone())
-            .or_insert(Response::new(Answer::No));
+        let response = self.responses[self.cursor].get_or_insert(Response::new(Answer::No));
         edit(response);
         *response
     }
@@ -400,6 +396,20 @@ impl Audit {
             }
         }
     }
+}
+
+/// `responses` by the index of their question in `question_ids`; those to
+/// questions it does not have are left out.
+fn by_index(question_ids: &[String], responses: Vec<(String, Response)>) -> Vec<Option<Response>> {
+    let mut by_id: Vec<usize> = (0..question_ids.len()).collect();
+    by_id.sort_unstable_by(|&a, &b| question_ids[a].cmp(&question_ids[b]));
+    let mut by_index = vec![None; question_ids.len()];
+    for (id, response) in responses {
+        if let Ok(at) = by_id.binary_search_by(|&i| question_ids[i].as_str().cmp(&id)) {
+            by_index[by_id[at]] = Some(response);
+        }
+    }
+    by_index
 }
 
 #[cfg(test)]
@@ -655,6 +665,40 @@ mod tests {
             b.cursor(),
             1,
             "a cursor on a removed question goes to the first unanswered"
+        );
+    }
+
+    #[test]
+    fn restore_puts_each_response_on_its_own_question_in_any_order() {
+        // The shipped checklist's ids sort otherwise than they are asked
+        // ("quality.matches_description" before "quality.known_pains"),
+        // and storage returns responses in any order.
+        let checklist = crate::export::fixtures::shipped();
+        let ids: Vec<String> = checklist.questions().map(|(_, q)| q.id.clone()).collect();
+        let answer = |i: usize| Response::new(Answer::ALL[i % 3]);
+        let mut responses: Vec<(String, Response)> = ids
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % 4 != 1)
+            .map(|(i, id)| (id.clone(), answer(i)))
+            .rev()
+            .collect();
+        responses.insert(3, ("gone.question".to_string(), Response::new(No)));
+
+        let audit = Audit::restore(&checklist, responses, None, Status::InProgress);
+
+        for (i, id) in ids.iter().enumerate() {
+            let expected = (i % 4 != 1).then(|| answer(i));
+            assert_eq!(audit.response(i).copied(), expected, "question {i}, {id}");
+            assert_eq!(audit.response_to(id).copied(), expected, "{id}");
+        }
+        assert_eq!(audit.response_to("gone.question"), None);
+        assert_eq!(audit.cursor(), 1, "the first unanswered");
+        assert_eq!(
+            audit.progress().overall.answered,
+            (0..ids.len())
+                .filter(|&i| i % 4 != 1 && answer(i).is_complete())
+                .count()
         );
     }
 
