@@ -156,21 +156,24 @@ pub async fn set_profile<B: api::Api>(bot: &B, i18n: &I18n, admin_chats: &[i64])
 pub fn schema<B: api::Api>() -> UpdateHandler<HandlerError> {
     // In an admin chat only; anywhere else an admin command is not parsed
     // and meets what any unknown command meets.
-    let admin = Update::filter_message()
-        .filter(admin::from_admin_chat)
+    let admin = dptree::filter(admin::from_admin_chat)
         .filter_command::<admin::AdminCmd>()
         .endpoint(admin::on_command::<B>);
-    let commands = Update::filter_message()
+    let commands = dptree::entry()
         .filter_command::<Cmd>()
         .endpoint(handlers::on_command::<B>);
-    let messages = Update::filter_message().endpoint(handlers::on_message::<B>);
+    // Each branch that looks into an update copies it: presses, the most
+    // of them, are tried first, and a message is taken out once for its
+    // three branches.
     let callbacks = Update::filter_callback_query().endpoint(handlers::on_callback::<B>);
-    dptree::entry()
-        .map_async(user_locale)
+    let messages = Update::filter_message()
         .branch(admin)
         .branch(commands)
-        .branch(messages)
+        .endpoint(handlers::on_message::<B>);
+    dptree::entry()
+        .map_async(user_locale)
         .branch(callbacks)
+        .branch(messages)
 }
 
 /// What an update's take read already (see `app`), in the same command:
