@@ -1,7 +1,9 @@
 //! One run of one checklist by one user, as a pure state machine: the rules
 //! of answering, rating, going back and finishing, with no I/O.
 
-use super::checklist::Checklist;
+use std::sync::Arc;
+
+use super::checklist::{Checklist, QuestionIndex};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Answer {
@@ -158,9 +160,8 @@ pub struct Change {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Audit {
-    question_ids: Vec<String>,
-    sections: Vec<usize>,
-    section_count: usize,
+    /// The checklist's questions, shared with every audit of it.
+    questions: Arc<QuestionIndex>,
     /// The response to each question, by its index: progress and the
     /// current step read them a press, without hashing an id.
     responses: Vec<Option<Response>>,
@@ -195,23 +196,30 @@ impl Audit {
         cursor_question: Option<&str>,
         status: Status,
     ) -> Self {
-        let (sections, question_ids): (Vec<usize>, Vec<String>) = checklist
-            .questions()
-            .map(|(s, q)| (s, q.id.clone()))
-            .unzip();
-        let by_index = by_index(&question_ids, responses);
+        let questions = checklist.question_index().clone();
+        debug_assert!(
+            questions
+                .ids()
+                .iter()
+                .eq(checklist.questions().map(|(_, q)| &q.id)),
+            "the checklist's questions changed after it was parsed"
+        );
+        let mut by_index = vec![None; questions.ids().len()];
+        for (id, response) in responses {
+            if let Some(i) = questions.position(&id) {
+                by_index[i] = Some(response);
+            }
+        }
         let mut audit = Self {
-            question_ids,
-            sections,
-            section_count: checklist.sections.len(),
+            questions,
             responses: by_index,
             cursor: 0,
             status,
         };
         audit.cursor = cursor_question
-            .and_then(|id| audit.question_ids.iter().position(|q| q == id))
+            .and_then(|id| audit.questions.position(id))
             .or_else(|| audit.first_unanswered())
-            .unwrap_or(audit.question_ids.len().saturating_sub(1));
+            .unwrap_or(audit.len().saturating_sub(1));
         audit
     }
 
@@ -225,15 +233,15 @@ impl Audit {
     }
 
     pub fn current_question_id(&self) -> &str {
-        &self.question_ids[self.cursor]
+        &self.questions.ids()[self.cursor]
     }
 
     pub fn len(&self) -> usize {
-        self.question_ids.len()
+        self.questions.ids().len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.question_ids.is_empty()
+        self.questions.ids().is_empty()
     }
 
     pub fn response(&self, index: usize) -> Option<&Response> {
@@ -241,8 +249,7 @@ impl Audit {
     }
 
     pub fn response_to(&self, question_id: &str) -> Option<&Response> {
-        let index = self.question_ids.iter().position(|id| id == question_id)?;
-        self.response(index)
+        self.response(self.questions.position(question_id)?)
     }
 
     pub fn is_answered(&self, index: usize) -> bool {
@@ -290,9 +297,9 @@ impl Audit {
                 answered: 0,
                 total: 0
             };
-            self.section_count
+            self.questions.section_count()
         ];
-        for (i, &s) in self.sections.iter().enumerate() {
+        for (i, &s) in self.questions.sections().iter().enumerate() {
             sections[s].total += 1;
             if self.is_answered(i) {
                 sections[s].answered += 1;
@@ -309,7 +316,7 @@ impl Audit {
 
     pub fn apply(&mut self, command: Command) -> Result<Change, AuditError> {
         let step = self.step().ok_or(AuditError::Closed)?;
-        let id = self.question_ids[self.cursor].clone();
+        let id = self.current_question_id().to_string();
         match command {
             Command::Answer(answer) => {
                 let response = Response::new(answer);
@@ -396,20 +403,6 @@ impl Audit {
             }
         }
     }
-}
-
-/// `responses` by the index of their question in `question_ids`; those to
-/// questions it does not have are left out.
-fn by_index(question_ids: &[String], responses: Vec<(String, Response)>) -> Vec<Option<Response>> {
-    let mut by_id: Vec<usize> = (0..question_ids.len()).collect();
-    by_id.sort_unstable_by(|&a, &b| question_ids[a].cmp(&question_ids[b]));
-    let mut by_index = vec![None; question_ids.len()];
-    for (id, response) in responses {
-        if let Ok(at) = by_id.binary_search_by(|&i| question_ids[i].as_str().cmp(&id)) {
-            by_index[by_id[at]] = Some(response);
-        }
-    }
-    by_index
 }
 
 #[cfg(test)]

@@ -33,6 +33,62 @@ pub struct Checklist {
     pub sections: Vec<Section>,
     /// Where the checklist was read from, for errors found later.
     pub origin: Origin,
+    /// Its questions' ids and order, made once when it is parsed: the
+    /// sections' ids and order are not changed after that (their texts
+    /// may be, in tests).
+    questions: Arc<QuestionIndex>,
+}
+
+/// A checklist's questions as each audit of it needs them, shared by all
+/// of them: their ids and sections in the order they are asked, and their
+/// indexes sorted by id, to find a stored response's question.
+#[derive(Debug, PartialEq, Eq)]
+pub struct QuestionIndex {
+    ids: Vec<String>,
+    sections: Vec<usize>,
+    section_count: usize,
+    by_id: Vec<usize>,
+}
+
+impl QuestionIndex {
+    fn new(sections: &[Section]) -> Self {
+        let (sections_of, ids): (Vec<usize>, Vec<String>) = sections
+            .iter()
+            .enumerate()
+            .flat_map(|(si, s)| s.questions.iter().map(move |q| (si, q.id.clone())))
+            .unzip();
+        let mut by_id: Vec<usize> = (0..ids.len()).collect();
+        by_id.sort_unstable_by(|&a, &b| ids[a].cmp(&ids[b]));
+        Self {
+            ids,
+            sections: sections_of,
+            section_count: sections.len(),
+            by_id,
+        }
+    }
+
+    /// The questions' ids in the order they are asked.
+    pub fn ids(&self) -> &[String] {
+        &self.ids
+    }
+
+    /// The section of each question, by its index.
+    pub fn sections(&self) -> &[usize] {
+        &self.sections
+    }
+
+    pub fn section_count(&self) -> usize {
+        self.section_count
+    }
+
+    /// The index of the question `id`, if the checklist has it.
+    pub fn position(&self, id: &str) -> Option<usize> {
+        let at = self
+            .by_id
+            .binary_search_by(|&i| self.ids[i].as_str().cmp(id))
+            .ok()?;
+        Some(self.by_id[at])
+    }
 }
 
 /// The file a checklist came from and the lines of what a translation must
@@ -110,6 +166,11 @@ impl Checklist {
 
     pub fn question_count(&self) -> usize {
         self.sections.iter().map(|s| s.questions.len()).sum()
+    }
+
+    /// Its questions' ids and order, shared.
+    pub fn question_index(&self) -> &Arc<QuestionIndex> {
+        &self.questions
     }
 
     /// All questions in order, with their section index.
@@ -647,6 +708,7 @@ impl RawChecklist {
             ));
         }
         Ok(Checklist {
+            questions: Arc::new(QuestionIndex::new(&sections)),
             id,
             version: *self.version.get_ref(),
             language,
