@@ -188,8 +188,8 @@ impl Audit {
     }
 
     /// Rebuilds an audit from what storage holds. Responses to questions the
-    /// checklist no longer has are kept aside and ignored; a cursor on a
-    /// removed question moves to the first unanswered one.
+    /// checklist no longer has are left out (storage keeps them); a cursor
+    /// on a removed question moves to the first unanswered one.
     pub fn restore(
         checklist: &Checklist,
         responses: Vec<(String, Response)>,
