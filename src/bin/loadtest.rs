@@ -98,6 +98,8 @@ struct FakeState {
     users: HashMap<i64, mpsc::UnboundedSender<Event>>,
     latencies: Vec<Duration>,
     first_get_updates: Option<Instant>,
+    /// getUpdates answered with updates, and the updates in them.
+    batches: (u64, u64),
 }
 
 impl Fake {
@@ -263,6 +265,10 @@ async fn api(
                         let batch: Vec<(i64, Value)> = s.queue.iter().take(100).cloned().collect();
                         for (id, _) in &batch {
                             s.handed.entry(*id).or_insert(now);
+                        }
+                        if !batch.is_empty() {
+                            s.batches.0 += 1;
+                            s.batches.1 += batch.len() as u64;
                         }
                         break Value::Array(batch.into_iter().map(|(_, u)| u).collect());
                     }
@@ -750,6 +756,7 @@ async fn whole_audits(fake: &Arc<Fake>, args: &Args, pid: u32) -> anyhow::Result
     }
     before_finish.wait().await;
     let _ = take_latencies(fake);
+    fake.state.lock().expect("fake state").batches = (0, 0);
     let press_start = Instant::now();
     let start = usage(pid)?;
     let machine_start = machine_ticks()?;
@@ -761,6 +768,7 @@ async fn whole_audits(fake: &Arc<Fake>, args: &Args, pid: u32) -> anyhow::Result
     let own_end = own_cpu()?;
     let cpu_start = start.cpu;
     let press_latencies = take_latencies(fake);
+    let (polls, polled) = fake.state.lock().expect("fake state").batches;
     let mut total_presses = 0;
     for t in tasks {
         total_presses += t.await??;
@@ -780,8 +788,10 @@ async fn whole_audits(fake: &Arc<Fake>, args: &Args, pid: u32) -> anyhow::Result
         machine_end.stolen.saturating_sub(machine_start.stolen),
     );
     println!(
-        "press path: {:.1} context switches per press; the hypervisor stole {:.0} % of the machine's CPU time",
+        "press path: {:.1} context switches per press; {:.1} updates per getUpdates; \
+         the hypervisor stole {:.0} % of the machine's CPU time",
         (at_finish.switches - start.switches) as f64 / presses_before_finish,
+        polled as f64 / polls.max(1) as f64,
         stolen as f64 * 100.0 / all.max(1) as f64
     );
     let busy = ticks_to_time(machine_end.busy.saturating_sub(machine_start.busy));
