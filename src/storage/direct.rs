@@ -194,16 +194,18 @@ pub(super) struct Write<'s, 'a> {
 #[derive(Clone, Default)]
 pub(super) struct Rule {
     /// Stop (a stale save: nothing written) when the first statement
-    /// returns no row.
-    pub(super) stop_without_first_row: bool,
+    /// changed no row.
+    pub(super) stop_unless_first_changed: bool,
     /// Groups left out where their check returns a row: the check's
     /// index, the group's length (see `Batch::push_unless`).
     pub(super) skips: Vec<(usize, usize)>,
 }
 
 impl Rule {
-    fn next(&self, i: usize, rows: &[Row]) -> Next {
-        if i == 0 && self.stop_without_first_row && rows.is_empty() {
+    /// After statement `i`, which returned `rows` and changed `changed`
+    /// rows (if it writes).
+    fn next(&self, i: usize, rows: &[Row], changed: u64) -> Next {
+        if i == 0 && self.stop_unless_first_changed && changed == 0 {
             return Next::Stop;
         }
         match self.skips.iter().find(|(at, _)| *at == i) {
@@ -249,7 +251,7 @@ fn run_all(
     let mut all = Vec::with_capacity(statements.len());
     while let Some((sql, args)) = statements.get(all.len()) {
         let rows = query(conn, sql, args)?;
-        let next = rule.next(all.len(), &rows);
+        let next = rule.next(all.len(), &rows, conn.changes());
         all.push(rows);
         match next {
             Next::Go => {}
@@ -408,12 +410,15 @@ mod tests {
         assert!(one_commit > 0);
 
         let stale = Rule {
-            stop_without_first_row: true,
+            stop_unless_first_changed: true,
             skips: Vec::new(),
         };
         let first = [insert(1)];
-        // Finds no row first: stops before its 6.
-        let stops = [("SELECT x FROM t WHERE x < 0".into(), vec![]), insert(6)];
+        // Changes no row first: stops before its 6.
+        let stops = [
+            ("UPDATE t SET x = x + 100 WHERE x < 0".into(), vec![]),
+            insert(6),
+        ];
         // Writes 7, then fails (10 is taken): its 7 goes with it.
         let fails = [insert(7), insert(10)];
         let last = [insert(2)];

@@ -891,9 +891,80 @@ mod tests {
                 (20261201000005, true),
                 (20261201000006, true),
                 (20261201000007, true),
-                (20261206000008, true)
+                (20261206000008, true),
+                (20261207000009, true)
             ]
         );
+        storage.close().await;
+    }
+
+    /// Migration 9 makes the answers' table again (its CHECKs without
+    /// `IN` lists): every answer, priority and note written before it is
+    /// there after it, and the table still refuses what it refused.
+    #[tokio::test]
+    async fn the_answers_made_again_by_migration_9_keep_every_answer_and_note() {
+        let db = new_db().await;
+        let options = <sqlx::sqlite::SqliteConnectOptions as std::str::FromStr>::from_str(&db.url)
+            .unwrap()
+            .create_if_missing(true);
+        let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+        let mut before_9 = sqlx::migrate!("./migrations/sqlite");
+        before_9.migrations = before_9
+            .migrations
+            .iter()
+            .filter(|m| m.version < 20261207000009)
+            .cloned()
+            .collect::<Vec<_>>()
+            .into();
+        before_9.run(&pool).await.unwrap();
+        sqlx::query(
+            "INSERT INTO users (id, first_name, created_at, updated_at) VALUES (1, 'Anna', 0, 0);
+             INSERT INTO audits (id, user_id, chat_id, checklist_id, checklist_version, status,
+                 current_question_id, revision, started_at, updated_at)
+             VALUES (5, 1, 1, 'churn', 3, 'in_progress', 'q3', 2, 0, 0);
+             INSERT INTO answers (audit_id, question_id, answer, priority, priority_skipped,
+                 answered_at, note)
+             VALUES (5, 'q1', 'no', 'high', 0, 10, 'why'),
+                    (5, 'q2', 'no', NULL, 1, 11, NULL),
+                    (5, 'q3', 'na', NULL, 0, 12, 'later')",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+
+        let storage = Storage::connect(&db.url).await.unwrap();
+
+        let (mut responses, notes) = storage.responses_with_notes(5).await.unwrap();
+        responses.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(
+            responses,
+            [
+                (
+                    "q1".to_string(),
+                    resp(Answer::No, Some(Priority::High), false)
+                ),
+                ("q2".to_string(), resp(Answer::No, None, true)),
+                ("q3".to_string(), resp(Answer::NotApplicable, None, false)),
+            ]
+        );
+        assert_eq!(
+            notes,
+            HashMap::from([
+                ("q1".to_string(), "why".to_string()),
+                ("q3".to_string(), "later".to_string())
+            ])
+        );
+        let wrong = sqlx::query(
+            "INSERT INTO answers (audit_id, question_id, answer, answered_at)
+             VALUES (5, 'q4', 'maybe', 0)",
+        )
+        .execute(&raw(&db).await)
+        .await
+        .expect_err("an answer other than yes, no, na");
+        assert!(wrong
+            .as_database_error()
+            .is_some_and(|e| e.is_check_violation()));
         storage.close().await;
     }
 
@@ -913,7 +984,7 @@ mod tests {
             .fetch_one(&raw(&db).await)
             .await
             .unwrap();
-        assert_eq!(migrations, 8);
+        assert_eq!(migrations, 9);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -931,7 +1002,7 @@ mod tests {
             assert!(storage.is_ok(), "{:?}", storage.as_ref().err());
         }
         let migrations = count(&raw(&db).await, "SELECT COUNT(*) FROM _sqlx_migrations").await;
-        assert_eq!(migrations, 8);
+        assert_eq!(migrations, 9);
     }
 
     #[tokio::test]
@@ -1156,6 +1227,7 @@ mod tests {
                 20261201000006,
                 20261201000007,
                 20261206000008,
+                20261207000009,
                 future_version
             ]
         );

@@ -34,6 +34,10 @@ const ONE_COMMAND_BATCH: bool = false;
 /// a BEGIN and a COMMIT).
 const ONE_COMMAND: OneCommand = OneCommand::With;
 
+/// The take and the revision's move say what they changed with
+/// `RETURNING`: a `WITH`'s parts read it.
+const RETURNING: bool = true;
+
 #[derive(Clone)]
 pub(super) struct Store {
     pool: sqlx::Pool<Db>,

@@ -325,17 +325,15 @@ impl Store {
         let mut batch = save.batch();
         // Where it can, the save runs on the calling thread, with the
         // writes waiting meanwhile; stale if the UPDATE (the first
-        // statement) changed no row.
+        // statement) changed no row. It changed the audit's row from the
+        // expected revision to the next.
         let rule = direct::Rule {
-            stop_without_first_row: true,
+            stop_unless_first_changed: true,
             skips: batch.skips.clone(),
         };
+        let revision = expected_revision + 1;
         let failed = match self.write_together(&batch.statements, rule).await {
-            Some(Ok(direct::Outcome::Committed(rows))) => {
-                let revision = match rows.first().and_then(|rows| rows.first()) {
-                    Some(row) => row.int("revision")?,
-                    None => return Err(StorageError::Stale),
-                };
+            Some(Ok(direct::Outcome::Committed(_))) => {
                 // Committed; on disk once flushed, which another write
                 // need not wait for.
                 let ticket = self.committed_unflushed();
@@ -371,14 +369,13 @@ impl Store {
                 return self.save_failed(e, audit_id, expected_revision).await;
             }
         };
-        // The UPDATE's row comes first, the guard's after it; the guard
-        // failed the command if the press was stale.
-        let Some(row) = rows.first() else {
+        // The guard's row comes first (the UPDATE returns none): it failed
+        // the command if the press was stale.
+        if rows.is_empty() {
             end_transaction(&mut conn, false).await?;
             conn.done();
             return Err(StorageError::Stale);
-        };
-        let revision: i64 = row.try_get("revision")?;
+        }
         conn.done();
         // Committed; on disk once flushed, which another write need not
         // wait for.
@@ -786,8 +783,7 @@ struct Save<'a> {
 const MOVE_AUDIT: &str = "UPDATE audits SET revision = revision + 1, current_question_id = $3, status = $4,
          updated_at = $5,
          finished_at = CASE WHEN $4 = 'finished' THEN $5 ELSE finished_at END
-     WHERE id = $1 AND revision = $2 AND status = 'in_progress'
-     RETURNING revision";
+     WHERE id = $1 AND revision = $2 AND status = 'in_progress'";
 
 /// [`MOVE_AUDIT`] for a press that leaves the audit in progress: `$1`
 /// audit, `$2` expected revision, `$3` current question, `$4` now.
@@ -796,8 +792,7 @@ const MOVE_AUDIT: &str = "UPDATE audits SET revision = revision + 1, current_que
 /// value it has rewrote the index's page: a second page a press.
 const MOVE_AUDIT_ON: &str = "UPDATE audits SET revision = revision + 1, current_question_id = $3,
          updated_at = $4
-     WHERE id = $1 AND revision = $2 AND status = 'in_progress'
-     RETURNING revision";
+     WHERE id = $1 AND revision = $2 AND status = 'in_progress'";
 
 /// An answer's columns, and what a second answer to the same question
 /// changes.
@@ -808,8 +803,9 @@ const ANSWER_AGAIN: &str = "ON CONFLICT (audit_id, question_id) DO UPDATE SET an
          answered_at = excluded.answered_at";
 
 impl<'a> Save<'a> {
-    /// The revision's check and move, and its arguments.
-    fn move_audit(&self) -> (&'static str, Vec<Arg<'a>>) {
+    /// The revision's check and move, and its arguments; with
+    /// `RETURNING`, it returns the new revision.
+    fn move_audit(&self) -> (String, Vec<Arg<'a>>) {
         let mut args = vec![
             Arg::Int(self.audit_id),
             Arg::Int(self.expected_revision),
@@ -823,7 +819,10 @@ impl<'a> Save<'a> {
             }
         };
         args.push(Arg::Int(self.t));
-        (sql, args)
+        match RETURNING {
+            true => (format!("{sql} RETURNING revision"), args),
+            false => (sql.to_string(), args),
+        }
     }
 
     fn answer_args(&self, question_id: &'a str, r: &'a Response) -> Vec<Arg<'a>> {
@@ -882,7 +881,7 @@ impl<'a> Save<'a> {
     fn with(&self) -> (String, Vec<Arg<'a>>) {
         let mut with = With::default();
         let (sql, args) = self.move_audit();
-        with.part("moved", sql, args);
+        with.part("moved", &sql, args);
         match &self.change.response {
             Some((question_id, Some(r))) => with.part(
                 "answer",

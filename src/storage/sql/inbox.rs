@@ -93,7 +93,16 @@ impl Store {
 
 /// The statements of `call`'s take at `t` (see [`Store::take_update`]).
 fn take_statements(batch: &mut Batch<'_>, call: TakeCall, t: i64) {
-    batch.push(TAKE, vec![Arg::Int(call.update_id), Arg::Int(t)]);
+    let args = vec![Arg::Int(call.update_id), Arg::Int(t)];
+    if RETURNING {
+        batch.push(format!("{TAKE} RETURNING update_id"), args);
+    } else {
+        batch.push(TAKE, args);
+        batch.push(
+            "SELECT $1 AS update_id WHERE changes() = 1",
+            vec![Arg::Int(call.update_id)],
+        );
+    }
     if let Some(user_id) = call.user_id {
         batch.push(
             "SELECT language FROM users WHERE id = $1",
@@ -105,11 +114,11 @@ fn take_statements(batch: &mut Batch<'_>, call: TakeCall, t: i64) {
     }
 }
 
-/// Takes update `$1` at `$2` unless it was taken before; its row if taken.
+/// Takes update `$1` at `$2` unless it was taken before: one row changed
+/// if taken (see [`take_statements`] for how that is read).
 const TAKE: &str = "INSERT INTO inbox (update_id, received_at, taken_at) VALUES ($1, $2, $2)
      ON CONFLICT (update_id) DO UPDATE SET taken_at = excluded.taken_at, body = NULL
-     WHERE inbox.taken_at IS NULL
-     RETURNING update_id";
+     WHERE inbox.taken_at IS NULL";
 
 /// What a take's statements read, told apart by their columns: the take's
 /// row, the language's and the audit's and its answers' — separate rows,
