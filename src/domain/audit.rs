@@ -205,9 +205,10 @@ impl Audit {
             "the checklist's questions changed after it was parsed"
         );
         let mut by_index = vec![None; questions.ids().len()];
-        for (id, response) in responses {
-            if let Some(i) = questions.position(&id) {
-                by_index[i] = Some(response);
+        let places = questions.positions(responses.iter().map(|(id, _)| id.as_str()));
+        for (place, (_, response)) in places.zip(&responses) {
+            if let Some(i) = place {
+                by_index[i] = Some(*response);
             }
         }
         let mut audit = Self {
@@ -664,35 +665,60 @@ mod tests {
     #[test]
     fn restore_puts_each_response_on_its_own_question_in_any_order() {
         // The shipped checklist's ids sort otherwise than they are asked
-        // ("quality.matches_description" before "quality.known_pains"),
-        // and storage returns responses in any order.
+        // ("quality.matches_description" before "quality.known_pains").
+        // Storage returns responses in any order: SQLite by id (the key of
+        // the answers), PostgreSQL as it finds them.
         let checklist = crate::export::fixtures::shipped();
         let ids: Vec<String> = checklist.questions().map(|(_, q)| q.id.clone()).collect();
         let answer = |i: usize| Response::new(Answer::ALL[i % 3]);
-        let mut responses: Vec<(String, Response)> = ids
+        let given: Vec<(String, Response)> = ids
             .iter()
             .enumerate()
             .filter(|(i, _)| i % 4 != 1)
             .map(|(i, id)| (id.clone(), answer(i)))
-            .rev()
             .collect();
-        responses.insert(3, ("gone.question".to_string(), Response::new(No)));
-
-        let audit = Audit::restore(&checklist, responses, None, Status::InProgress);
-
-        for (i, id) in ids.iter().enumerate() {
-            let expected = (i % 4 != 1).then(|| answer(i));
-            assert_eq!(audit.response(i).copied(), expected, "question {i}, {id}");
-            assert_eq!(audit.response_to(id).copied(), expected, "{id}");
+        // Responses to questions no longer in the checklist: one that
+        // sorts among the others, one after them all.
+        let gone = ["quality.gone", "zzz.gone"].map(|id| (id.to_string(), Response::new(No)));
+        let mut by_id = given.clone();
+        by_id.extend(gone.clone());
+        by_id.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut reversed = given.clone();
+        reversed.reverse();
+        reversed.insert(3, gone[0].clone());
+        let mut shuffled = by_id.clone();
+        let n = shuffled.len();
+        for i in 0..n {
+            shuffled.swap(i, (i * 17 + 5) % n);
         }
-        assert_eq!(audit.response_to("gone.question"), None);
-        assert_eq!(audit.cursor(), 1, "the first unanswered");
-        assert_eq!(
-            audit.progress().overall.answered,
-            (0..ids.len())
-                .filter(|&i| i % 4 != 1 && answer(i).is_complete())
-                .count()
-        );
+
+        for (order, responses) in [
+            ("by id", by_id),
+            ("as asked", given),
+            ("reversed", reversed),
+            ("shuffled", shuffled),
+        ] {
+            let audit = Audit::restore(&checklist, responses, None, Status::InProgress);
+
+            for (i, id) in ids.iter().enumerate() {
+                let expected = (i % 4 != 1).then(|| answer(i));
+                assert_eq!(
+                    audit.response(i).copied(),
+                    expected,
+                    "{order}: question {i}, {id}"
+                );
+                assert_eq!(audit.response_to(id).copied(), expected, "{order}: {id}");
+            }
+            assert_eq!(audit.response_to("quality.gone"), None, "{order}");
+            assert_eq!(audit.cursor(), 1, "{order}: the first unanswered");
+            assert_eq!(
+                audit.progress().overall.answered,
+                (0..ids.len())
+                    .filter(|&i| i % 4 != 1 && answer(i).is_complete())
+                    .count(),
+                "{order}"
+            );
+        }
     }
 
     #[test]

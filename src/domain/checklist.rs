@@ -83,11 +83,39 @@ impl QuestionIndex {
 
     /// The index of the question `id`, if the checklist has it.
     pub fn position(&self, id: &str) -> Option<usize> {
-        let at = self
-            .by_id
-            .binary_search_by(|&i| self.ids[i].as_str().cmp(id))
-            .ok()?;
+        let at = self.place_by_id(id)?;
         Some(self.by_id[at])
+    }
+
+    /// [`QuestionIndex::position`] of each of `ids` in turn, for ids that
+    /// mostly come in id order, as SQLite reads an audit's answers (by
+    /// their key): each is looked for first a few places after the one
+    /// found before it — one or two comparisons instead of a search of
+    /// them all — then searched for.
+    pub fn positions<'a>(
+        &'a self,
+        ids: impl Iterator<Item = &'a str> + 'a,
+    ) -> impl Iterator<Item = Option<usize>> + 'a {
+        /// Places looked at ahead before a search.
+        const AHEAD: usize = 4;
+        let mut next = 0;
+        ids.map(move |id| {
+            let ahead = self.by_id.iter().skip(next).take(AHEAD);
+            let near = ahead
+                .take_while(|&&i| self.ids[i].as_str() <= id)
+                .position(|&i| self.ids[i] == id)
+                .map(|k| next + k);
+            let at = near.or_else(|| self.place_by_id(id))?;
+            next = at + 1;
+            Some(self.by_id[at])
+        })
+    }
+
+    /// Where `id` is in `by_id`.
+    fn place_by_id(&self, id: &str) -> Option<usize> {
+        self.by_id
+            .binary_search_by(|&i| self.ids[i].as_str().cmp(id))
+            .ok()
     }
 }
 
