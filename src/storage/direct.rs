@@ -293,20 +293,26 @@ fn query(conn: &Connection, sql: &str, args: &[Arg<'_>]) -> rusqlite::Result<Vec
             Arg::Owned(ref v) => statement.raw_bind_parameter(index, v)?,
         }
     }
-    let columns: Arc<[String]> = statement
-        .column_names()
-        .into_iter()
-        .map(String::from)
-        .collect();
-    let width = columns.len();
+    // The columns' names are read at the first row: a write returns none,
+    // and half the statements of a press are writes.
+    let names = |statement: &rusqlite::Statement<'_>| -> Arc<[String]> {
+        statement
+            .column_names()
+            .into_iter()
+            .map(String::from)
+            .collect()
+    };
+    let width = statement.column_count();
+    let mut columns: Option<Arc<[String]>> = None;
     let mut rows = Vec::new();
     let mut cursor = statement.raw_query();
     while let Some(row) = cursor.next()? {
         let values = (0..width)
             .map(|i| row.get::<_, Value>(i))
             .collect::<rusqlite::Result<_>>()?;
+        let columns = columns.get_or_insert_with(|| names(row.as_ref()));
         rows.push(Row {
-            columns: Arc::clone(&columns),
+            columns: Arc::clone(columns),
             values,
         });
     }
