@@ -265,6 +265,19 @@ async fn call_unread<P>(bot: &Bot, payload: &P) -> Result<(), RequestError>
 where
     P: teloxide::requests::Payload + serde::Serialize,
 {
+    call_unread_by(super::http::client(), bot, payload).await
+}
+
+/// [`call_unread`] through `http`, or through the bot's own reqwest client
+/// where there is none (a proxy is named, see `http::client`).
+async fn call_unread_by<P>(
+    http: Option<&super::http::Http>,
+    bot: &Bot,
+    payload: &P,
+) -> Result<(), RequestError>
+where
+    P: teloxide::requests::Payload + serde::Serialize,
+{
     let mut url = bot.api_url();
     url.path_segments_mut()
         .map_err(|()| {
@@ -276,20 +289,28 @@ where
         source: e.into(),
         raw: Box::from(""),
     })?;
-    let response = bot
-        .client()
-        .post(url)
-        .header(axum::http::header::CONTENT_TYPE, "application/json")
-        .body(body)
-        .send()
-        .await?;
-    if response.status().is_server_error() {
+    let (server_error, text) = match http {
+        Some(http) => {
+            let (status, text) = http.post_json(url.as_str(), body).await?;
+            (status.is_server_error(), text)
+        }
+        None => {
+            let response = bot
+                .client()
+                .post(url)
+                .header(axum::http::header::CONTENT_TYPE, "application/json")
+                .body(body)
+                .send()
+                .await?;
+            (response.status().is_server_error(), response.bytes().await?)
+        }
+    };
+    if server_error {
         tokio::time::sleep(PAUSE_ON_SERVER_ERROR).await;
     }
-    let text = response.text().await?;
-    let reply: Reply = serde_json::from_str(&text).map_err(|e| RequestError::InvalidJson {
+    let reply: Reply = serde_json::from_slice(&text).map_err(|e| RequestError::InvalidJson {
         source: e.into(),
-        raw: text.as_str().into(),
+        raw: String::from_utf8_lossy(&text).into(),
     })?;
     if reply.ok {
         return Ok(());
@@ -422,55 +443,90 @@ mod tests {
         teloxide::payloads::EditMessageText::new(ChatId(7), MessageId(9), "текст")
     }
 
+    /// Each way [`call_unread`] can go: hyper itself, and the bot's own
+    /// reqwest client (where a proxy is named).
+    fn transports() -> [Option<super::super::http::Http>; 2] {
+        let hyper = super::super::http::Http::new().expect("TLS set up");
+        [Some(hyper), None]
+    }
+
     #[tokio::test]
     async fn a_call_unread_posts_the_payload_to_the_method_and_takes_ok_as_done() {
-        let edited = r#"{"ok":true,"result":{"message_id":9,"date":0,"chat":{"id":7,"type":"private"},"text":"текст"}}"#;
-        let (bot, calls) = canned(200, edited).await;
+        for http in transports() {
+            let edited = r#"{"ok":true,"result":{"message_id":9,"date":0,"chat":{"id":7,"type":"private"},"text":"текст"}}"#;
+            let (bot, calls) = canned(200, edited).await;
 
-        call_unread(&bot, &an_edit()).await.expect("done");
+            call_unread_by(http.as_ref(), &bot, &an_edit())
+                .await
+                .expect("done");
 
-        let calls = calls.lock().expect("calls").clone();
-        assert_eq!(calls.len(), 1);
-        assert_eq!(calls[0].0, "/bot123:secret/EditMessageText");
-        let sent: serde_json::Value = serde_json::from_str(&calls[0].1).expect("JSON");
-        assert_eq!(
-            sent,
-            serde_json::json!({"chat_id": 7, "message_id": 9, "text": "текст"})
-        );
+            let calls = calls.lock().expect("calls").clone();
+            assert_eq!(calls.len(), 1);
+            assert_eq!(calls[0].0, "/bot123:secret/EditMessageText");
+            let sent: serde_json::Value = serde_json::from_str(&calls[0].1).expect("JSON");
+            assert_eq!(
+                sent,
+                serde_json::json!({"chat_id": 7, "message_id": 9, "text": "текст"})
+            );
+        }
     }
 
     #[tokio::test]
     async fn a_call_unread_fails_as_teloxide_would() {
-        let not_modified = r#"{"ok":false,"error_code":400,"description":"Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message"}"#;
-        let (bot, _) = canned(400, not_modified).await;
-        let e = call_unread(&bot, &an_edit()).await.expect_err("refused");
-        assert!(
-            matches!(e, RequestError::Api(ApiError::MessageNotModified)),
-            "{e:?}"
-        );
+        for http in transports() {
+            let call = |bot: Bot| {
+                let http = http.as_ref();
+                async move { call_unread_by(http, &bot, &an_edit()).await }
+            };
+            let not_modified = r#"{"ok":false,"error_code":400,"description":"Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message"}"#;
+            let (bot, _) = canned(400, not_modified).await;
+            let e = call(bot).await.expect_err("refused");
+            assert!(
+                matches!(e, RequestError::Api(ApiError::MessageNotModified)),
+                "{e:?}"
+            );
 
-        let flood = r#"{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 7","parameters":{"retry_after":7}}"#;
-        let (bot, _) = canned(429, flood).await;
-        let e = call_unread(&bot, &an_edit()).await.expect_err("flood");
-        assert!(
-            matches!(e, RequestError::RetryAfter(s) if s.seconds() == 7),
-            "{e:?}"
-        );
+            let flood = r#"{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 7","parameters":{"retry_after":7}}"#;
+            let (bot, _) = canned(429, flood).await;
+            let e = call(bot).await.expect_err("flood");
+            assert!(
+                matches!(e, RequestError::RetryAfter(s) if s.seconds() == 7),
+                "{e:?}"
+            );
 
-        let odd = r#"{"ok":false,"error_code":400,"description":"Bad Request: something new"}"#;
-        let (bot, _) = canned(400, odd).await;
-        let e = call_unread(&bot, &an_edit()).await.expect_err("unknown");
-        assert!(
-            matches!(&e, RequestError::Api(ApiError::Unknown(d)) if d == "Bad Request: something new"),
-            "{e:?}"
-        );
+            let odd = r#"{"ok":false,"error_code":400,"description":"Bad Request: something new"}"#;
+            let (bot, _) = canned(400, odd).await;
+            let e = call(bot).await.expect_err("unknown");
+            assert!(
+                matches!(&e, RequestError::Api(ApiError::Unknown(d)) if d == "Bad Request: something new"),
+                "{e:?}"
+            );
 
-        // What a proxy in front of the Bot API may answer (a 5xx waits
-        // first; the faults tests see that through the whole bot).
-        let (bot, _) = canned(200, "<html>Bad Gateway</html>").await;
-        let e = call_unread(&bot, &an_edit()).await.expect_err("not JSON");
-        assert!(matches!(e, RequestError::InvalidJson { .. }), "{e:?}");
-        assert!(is_transient(&e), "retried");
+            // What a proxy in front of the Bot API may answer (a 5xx waits
+            // first; the faults tests see that through the whole bot).
+            let (bot, _) = canned(200, "<html>Bad Gateway</html>").await;
+            let e = call(bot).await.expect_err("not JSON");
+            assert!(matches!(e, RequestError::InvalidJson { .. }), "{e:?}");
+            assert!(is_transient(&e), "retried");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_call_unread_that_reaches_no_server_fails_transiently_without_the_token() {
+        for http in transports() {
+            // A port just freed: nothing listens on it.
+            let tcp = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+            let url = format!("http://{}/", tcp.local_addr().expect("address"));
+            drop(tcp);
+            let bot = Bot::new("123:secret").set_api_url(url.parse().expect("a URL"));
+
+            let e = call_unread_by(http.as_ref(), &bot, &an_edit())
+                .await
+                .expect_err("refused");
+
+            assert!(is_transient(&e), "{e:?}");
+            assert!(!format!("{e} {e:?}").contains("secret"), "{e:?}");
+        }
     }
 
     #[test]

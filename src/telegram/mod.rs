@@ -7,6 +7,7 @@ pub mod backlog;
 pub mod callback;
 mod export;
 mod handlers;
+mod http;
 mod language;
 mod plan;
 pub mod plan_view;
