@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex};
 use rusqlite::types::Value;
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
-use super::{Arg, Fields, Result, StorageError};
+use super::{Arg, Fields, Result, Sql, StorageError};
 
 /// One connection, used by one write at a time.
 pub(super) struct Direct {
@@ -185,7 +185,7 @@ impl Direct {
 /// One write of several in [`Direct::write`]: its statements and what to
 /// do after each.
 pub(super) struct Write<'s, 'a> {
-    pub(super) statements: &'s [(String, Vec<Arg<'a>>)],
+    pub(super) statements: &'s [(Sql, Vec<Arg<'a>>)],
     pub(super) rule: &'s Rule,
 }
 
@@ -245,7 +245,7 @@ fn is_busy(e: &rusqlite::Error) -> bool {
 /// said stop.
 fn run_all(
     conn: &Connection,
-    statements: &[(String, Vec<Arg<'_>>)],
+    statements: &[(Sql, Vec<Arg<'_>>)],
     rule: &Rule,
 ) -> rusqlite::Result<Option<Vec<Vec<Row>>>> {
     let mut all = Vec::with_capacity(statements.len());
@@ -386,7 +386,7 @@ mod tests {
         (dir, path, direct, own)
     }
 
-    fn insert(x: i64) -> (String, Vec<Arg<'static>>) {
+    fn insert(x: i64) -> (Sql, Vec<Arg<'static>>) {
         (
             "INSERT INTO t (x) VALUES ($1) RETURNING x".into(),
             vec![Arg::Int(x)],

@@ -58,6 +58,10 @@ pub enum StorageError {
 
 pub type Result<T> = std::result::Result<T, StorageError>;
 
+/// A statement's text: most are written once, as `'static` text, and
+/// neither copied nor allocated a press; a few are made for their call.
+type Sql = std::borrow::Cow<'static, str>;
+
 impl StorageError {
     /// `error` for each of `n` calls: itself for one, shared by several.
     fn shared(error: StorageError, n: usize) -> Vec<StorageError> {

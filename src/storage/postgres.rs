@@ -104,7 +104,7 @@ impl Store {
     /// Writes go to the server through sqlx: never here.
     async fn write_together(
         &self,
-        _: &[(String, Vec<Arg<'_>>)],
+        _: &[(super::Sql, Vec<Arg<'_>>)],
         _: super::direct::Rule,
     ) -> Option<Result<super::direct::Outcome>> {
         None

@@ -69,7 +69,7 @@ pub(super) struct Store {
 /// A write handed to [`Store::write_together`]: its statements, owning
 /// their values, and what to do after each.
 struct WriteCall {
-    statements: Vec<(String, Vec<Arg<'static>>)>,
+    statements: Vec<(Sql, Vec<Arg<'static>>)>,
     rule: super::direct::Rule,
 }
 
@@ -187,7 +187,7 @@ impl Store {
     /// the write lock: the caller then runs the statements through sqlx.
     async fn write_together(
         &self,
-        statements: &[(String, Vec<Arg<'_>>)],
+        statements: &[(Sql, Vec<Arg<'_>>)],
         rule: super::direct::Rule,
     ) -> Option<Result<super::direct::Outcome>> {
         self.direct.as_ref()?;
@@ -358,7 +358,7 @@ mod tests {
             .into_iter()
             .enumerate()
             .filter(|(i, _)| !skipped.contains(i))
-            .map(|(_, (sql, _))| sql)
+            .map(|(_, (sql, _))| sql.into_owned())
             .collect()
     }
 

@@ -7,14 +7,14 @@
 /// one.
 #[derive(Default)]
 struct Batch<'a> {
-    statements: Vec<(String, Vec<Arg<'a>>)>,
+    statements: Vec<(Sql, Vec<Arg<'a>>)>,
     /// Groups left out where a check finds them moot (see
     /// [`Batch::push_unless`]): the check's index, the group's length.
     skips: Vec<(usize, usize)>,
 }
 
 impl<'a> Batch<'a> {
-    fn push(&mut self, sql: impl Into<String>, args: Vec<Arg<'a>>) {
+    fn push(&mut self, sql: impl Into<Sql>, args: Vec<Arg<'a>>) {
         self.statements.push((sql.into(), args));
     }
 
@@ -24,7 +24,7 @@ impl<'a> Batch<'a> {
     /// nothing by themselves: this saves the work of finding that out.
     fn push_unless(
         &mut self,
-        check: impl Into<String>,
+        check: impl Into<Sql>,
         args: Vec<Arg<'a>>,
         group: impl FnOnce(&mut Self),
     ) {
@@ -67,7 +67,7 @@ impl Batch<'_> {
     /// it back before the connection is reused, or close the connection.
     async fn run_in_transaction(mut self, conn: &mut DbConnection) -> Result<Vec<DbRow>> {
         self.statements
-            .insert(0, (BEGIN_WRITE.to_string(), Vec::new()));
+            .insert(0, (BEGIN_WRITE.into(), Vec::new()));
         self.run(conn).await
     }
 }

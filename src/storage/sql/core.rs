@@ -352,7 +352,7 @@ impl Store {
         // statement: the save is one command.
         batch
             .statements
-            .insert(1, (guard.to_string(), Vec::new()));
+            .insert(1, (guard.into(), Vec::new()));
         batch.push("COMMIT", Vec::new());
         let mut conn = self.conns.get().await?;
         let rows = match batch.run_in_transaction(&mut conn).await {
@@ -805,7 +805,7 @@ const ANSWER_AGAIN: &str = "ON CONFLICT (audit_id, question_id) DO UPDATE SET an
 impl<'a> Save<'a> {
     /// The revision's check and move, and its arguments; with
     /// `RETURNING`, it returns the new revision.
-    fn move_audit(&self) -> (String, Vec<Arg<'a>>) {
+    fn move_audit(&self) -> (Sql, Vec<Arg<'a>>) {
         let mut args = vec![
             Arg::Int(self.audit_id),
             Arg::Int(self.expected_revision),
@@ -820,8 +820,8 @@ impl<'a> Save<'a> {
         };
         args.push(Arg::Int(self.t));
         match RETURNING {
-            true => (format!("{sql} RETURNING revision"), args),
-            false => (sql.to_string(), args),
+            true => (format!("{sql} RETURNING revision").into(), args),
+            false => (sql.into(), args),
         }
     }
 
@@ -853,7 +853,7 @@ impl<'a> Save<'a> {
         batch.push(sql, args);
         match &self.change.response {
             Some((question_id, Some(r))) => batch.push(
-                format!("{ANSWER_INTO} VALUES ($1, $2, $3, $4, $5, $6) {ANSWER_AGAIN}"),
+                ANSWER_UPSERT.as_str(),
                 self.answer_args(question_id, r),
             ),
             Some((question_id, None)) => batch.push(
@@ -912,6 +912,11 @@ impl<'a> Save<'a> {
     }
 }
 
+/// An answer written, or written again.
+static ANSWER_UPSERT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!("{ANSWER_INTO} VALUES ($1, $2, $3, $4, $5, $6) {ANSWER_AGAIN}")
+});
+
 /// A finish notice's columns (audit, chat, when made); one a chat.
 const NOTICE_INTO: &str = "INSERT INTO admin_notices (audit_id, chat_id, created_at)";
 const NOTICE_ONCE: &str = "ON CONFLICT (audit_id, chat_id) DO NOTHING";
@@ -922,14 +927,8 @@ const NOTICE_ONCE: &str = "ON CONFLICT (audit_id, chat_id) DO NOTHING";
 /// 760 values to copy, now 220). Elsewhere in one join: one round trip.
 fn read_audit_with_answers(batch: &mut Batch<'_>, audit_id: i64) {
     if ONE_COMMAND_BATCH {
-        batch.push(
-            format!("SELECT {AUDIT_COLUMNS} FROM audits WHERE id = $1"),
-            vec![Arg::Int(audit_id)],
-        );
-        batch.push(
-            format!("SELECT {ANSWER_COLUMNS} FROM answers WHERE audit_id = $1"),
-            vec![Arg::Int(audit_id)],
-        );
+        batch.push(AUDIT_BY_ID.as_str(), vec![Arg::Int(audit_id)]);
+        batch.push(ANSWERS_OF_AUDIT.as_str(), vec![Arg::Int(audit_id)]);
     } else {
         batch.push(
             format!(
@@ -941,6 +940,15 @@ fn read_audit_with_answers(batch: &mut Batch<'_>, audit_id: i64) {
         );
     }
 }
+
+/// An audit's row, by its id.
+static AUDIT_BY_ID: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| format!("SELECT {AUDIT_COLUMNS} FROM audits WHERE id = $1"));
+
+/// An audit's answers (and their notes).
+static ANSWERS_OF_AUDIT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!("SELECT {ANSWER_COLUMNS} FROM answers WHERE audit_id = $1")
+});
 
 /// Whether a row is one [`read_audit_with_answers`] reads: an audit's or
 /// an answer's.

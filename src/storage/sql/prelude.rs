@@ -17,7 +17,7 @@ use super::{
     date_text, direct, Arg, Fields, OneCommand, now, parse_date, reminders::setting_column, shift_placeholders, source_columns,
     AnswerExportRow, Answers, AuditRecord, Awaiting, Card, NoteTaken, Pending, PendingChange,
     PlanExportRow, PlanUpdate,
-    Position, Reminder, ReminderSeries, ReminderSettings, Result, StorageError, TakeCall, Taken, UserInfo,
+    Position, Reminder, ReminderSeries, ReminderSettings, Result, Sql, StorageError, TakeCall, Taken, UserInfo,
 };
 use crate::domain::audit::{Answer, Change, Priority, Response, Status};
 use crate::domain::plan::{PlanEntry, PlanItem, Source};

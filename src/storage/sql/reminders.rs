@@ -20,7 +20,6 @@ pub(super) async fn write_series(
 /// scheduled one goes; what is scheduled and not in the series goes; a
 /// step with no row yet is inserted.
 fn series_statements<'a>(batch: &mut Batch<'a>, series: &'a ReminderSeries, t: i64) {
-    let key = "audit_id = $1 AND kind = $2 AND position = $3";
     // $1–$3 the series, $4 its anchor, $5 its user, then its steps.
     let args = || {
         let mut args = vec![
@@ -37,29 +36,70 @@ fn series_statements<'a>(batch: &mut Batch<'a>, series: &'a ReminderSeries, t: i
     };
     if series.due.is_empty() {
         batch.push(
-            format!("DELETE FROM reminders WHERE {key} AND state = 'scheduled'"),
+            "DELETE FROM reminders WHERE audit_id = $1 AND kind = $2 AND position = $3
+                 AND state = 'scheduled'",
             args(),
         );
         return;
     }
+    let sql = series_sql(series);
+    // The times after the steps, then now.
+    let mut moved = args();
+    moved.extend(series.due.iter().map(|due| Arg::Int(due.at)));
+    moved.push(Arg::Int(t));
+    batch.push(sql.moved, moved);
+    batch.push(sql.deleted, args());
+    for due in &series.due {
+        let mut args = due_args(series, due, t);
+        if series.lazy {
+            args.push(Arg::Int(i64::from(series.due[0].step)));
+        }
+        batch.push(sql.due, args);
+    }
+}
+
+/// The texts of [`series_statements`] for a series of one shape: its kind,
+/// how many steps it has, whether it is lazy. Made at the first series of
+/// that shape and kept for the process's life, so that a press neither
+/// formats nor copies them: the shapes are a handful, set by the reminder
+/// settings.
+struct SeriesSql {
+    /// Moves the scheduled reminders to the new anchor and times.
+    moved: &'static str,
+    /// Deletes the scheduled ones the series no longer has.
+    deleted: &'static str,
+    /// Writes one step ([`due_statement`]).
+    due: &'static str,
+}
+
+fn series_sql(series: &ReminderSeries) -> &'static SeriesSql {
+    type Shape = (Kind, usize, bool);
+    static MADE: std::sync::Mutex<Vec<(Shape, &'static SeriesSql)>> =
+        std::sync::Mutex::new(Vec::new());
+    let shape = (series.kind, series.due.len(), series.lazy);
+    // Each entry is whole once pushed: a panic cannot leave one half made.
+    let mut made = MADE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(&(_, sql)) = made.iter().find(|(s, _)| *s == shape) {
+        return sql;
+    }
+    let kept = |sql: String| -> &'static str { Box::leak(sql.into_boxed_str()) };
+    let key = "audit_id = $1 AND kind = $2 AND position = $3";
     let steps: Vec<String> = (0..series.due.len()).map(|i| format!("${}", 6 + i)).collect();
     // $6: the first step.
-    let kept = kept_guard(series, ["$1", "$2", "$3", "$4", "$6"]);
+    let guard = kept_guard(series, ["$1", "$2", "$3", "$4", "$6"]);
     let wanted = format!(
         "step IN ({}) AND EXISTS (SELECT 1 FROM users WHERE id = $5 AND {} = TRUE)",
         steps.join(", "),
         setting_column(series.kind)
     );
-    // The times after the steps, then now.
-    let mut moved = args();
+    // The steps' times follow the steps, then now.
     let mut times = String::new();
-    for (step, due) in steps.iter().zip(&series.due) {
-        moved.push(Arg::Int(due.at));
-        times.push_str(&format!(" WHEN {step} THEN ${}", moved.len()));
+    for (i, step) in steps.iter().enumerate() {
+        times.push_str(&format!(" WHEN {step} THEN ${}", 6 + steps.len() + i));
     }
-    moved.push(Arg::Int(t));
-    batch.push(
-        format!(
+    let now = 6 + 2 * steps.len();
+    let sql: &'static SeriesSql = Box::leak(Box::new(SeriesSql {
+        moved: kept(format!(
             "UPDATE reminders SET due_at = CASE step{times} END,
                  created_at = CASE WHEN anchor = $4 THEN created_at ELSE ${now} END,
                  anchor = $4
@@ -67,26 +107,16 @@ fn series_statements<'a>(batch: &mut Batch<'a>, series: &'a ReminderSeries, t: i
                  AND NOT EXISTS (SELECT 1 FROM reminders AS had
                      WHERE had.audit_id = $1 AND had.kind = $2 AND had.position = $3
                          AND had.step = reminders.step AND had.anchor = $4
-                         AND had.id <> reminders.id){kept}",
-            now = moved.len()
-        ),
-        moved,
-    );
-    batch.push(
-        format!(
+                         AND had.id <> reminders.id){guard}"
+        )),
+        deleted: kept(format!(
             "DELETE FROM reminders
-             WHERE {key} AND state = 'scheduled' AND NOT (anchor = $4 AND {wanted}){kept}"
-        ),
-        args(),
-    );
-    let sql = due_statement(series);
-    for due in &series.due {
-        let mut args = due_args(series, due, t);
-        if series.lazy {
-            args.push(Arg::Int(i64::from(series.due[0].step)));
-        }
-        batch.push(sql.as_str(), args);
-    }
+             WHERE {key} AND state = 'scheduled' AND NOT (anchor = $4 AND {wanted}){guard}"
+        )),
+        due: kept(due_statement(series)),
+    }));
+    made.push((shape, sql));
+    sql
 }
 
 /// [`series_statements`] as a save has them: for a lazy series whose
