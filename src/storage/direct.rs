@@ -357,9 +357,13 @@ impl Fields for Row {
     }
 
     fn opt_text(&self, column: &str) -> Result<Option<String>> {
+        Ok(self.opt_str(column)?.map(str::to_string))
+    }
+
+    fn opt_str(&self, column: &str) -> Result<Option<&str>> {
         match self.value(column)? {
             Value::Null => Ok(None),
-            Value::Text(v) => Ok(Some(v.clone())),
+            Value::Text(v) => Ok(Some(v)),
             other => Err(mistyped(column, other)),
         }
     }

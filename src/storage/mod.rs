@@ -121,6 +121,8 @@ trait Fields {
     fn opt_int(&self, column: &str) -> Result<Option<i64>>;
     fn text(&self, column: &str) -> Result<String>;
     fn opt_text(&self, column: &str) -> Result<Option<String>>;
+    /// [`Fields::opt_text`] without a copy: for a text only looked at.
+    fn opt_str(&self, column: &str) -> Result<Option<&str>>;
     fn flag(&self, column: &str) -> Result<bool>;
 }
 

@@ -721,14 +721,14 @@ fn answers_from_rows<'r, R: Fields + 'r>(rows: impl IntoIterator<Item = &'r R>) 
     let mut notes = HashMap::new();
     for r in rows {
         let question_id = r.text("question_id")?;
-        let answer = r.text("answer")?;
-        let priority = r.opt_text("priority")?;
+        let answer = r.opt_str("answer")?.unwrap_or_default();
+        let priority = r.opt_str("priority")?;
         let response = Response {
-            answer: Answer::from_code(&answer)
+            answer: Answer::from_code(answer)
                 .ok_or_else(|| StorageError::Corrupt(format!("answer {answer:?}")))?,
             priority: priority
                 .map(|p| {
-                    Priority::from_code(&p)
+                    Priority::from_code(p)
                         .ok_or_else(|| StorageError::Corrupt(format!("priority {p:?}")))
                 })
                 .transpose()?,
@@ -964,7 +964,7 @@ fn audit_with_answers_from_rows<R: Fields>(
     // A take's statement joins a missing audit as NULLs.
     let Some(audit_row) = rows
         .iter()
-        .find(|r| matches!(r.opt_text("checklist_id"), Ok(Some(_))))
+        .find(|r| r.has("checklist_id") && matches!(r.opt_str("checklist_id"), Ok(Some(_))))
     else {
         return Ok(None);
     };
@@ -973,7 +973,7 @@ fn audit_with_answers_from_rows<R: Fields>(
     // answers one row with NULL answer columns.
     let mut answered = Vec::with_capacity(rows.len());
     for row in rows {
-        if row.has("question_id") && row.opt_text("question_id")?.is_some() {
+        if row.has("question_id") && row.opt_str("question_id")?.is_some() {
             answered.push(*row);
         }
     }

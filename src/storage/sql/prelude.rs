@@ -46,6 +46,10 @@ impl Fields for DbRow {
         Ok(self.try_get(column)?)
     }
 
+    fn opt_str(&self, column: &str) -> Result<Option<&str>> {
+        Ok(self.try_get(column)?)
+    }
+
     fn flag(&self, column: &str) -> Result<bool> {
         Ok(self.try_get(column)?)
     }
