@@ -721,7 +721,9 @@ fn answers_from_rows<'r, R: Fields + 'r>(rows: impl IntoIterator<Item = &'r R>) 
     let mut notes = HashMap::new();
     for r in rows {
         let question_id = r.text("question_id")?;
-        let answer = r.opt_str("answer")?.unwrap_or_default();
+        let answer = r
+            .opt_str("answer")?
+            .ok_or_else(|| StorageError::Corrupt("column answer: NULL".into()))?;
         let priority = r.opt_str("priority")?;
         let response = Response {
             answer: Answer::from_code(answer)
@@ -794,6 +796,13 @@ const MOVE_AUDIT_ON: &str = "UPDATE audits SET revision = revision + 1, current_
          updated_at = $4
      WHERE id = $1 AND revision = $2 AND status = 'in_progress'";
 
+/// [`MOVE_AUDIT`] and [`MOVE_AUDIT_ON`] returning the new revision, made
+/// once.
+static MOVE_AUDIT_RETURNING: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| format!("{MOVE_AUDIT} RETURNING revision"));
+static MOVE_AUDIT_ON_RETURNING: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| format!("{MOVE_AUDIT_ON} RETURNING revision"));
+
 /// An answer's columns, and what a second answer to the same question
 /// changes.
 const ANSWER_INTO: &str =
@@ -811,16 +820,16 @@ impl<'a> Save<'a> {
             Arg::Int(self.expected_revision),
             Arg::OptText(self.position.current_question_id),
         ];
-        let sql = match self.position.status {
-            Status::InProgress => MOVE_AUDIT_ON,
+        let (sql, returning) = match self.position.status {
+            Status::InProgress => (MOVE_AUDIT_ON, &MOVE_AUDIT_ON_RETURNING),
             status => {
                 args.push(Arg::Text(status.code()));
-                MOVE_AUDIT
+                (MOVE_AUDIT, &MOVE_AUDIT_RETURNING)
             }
         };
         args.push(Arg::Int(self.t));
         match RETURNING {
-            true => (format!("{sql} RETURNING revision").into(), args),
+            true => (returning.as_str().into(), args),
             false => (sql.into(), args),
         }
     }

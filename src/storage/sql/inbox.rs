@@ -95,7 +95,7 @@ impl Store {
 fn take_statements(batch: &mut Batch<'_>, call: TakeCall, t: i64) {
     let args = vec![Arg::Int(call.update_id), Arg::Int(t)];
     if RETURNING {
-        batch.push(format!("{TAKE} RETURNING update_id"), args);
+        batch.push(TAKE_RETURNING.as_str(), args);
     } else {
         batch.push(TAKE, args);
         batch.push(
@@ -119,6 +119,10 @@ fn take_statements(batch: &mut Batch<'_>, call: TakeCall, t: i64) {
 const TAKE: &str = "INSERT INTO inbox (update_id, received_at, taken_at) VALUES ($1, $2, $2)
      ON CONFLICT (update_id) DO UPDATE SET taken_at = excluded.taken_at, body = NULL
      WHERE inbox.taken_at IS NULL";
+
+/// [`TAKE`] returning the update's id if taken, made once.
+static TAKE_RETURNING: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| format!("{TAKE} RETURNING update_id"));
 
 /// What a take's statements read, told apart by their columns: the take's
 /// row, the language's and the audit's and its answers' — separate rows,
