@@ -44,13 +44,6 @@ pub async fn prepare(
     let storage = Storage::connect(config.database_url.as_str())
         .await
         .with_context(|| format!("opening the database {}", config.database_url.redacted()))?;
-    for (status, count) in storage
-        .audit_counts()
-        .await
-        .context("reading audit counts")?
-    {
-        log::info!("audits {}: {count}", status.code());
-    }
     let i18n = I18n::new(config.default_language).context("loading the locales")?;
     let rules = &config.schedule;
     let delays: Vec<String> = rules
@@ -211,31 +204,49 @@ pub fn bot(config: &Config) -> Bot {
 
 /// Waits until the Bot API answers, retrying with a growing pause, so an
 /// outage at start is ridden out instead of exiting in a restart loop.
-/// Returns `None` if asked to stop first.
-async fn wait_for_api<B: Api>(bot: &B, stop: &Stop) -> Option<()> {
+async fn wait_for_api<B: Api>(bot: &B) {
     let mut pause = Duration::from_secs(1);
     loop {
-        let answer = tokio::select! {
-            answer = bot.get_me() => answer,
-            _ = stop.requested() => return None,
-        };
-        match answer {
+        match bot.get_me().await {
             Ok(me) => {
                 log::info!("connected to Telegram as @{}", me.username());
-                return Some(());
+                return;
             }
             Err(e) => {
                 log::warn!(
                     "Telegram Bot API is not reachable ({e}); retrying in {}s",
                     pause.as_secs()
                 );
-                tokio::select! {
-                    _ = tokio::time::sleep(pause) => {}
-                    _ = stop.requested() => return None,
-                }
+                tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(Duration::from_secs(60));
             }
         }
+    }
+}
+
+/// How updates come in: long polling, its listener made at start; or
+/// Telegram's webhook posts.
+enum Listen<'a, P> {
+    Polling(P),
+    Webhook(&'a crate::config::Webhook),
+}
+
+/// Logs how many audits there are in each state, and forgets the updates
+/// taken more than a week ago (long past Telegram's redelivery).
+async fn log_counts_and_prune(service: Arc<Service>) {
+    match service.storage().audit_counts().await {
+        Ok(counts) => {
+            for (status, count) in counts {
+                log::info!("audits {}: {count}", status.code());
+            }
+        }
+        Err(e) => log::warn!("could not count the audits: {e}"),
+    }
+    let week_ago = SystemClock.now() - 7 * 24 * 3600;
+    match service.storage().prune_inbox(week_ago).await {
+        Ok(n) if n > 0 => log::info!("forgot {n} updates taken more than a week ago"),
+        Ok(_) => {}
+        Err(e) => log::warn!("could not prune the inbox: {e}"),
     }
 }
 
@@ -374,23 +385,62 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 /// The bot until `stop`: long polling, and the reminder scheduler on
 /// `clock` (a test's own clock in tests).
 pub async fn serve(config: Config, clock: Arc<dyn Clock>, stop: Stop) -> anyhow::Result<()> {
-    let (service, i18n) = prepare(&config, clock).await?;
-    let service = Arc::new(service);
     // Throttle keeps the bot within Telegram's limits (per chat, per group,
     // overall) and waits out a 429's retry_after before retrying.
     let bot = bot(&config).throttle(Limits::default());
-    let started = async {
-        wait_for_api(&bot, &stop).await?;
+    // Telegram is asked whether it answers while the database opens and
+    // migrates: neither waits for the other.
+    let (prepared, reachable) = {
+        let prepared = prepare(&config, clock);
+        // Once Telegram answers, long polling's listener is made too (it
+        // asks whether a webhook is set, and removes it if so).
+        let reachable = async {
+            let polling = async {
+                wait_for_api(&bot).await;
+                match &config.webhook {
+                    None => Listen::Polling(
+                        teloxide::update_listeners::polling_default(bot.clone()).await,
+                    ),
+                    Some(webhook) => Listen::Webhook(webhook),
+                }
+            };
+            tokio::select! {
+                polling = polling => Some(polling),
+                _ = stop.requested() => None,
+            }
+        };
+        tokio::pin!(prepared, reachable);
+        // A database or checklist that fails ends the start at once, even
+        // while the Bot API is still being waited for.
         tokio::select! {
-            () = telegram::set_profile(&bot, &i18n, &config.operator.admin_chats) => Some(()),
-            _ = stop.requested() => None,
+            prepared = &mut prepared => {
+                let prepared = prepared?;
+                (prepared, reachable.await)
+            }
+            reachable = &mut reachable => (prepared.await?, reachable),
         }
     };
-    if started.await.is_none() {
+    let (service, i18n) = prepared;
+    let service = Arc::new(service);
+    let Some(listen) = reachable else {
         log::info!("stopped before the bot started");
         service.storage().close().await;
         return Ok(());
-    }
+    };
+    // What the start needs no answer from goes on beside the updates: the
+    // menus and descriptions, the audits' counts for the log, the inbox's
+    // pruning.
+    tokio::spawn({
+        let (bot, i18n, stop) = (bot.clone(), i18n.clone(), stop.clone());
+        let admin_chats = config.operator.admin_chats.clone();
+        async move {
+            tokio::select! {
+                () = telegram::set_profile(&bot, &i18n, &admin_chats) => {}
+                _ = stop.requested() => {}
+            }
+        }
+    });
+    tokio::spawn(log_counts_and_prune(service.clone()));
     let scheduler = tokio::spawn(telegram::run_scheduler(
         bot.clone(),
         service.clone(),
@@ -400,13 +450,6 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, stop: Stop) -> anyhow:
             async move { stop.requested().await }
         },
     ));
-    // Updates a week old are long past Telegram's redelivery.
-    let week_ago = SystemClock.now() - 7 * 24 * 3600;
-    match service.storage().prune_inbox(week_ago).await {
-        Ok(n) if n > 0 => log::info!("forgot {n} updates taken more than a week ago"),
-        Ok(_) => {}
-        Err(e) => log::warn!("could not prune the inbox: {e}"),
-    }
     // Each update is taken once, by update_id, before anything else: a
     // webhook retried by Telegram, a poll repeated after a crash or two
     // instances never handle one twice.
@@ -437,17 +480,16 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, stop: Stop) -> anyhow:
             }
         }
     });
-    match &config.webhook {
-        None => {
+    match listen {
+        Listen::Polling(listener) => {
             // What `Dispatcher::dispatch` listens with, bounded.
-            let listener = teloxide::update_listeners::polling_default(bot).await;
             let errors = teloxide::error_handlers::LoggingErrorHandler::with_custom_text(
                 "An error from the update listener",
             );
             let listener = Bounded::new(listener, backlog);
             dispatcher.dispatch_with_listener(listener, errors).await;
         }
-        Some(webhook) => {
+        Listen::Webhook(webhook) => {
             let listener = match telegram::webhook::listener(webhook, service.clone()).await {
                 Ok(listener) => listener,
                 Err(e) => {

@@ -57,6 +57,12 @@ struct Args {
     /// The checklists folder.
     #[arg(long, default_value = "questions")]
     checklists: PathBuf,
+    /// Holds every Bot API call this many milliseconds before answering
+    /// it, as the network to Telegram's servers does (a round trip, and a
+    /// TLS handshake on a new connection): for the start as a deployment
+    /// has it; 0: answered at once (loopback).
+    #[arg(long, default_value_t = 0)]
+    api_latency_ms: u64,
     /// Runs the bot on this CPU alone and the load generator on the
     /// others, so the two never share a core (Linux); default: both
     /// anywhere.
@@ -83,6 +89,8 @@ enum Event {
 struct Fake {
     state: Mutex<FakeState>,
     updates: Notify,
+    /// How long each call waits before it is answered (`--api-latency-ms`).
+    latency: Duration,
 }
 
 #[derive(Default)]
@@ -231,6 +239,15 @@ async fn api(
     headers: HeaderMap,
     body: Bytes,
 ) -> ([(axum::http::header::HeaderName, &'static str); 1], String) {
+    if !fake.latency.is_zero() {
+        // The start ends when the first getUpdates arrives, not when it is
+        // answered.
+        if method.eq_ignore_ascii_case("getupdates") {
+            let mut s = fake.state.lock().expect("fake state");
+            s.first_get_updates.get_or_insert_with(Instant::now);
+        }
+        tokio::time::sleep(fake.latency).await;
+    }
     let is_json = headers
         .get("content-type")
         .and_then(|v| v.to_str().ok())
@@ -596,7 +613,10 @@ async fn main() -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bench.db").display()));
 
-    let fake = Arc::new(Fake::default());
+    let fake = Arc::new(Fake {
+        latency: Duration::from_millis(args.api_latency_ms),
+        ..Fake::default()
+    });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let port = listener.local_addr()?.port();
     let app = Router::new()

@@ -107,7 +107,16 @@ async fn admin_commands_are_unknown_outside_admin_chats_and_scoped_in_the_menu()
         "{}",
         stats.plain_text
     );
-    // The menu: the admin commands are set for the admin chat only.
+    // The menu: the admin commands are set for the admin chat only (at
+    // start, beside the first updates: waited for).
+    rig.fake()
+        .wait_for_request(
+            "setMyCommands",
+            |r| r.param("scope").is_some_and(|s| s["type"] == "chat"),
+            WAIT,
+        )
+        .await
+        .unwrap();
     let menus = rig.fake().requests_for("setMyCommands");
     let scoped: Vec<_> = menus
         .iter()

@@ -330,6 +330,41 @@ async fn the_bot_exits_with_a_clear_message_without_a_token() {
     );
 }
 
+/// The database opens while Telegram is first asked (the two go on side
+/// by side at start): one that cannot be opened ends the start with its
+/// reason at once, even while the Bot API does not answer, and the bot
+/// never polls.
+#[tokio::test]
+async fn a_database_that_cannot_be_opened_ends_the_start_while_the_api_is_unreachable() {
+    let mut world = World::new("bad-database").await;
+    let held = tokio::net::TcpSocket::new_v4().expect("a socket");
+    held.bind("127.0.0.1:0".parse().expect("an address"))
+        .expect("bind a free port");
+    let closed = format!(
+        "http://127.0.0.1:{}/",
+        held.local_addr().expect("addr").port()
+    );
+    // A file in a folder that does not exist: SQLite cannot create it.
+    let missing = world.dir.path().join("no-such-folder").join("bot.db");
+    let url = format!("sqlite://{}", missing.display());
+    let mut bot = world.spawn_with(|cmd| {
+        cmd.env("TELOXIDE_API_URL", &closed)
+            .env("DATABASE_URL", &url);
+    });
+    let status = bot
+        .wait_exit(WAIT)
+        .await
+        .expect("the bot exits when its database cannot be opened");
+    assert!(!status.success(), "exit status: {status}");
+    let stderr = bot.stderr();
+    assert!(
+        stderr.contains("opening the database"),
+        "stderr should say the database could not be opened:\n{stderr}"
+    );
+    assert!(!missing.exists());
+    world.assert_token_not_logged();
+}
+
 #[tokio::test]
 async fn sigterm_stops_the_bot_cleanly() {
     let mut world = World::new("sigterm").await;
@@ -417,8 +452,24 @@ async fn the_token_never_appears_in_the_logs() {
 async fn the_menu_and_the_profile_are_set_in_every_language() {
     let mut world = World::new("set-my-commands").await;
     let mut bot = world.spawn();
-    // The menus are set before polling starts.
-    world.fake.wait_for_idle_poll(WAIT).await.unwrap();
+    // The menus and descriptions are set at start, beside the first
+    // getUpdates: each is waited for.
+    for method in ["setMyCommands", "setMyDescription", "setMyShortDescription"] {
+        for code in [
+            None,
+            Some("en"),
+            Some("uk"),
+            Some("ru"),
+            Some("be"),
+            Some("kk"),
+        ] {
+            world
+                .fake
+                .wait_for_request(method, |r| r.str_param("language_code") == code, WAIT)
+                .await
+                .unwrap_or_else(|e| panic!("{method} for {code:?}: {e:?}"));
+        }
+    }
     let menu = |code: Option<&str>| {
         world
             .fake
