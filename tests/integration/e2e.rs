@@ -332,8 +332,8 @@ async fn the_bot_exits_with_a_clear_message_without_a_token() {
 
 /// The database opens while Telegram is first asked (the two go on side
 /// by side at start): one that cannot be opened ends the start with its
-/// reason at once, even while the Bot API does not answer, and the bot
-/// never polls.
+/// reason at once, even while the Bot API does not answer (the bot keeps
+/// retrying `getMe` when only the API is down).
 #[tokio::test]
 async fn a_database_that_cannot_be_opened_ends_the_start_while_the_api_is_unreachable() {
     let mut world = World::new("bad-database").await;
