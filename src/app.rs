@@ -18,8 +18,9 @@ use crate::telegram;
 use crate::telegram::api::Api;
 use crate::telegram::backlog::{Backlog, Bounded};
 
-/// Everything the bot needs before it talks to Telegram. Fails with a
-/// readable message on a bad database or checklist.
+/// Everything the bot needs from its own files and database (made while
+/// Telegram is first asked, see [`serve`]). Fails with a readable message
+/// on a bad database or checklist.
 pub async fn prepare(
     config: &Config,
     clock: Arc<dyn Clock>,

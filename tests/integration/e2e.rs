@@ -330,6 +330,17 @@ async fn the_bot_exits_with_a_clear_message_without_a_token() {
     );
 }
 
+/// A Bot API URL where every connection is refused: a port held (bound,
+/// so no other test can listen there) but not listening. The socket holds
+/// it as long as it lives.
+fn refused_api_url() -> (tokio::net::TcpSocket, String) {
+    let held = tokio::net::TcpSocket::new_v4().expect("a socket");
+    held.bind("127.0.0.1:0".parse().expect("an address"))
+        .expect("bind a free port");
+    let port = held.local_addr().expect("local addr").port();
+    (held, format!("http://127.0.0.1:{port}/"))
+}
+
 /// The database opens while Telegram is first asked (the two go on side
 /// by side at start): one that cannot be opened ends the start with its
 /// reason at once, even while the Bot API does not answer (the bot keeps
@@ -337,13 +348,7 @@ async fn the_bot_exits_with_a_clear_message_without_a_token() {
 #[tokio::test]
 async fn a_database_that_cannot_be_opened_ends_the_start_while_the_api_is_unreachable() {
     let mut world = World::new("bad-database").await;
-    let held = tokio::net::TcpSocket::new_v4().expect("a socket");
-    held.bind("127.0.0.1:0".parse().expect("an address"))
-        .expect("bind a free port");
-    let closed = format!(
-        "http://127.0.0.1:{}/",
-        held.local_addr().expect("addr").port()
-    );
+    let (_held, closed) = refused_api_url();
     // A file in a folder that does not exist: SQLite cannot create it.
     let missing = world.dir.path().join("no-such-folder").join("bot.db");
     let url = format!("sqlite://{}", missing.display());
@@ -402,13 +407,8 @@ async fn sigterm_while_the_command_menu_is_being_set_exits_cleanly() {
 async fn the_token_never_appears_in_the_logs() {
     let mut world = World::new("token-in-logs").await;
 
-    // 1. The API is unreachable: a port held (bound, so no other test can
-    //    listen there) but not listening, so every connection is refused.
-    let held = tokio::net::TcpSocket::new_v4().expect("a socket");
-    held.bind("127.0.0.1:0".parse().expect("an address"))
-        .expect("bind a free port");
-    let closed_port = held.local_addr().expect("local addr").port();
-    let url = format!("http://127.0.0.1:{closed_port}/");
+    // 1. The API is unreachable.
+    let (_held, url) = refused_api_url();
     let mut bot = world.spawn_with(|cmd| {
         cmd.env("TELOXIDE_API_URL", &url);
     });
