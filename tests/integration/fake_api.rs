@@ -420,6 +420,8 @@ struct World {
     updates_held: bool,
     /// Bot messages the user deleted, `(chat_id, message_id)`.
     deleted_by_user: Vec<(i64, i32)>,
+    /// The webhook's URL while one is set: Telegram then refuses getUpdates.
+    webhook_url: Option<String>,
 }
 
 struct Shared {
@@ -708,6 +710,17 @@ impl FakeApi {
     // ----- faults -------------------------------------------------------------
 
     /// The next `n` calls of `method` (`"*"` = any) fail with `kind`.
+    /// Sets a webhook as `setWebhook` would, without a request recorded:
+    /// getUpdates is refused (409) until `deleteWebhook`.
+    pub fn set_webhook(&self, url: &str) {
+        self.shared.lock().webhook_url = Some(url.to_owned());
+    }
+
+    /// The webhook's URL, while one is set.
+    pub fn webhook_url(&self) -> Option<String> {
+        self.shared.lock().webhook_url.clone()
+    }
+
     pub fn fail_next(&self, method: &str, n: u32, kind: FaultKind) {
         self.shared.lock().faults.fail_next(method, n, kind);
     }
@@ -1002,6 +1015,7 @@ impl World {
             faults_fired: 0,
             updates_held: false,
             deleted_by_user: Vec::new(),
+            webhook_url: None,
         }
     }
 
@@ -1261,9 +1275,20 @@ impl World {
                 }
                 Ok(me)
             }
-            "deletewebhook" | "logout" | "close" => Ok(json!(true)),
+            "setwebhook" => match p.get("url").and_then(Value::as_str) {
+                None => Err(Reply::bad("Bad Request: bad webhook: URL is empty")),
+                Some(url) => {
+                    self.webhook_url = Some(url.to_owned()).filter(|u| !u.is_empty());
+                    Ok(json!(true))
+                }
+            },
+            "deletewebhook" => {
+                self.webhook_url = None;
+                Ok(json!(true))
+            }
+            "logout" | "close" => Ok(json!(true)),
             "getwebhookinfo" => Ok(json!({
-                "url": "",
+                "url": self.webhook_url.clone().unwrap_or_default(),
                 "has_custom_certificate": false,
                 "pending_update_count": self.updates.len(),
             })),
@@ -1770,6 +1795,13 @@ async fn get_updates(shared: &Shared, p: &Value) -> Reply {
     let offset = p_i64(p, "offset").unwrap_or(0);
     let limit = usize::try_from(p_i64(p, "limit").unwrap_or(100).clamp(1, 100)).unwrap_or(100);
     let timeout = u64::try_from(p_i64(p, "timeout").unwrap_or(0)).unwrap_or(0);
+    if shared.lock().webhook_url.is_some() {
+        return Reply::error(
+            409,
+            "Conflict: can't use getUpdates method while webhook is active; \
+             use deleteWebhook to delete the webhook first",
+        );
+    }
     // Subscribe before looking, so a push in between still wakes us.
     let mut rx = shared.updates_tx.subscribe();
     let first = {

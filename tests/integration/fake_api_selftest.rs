@@ -744,3 +744,23 @@ async fn a_teloxide_dispatcher_works_end_to_end() {
     // teloxide asks for the webhook first, then who it is, then polls.
     assert_eq!(startup, ["getWebhookInfo", "getMe"]);
 }
+
+#[tokio::test]
+async fn a_webhook_refuses_get_updates_until_it_is_deleted() {
+    let api = FakeApi::start().await;
+    let (status, body) = raw_post(&api, "setWebhook", r#"{"url":"https://x.example/tg"}"#).await;
+    assert_eq!((status, body["result"].clone()), (200, true.into()));
+    let (_, info) = raw_post(&api, "getWebhookInfo", "{}").await;
+    assert_eq!(info["result"]["url"], "https://x.example/tg");
+    let (status, body) = raw_post(&api, "getUpdates", "{}").await;
+    assert_eq!(status, 409);
+    assert!(body["description"]
+        .as_str()
+        .unwrap()
+        .contains("webhook is active"));
+    raw_post(&api, "deleteWebhook", "{}").await;
+    assert_eq!(api.webhook_url(), None);
+    let (_, info) = raw_post(&api, "getWebhookInfo", "{}").await;
+    assert_eq!(info["result"]["url"], "");
+    assert_eq!(raw_post(&api, "getUpdates", "{}").await.0, 200);
+}
