@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use teloxide::adaptors::throttle::{Limits, Throttle};
+use teloxide::adaptors::CacheMe;
 use teloxide::prelude::*;
+use teloxide::update_listeners::Polling;
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, DataConfig};
@@ -205,15 +207,26 @@ pub fn bot(config: &Config) -> Bot {
 
 /// Waits until the Bot API answers, retrying with a growing pause, so an
 /// outage at start is ridden out instead of exiting in a restart loop.
-async fn wait_for_api<B: Api>(bot: &B) {
+/// Through `CacheMe` the answer is kept for whoever asks again.
+///
+/// For long polling it also makes sure no webhook is set (Telegram refuses
+/// `getUpdates` while one is), asking beside `getMe`: one round trip, not
+/// two one after the other.
+async fn wait_for_api<B: Api>(bot: &CacheMe<B>, polling: bool) {
     let mut pause = Duration::from_secs(1);
     loop {
-        match bot.get_me().await {
-            Ok(me) => {
+        let (me, webhook) = tokio::join!(bot.get_me().send(), async {
+            match polling {
+                true => no_webhook(bot.inner()).await,
+                false => Ok(()),
+            }
+        });
+        match (me, webhook) {
+            (Ok(me), Ok(())) => {
                 log::info!("connected to Telegram as @{}", me.username());
                 return;
             }
-            Err(e) => {
+            (Err(e), _) | (_, Err(e)) => {
                 log::warn!(
                     "Telegram Bot API is not reachable ({e}); retrying in {}s",
                     pause.as_secs()
@@ -223,6 +236,16 @@ async fn wait_for_api<B: Api>(bot: &B) {
             }
         }
     }
+}
+
+/// Removes a webhook left set (by `set-webhook`, or another deployment), so
+/// long polling can take the updates.
+async fn no_webhook<B: Api>(bot: &B) -> Result<(), teloxide::RequestError> {
+    if bot.get_webhook_info().await?.url.is_some() {
+        log::warn!("a webhook was set: removing it to take updates by long polling");
+        bot.delete_webhook().await?;
+    }
+    Ok(())
 }
 
 /// How updates come in: long polling, its listener made at start; or
@@ -389,18 +412,26 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, stop: Stop) -> anyhow:
     // Throttle keeps the bot within Telegram's limits (per chat, per group,
     // overall) and waits out a 429's retry_after before retrying.
     let bot = bot(&config).throttle(Limits::default());
+    // The dispatcher asks `getMe` before it listens. It is given a clone of
+    // this cache, filled when Telegram first answers below, so that is not
+    // another round trip, and cannot fail once the start has got this far.
+    let me = CacheMe::new(bot.clone());
     // Telegram is asked whether it answers while the database opens and
     // migrates: neither waits for the other.
     let (prepared, reachable) = {
         let prepared = prepare(&config, clock);
-        // Once Telegram answers, long polling's listener is made too (it
-        // asks whether a webhook is set, and removes it if so).
+        // Once Telegram answers (and, for long polling, no webhook is set),
+        // the listener is made.
         let reachable = async {
             let polling = async {
-                wait_for_api(&bot).await;
+                wait_for_api(&me, config.webhook.is_none()).await;
                 match &config.webhook {
+                    // What teloxide's `polling_default` makes, less its own
+                    // webhook check, done above.
                     None => Listen::Polling(
-                        teloxide::update_listeners::polling_default(bot.clone()).await,
+                        Polling::builder(bot.clone())
+                            .timeout(Duration::from_secs(10))
+                            .build(),
                     ),
                     Some(webhook) => Listen::Webhook(webhook),
                 }
@@ -460,7 +491,9 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, stop: Stop) -> anyhow:
     let backlog = Backlog::new(BACKLOG);
     let mut dependencies = telegram::dependencies(service.clone(), i18n);
     dependencies.insert(backlog.clone());
-    let mut dispatcher = Dispatcher::builder(bot.clone(), handler)
+    // The handlers' client; the dispatcher's own is the cache above.
+    dependencies.insert(bot.clone());
+    let mut dispatcher = Dispatcher::builder(me, handler)
         .dependencies(dependencies)
         .distribution_function(chat_lane)
         // Edited messages, channel posts, membership changes: nothing to do.

@@ -381,6 +381,78 @@ async fn sigterm_stops_the_bot_cleanly() {
     world.assert_token_not_logged();
 }
 
+/// Before the first poll the bot asks Telegram who it is and whether a
+/// webhook is set, side by side: one round trip over a real network, not
+/// two. teloxide's dispatcher asks `getMe` again before it listens; that is
+/// answered from memory.
+#[tokio::test]
+async fn the_start_asks_who_the_bot_is_once_beside_the_webhook_check() {
+    let mut world = World::new("one-get-me").await;
+    world
+        .fake
+        .add_user(FakeUser::new(USER, "Анна").language(Some("ru")));
+    // getMe answered late: asked one after the other, getWebhookInfo would
+    // come after it.
+    world
+        .fake
+        .fail_next("getMe", 1, FaultKind::Delay(Duration::from_millis(300)));
+    let mut bot = world.spawn();
+    world.fake.wait_for_idle_poll(WAIT).await.unwrap();
+    world.fake.push_text(USER, USER, "/start");
+    world
+        .fake
+        .wait_for_bot_message(USER, |_| true, WAIT)
+        .await
+        .unwrap();
+    bot.stop_cleanly().await;
+    // Recorded as they are answered.
+    let before_polling: Vec<String> = world
+        .fake
+        .requests()
+        .iter()
+        .map(|r| r.method.clone())
+        .take_while(|m| m != "getUpdates")
+        .filter(|m| m == "getMe" || m == "getWebhookInfo")
+        .collect();
+    assert_eq!(before_polling, ["getWebhookInfo", "getMe"]);
+    assert_eq!(world.fake.requests_for("getMe").len(), 1);
+    assert!(world.fake.requests_for("deleteWebhook").is_empty());
+}
+
+/// Telegram refuses `getUpdates` while a webhook is set: long polling
+/// removes one left set (by `set-webhook`, or an earlier deployment) and
+/// then takes the updates.
+#[tokio::test]
+async fn long_polling_removes_a_webhook_left_set() {
+    let mut world = World::new("webhook-left-set").await;
+    world
+        .fake
+        .add_user(FakeUser::new(USER, "Анна").language(Some("ru")));
+    world.fake.set_webhook("https://old.example.com/tg");
+    let mut bot = world.spawn();
+    world.fake.wait_for_idle_poll(WAIT).await.unwrap();
+    assert_eq!(world.fake.webhook_url(), None);
+    world.fake.push_text(USER, USER, "/start");
+    let greeting = world
+        .fake
+        .wait_for_bot_message(USER, |_| true, WAIT)
+        .await
+        .unwrap();
+    assert!(greeting.plain_text.contains("Здравствуйте"), "{greeting:?}");
+    bot.stop_cleanly().await;
+    assert_eq!(world.fake.requests_for("deleteWebhook").len(), 1);
+    let refused: Vec<String> = world
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| !r.is_ok())
+        .map(ToString::to_string)
+        .collect();
+    assert!(refused.is_empty(), "{refused:#?}");
+    let stderr = bot.stderr();
+    assert!(stderr.contains("a webhook was set"), "{stderr}");
+}
+
 /// SIGTERM during start-up (here while setMyCommands hangs) once met the
 /// signal's default action: the process died by the signal instead of
 /// exiting with 0.
@@ -1163,6 +1235,9 @@ async fn webhook_mode_refuses_forgeries_handles_a_repeat_once_and_keeps_the_webh
     for method in ["getUpdates", "deleteWebhook", "setWebhook"] {
         assert!(fake.requests_for(method).is_empty(), "{method} was called");
     }
+    // Asked once at start; the dispatcher's own question is answered from
+    // that.
+    assert_eq!(fake.requests_for("getMe").len(), 1);
     world.assert_token_not_logged();
     assert!(
         !world.logs().contains(SECRET_TOKEN),
