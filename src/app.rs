@@ -207,21 +207,14 @@ pub fn bot(config: &Config) -> Bot {
 
 /// Waits until the Bot API answers, retrying with a growing pause, so an
 /// outage at start is ridden out instead of exiting in a restart loop.
-/// Through `CacheMe` the answer is kept for whoever asks again.
-///
-/// For long polling it also makes sure no webhook is set (Telegram refuses
-/// `getUpdates` while one is), asking beside `getMe`: one round trip, not
-/// two one after the other.
-async fn wait_for_api<B: Api>(bot: &CacheMe<B>, polling: bool) {
+/// Through `CacheMe` the answer is kept for whoever asks again. Telegram's
+/// webhook is looked at beside it (see [`check_webhook`]): one round trip,
+/// not two one after the other.
+async fn wait_for_api<B: Api>(bot: &CacheMe<B>, webhook: Option<&url::Url>) {
     let mut pause = Duration::from_secs(1);
     loop {
-        let (me, webhook) = tokio::join!(bot.get_me().send(), async {
-            match polling {
-                true => no_webhook(bot.inner()).await,
-                false => Ok(()),
-            }
-        });
-        match (me, webhook) {
+        let (me, checked) = tokio::join!(bot.get_me().send(), check_webhook(bot.inner(), webhook));
+        match (me, checked) {
             (Ok(me), Ok(())) => {
                 log::info!("connected to Telegram as @{}", me.username());
                 return;
@@ -238,12 +231,39 @@ async fn wait_for_api<B: Api>(bot: &CacheMe<B>, polling: bool) {
     }
 }
 
-/// Removes a webhook left set (by `set-webhook`, or another deployment), so
-/// long polling can take the updates.
-async fn no_webhook<B: Api>(bot: &B) -> Result<(), teloxide::RequestError> {
-    if bot.get_webhook_info().await?.url.is_some() {
-        log::warn!("a webhook was set: removing it to take updates by long polling");
-        bot.delete_webhook().await?;
+/// Telegram's webhook against how this bot takes updates (`ours`: its
+/// WEBHOOK_URL, or none for long polling). Long polling removes a webhook
+/// left set (by `set-webhook`, or another deployment): Telegram refuses
+/// `getUpdates` while one is. In webhook mode nothing is changed (that is
+/// `set-webhook`'s job, once a deployment), but a webhook that is not ours,
+/// or whose last delivery failed, is worth a warning: no updates would come.
+async fn check_webhook<B: Api>(
+    bot: &B,
+    ours: Option<&url::Url>,
+) -> Result<(), teloxide::RequestError> {
+    let info = bot.get_webhook_info().await?;
+    let theirs = info.url.as_ref().map(|u| u.as_str());
+    match (ours, theirs) {
+        (None, None) => {}
+        (None, Some(_)) => {
+            log::warn!("a webhook was set: removing it to take updates by long polling");
+            bot.delete_webhook().await?;
+        }
+        (Some(ours), theirs) => {
+            if theirs != Some(ours.as_str()) {
+                log::warn!(
+                    "Telegram posts updates to {}, not to WEBHOOK_URL ({ours}): run \
+                     `churn-audit-bot set-webhook` once for this deployment",
+                    theirs.unwrap_or("no webhook")
+                );
+            } else if let Some(error) = &info.last_error_message {
+                let when = info
+                    .last_error_date
+                    .map(|d| d.format(" (%Y-%m-%d %H:%M UTC)").to_string())
+                    .unwrap_or_default();
+                log::warn!("Telegram's last post to the webhook failed{when}: {error}");
+            }
+        }
     }
     Ok(())
 }
@@ -420,11 +440,11 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, stop: Stop) -> anyhow:
     // migrates: neither waits for the other.
     let (prepared, reachable) = {
         let prepared = prepare(&config, clock);
-        // Once Telegram answers (and, for long polling, no webhook is set),
-        // the listener is made.
+        // Once Telegram answers (and, for long polling, no webhook is
+        // set), the listener is made.
         let reachable = async {
             let polling = async {
-                wait_for_api(&me, config.webhook.is_none()).await;
+                wait_for_api(&me, config.webhook.as_ref().map(|w| &w.url)).await;
                 match &config.webhook {
                     // What teloxide's `polling_default` makes, less its own
                     // webhook check, done above.

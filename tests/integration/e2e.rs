@@ -453,6 +453,88 @@ async fn long_polling_removes_a_webhook_left_set() {
     assert!(stderr.contains("a webhook was set"), "{stderr}");
 }
 
+/// In webhook mode the bot changes nothing at Telegram (`set-webhook` is
+/// run once a deployment), but says at start when no updates would come:
+/// Telegram posts nowhere or elsewhere, or its last post failed.
+#[tokio::test]
+async fn webhook_mode_warns_at_start_when_telegram_would_not_post_to_it() {
+    let mut world = World::new("webhook-check").await;
+    const URL: &str = "https://bot.example.com/tg";
+    let env = |cmd: &mut std::process::Command| {
+        cmd.env("WEBHOOK_URL", URL)
+            .env("WEBHOOK_LISTEN", "127.0.0.1:0")
+            .env("WEBHOOK_SECRET", "check_secret-7");
+    };
+    async fn start_and_stop(
+        world: &mut World,
+        env: impl FnOnce(&mut std::process::Command),
+    ) -> String {
+        let mut bot = world.spawn_with(env);
+        // Listening: the start's check is behind it.
+        bot.webhook_port().await;
+        bot.stop_cleanly().await;
+        bot.stderr()
+    }
+    const RUN_SET_WEBHOOK: &str = "run `churn-audit-bot set-webhook` once";
+
+    // set-webhook never run.
+    let stderr = start_and_stop(&mut world, env).await;
+    assert!(
+        stderr.contains(
+            "posts updates to no webhook, not to WEBHOOK_URL (https://bot.example.com/tg)"
+        ) && stderr.contains(RUN_SET_WEBHOOK),
+        "{stderr}"
+    );
+
+    // Another deployment's webhook.
+    world.fake.set_webhook("https://old.example.com/hook");
+    let stderr = start_and_stop(&mut world, env).await;
+    assert!(
+        stderr.contains("posts updates to https://old.example.com/hook, not to WEBHOOK_URL")
+            && stderr.contains(RUN_SET_WEBHOOK),
+        "{stderr}"
+    );
+    assert_eq!(
+        world.fake.webhook_url().as_deref(),
+        Some("https://old.example.com/hook"),
+        "webhook mode changed the webhook"
+    );
+
+    // Ours, but Telegram could not post to it (2026-12-07 10:00 UTC).
+    world.fake.set_webhook(URL);
+    world
+        .fake
+        .fail_webhook_delivery(1_796_637_600, "SSL error: certificate verify failed");
+    let stderr = start_and_stop(&mut world, env).await;
+    assert!(
+        stderr.contains(
+            "last post to the webhook failed (2026-12-07 10:00 UTC): SSL error: certificate verify failed"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("set-webhook"), "{stderr}");
+
+    // Ours, and working: nothing to say.
+    world.fake.set_webhook(URL);
+    let stderr = start_and_stop(&mut world, env).await;
+    assert!(
+        !stderr.contains("WEBHOOK_URL") && !stderr.contains("failed"),
+        "{stderr}"
+    );
+    for method in ["setWebhook", "deleteWebhook", "getUpdates"] {
+        assert!(
+            world.fake.requests_for(method).is_empty(),
+            "{method} was called"
+        );
+    }
+    assert_eq!(world.fake.requests_for("getWebhookInfo").len(), 4);
+    assert!(
+        !world.logs().contains("check_secret-7"),
+        "the secret was logged"
+    );
+    world.assert_token_not_logged();
+}
+
 /// SIGTERM during start-up (here while setMyCommands hangs) once met the
 /// signal's default action: the process died by the signal instead of
 /// exiting with 0.

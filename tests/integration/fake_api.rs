@@ -422,6 +422,8 @@ struct World {
     deleted_by_user: Vec<(i64, i32)>,
     /// The webhook's URL while one is set: Telegram then refuses getUpdates.
     webhook_url: Option<String>,
+    /// Why Telegram's last post to the webhook failed, and when (Unix time).
+    webhook_error: Option<(i64, String)>,
 }
 
 struct Shared {
@@ -713,7 +715,15 @@ impl FakeApi {
     /// Sets a webhook as `setWebhook` would, without a request recorded:
     /// getUpdates is refused (409) until `deleteWebhook`.
     pub fn set_webhook(&self, url: &str) {
-        self.shared.lock().webhook_url = Some(url.to_owned());
+        let mut w = self.shared.lock();
+        w.webhook_url = Some(url.to_owned());
+        w.webhook_error = None;
+    }
+
+    /// Telegram's last post to the webhook failed, at `date` (Unix time),
+    /// as `getWebhookInfo` reports it.
+    pub fn fail_webhook_delivery(&self, date: i64, message: &str) {
+        self.shared.lock().webhook_error = Some((date, message.to_owned()));
     }
 
     /// The webhook's URL, while one is set.
@@ -1016,6 +1026,7 @@ impl World {
             updates_held: false,
             deleted_by_user: Vec::new(),
             webhook_url: None,
+            webhook_error: None,
         }
     }
 
@@ -1279,6 +1290,7 @@ impl World {
                 None => Err(Reply::bad("Bad Request: bad webhook: URL is empty")),
                 Some(url) => {
                     self.webhook_url = Some(url.to_owned()).filter(|u| !u.is_empty());
+                    self.webhook_error = None;
                     Ok(json!(true))
                 }
             },
@@ -1287,11 +1299,20 @@ impl World {
                 Ok(json!(true))
             }
             "logout" | "close" => Ok(json!(true)),
-            "getwebhookinfo" => Ok(json!({
-                "url": self.webhook_url.clone().unwrap_or_default(),
-                "has_custom_certificate": false,
-                "pending_update_count": self.updates.len(),
-            })),
+            "getwebhookinfo" => {
+                let mut info = json!({
+                    "url": self.webhook_url.clone().unwrap_or_default(),
+                    "has_custom_certificate": false,
+                    "pending_update_count": self.updates.len(),
+                });
+                if let (Some((date, message)), Some(o)) =
+                    (&self.webhook_error, info.as_object_mut())
+                {
+                    o.insert("last_error_date".into(), json!(date));
+                    o.insert("last_error_message".into(), json!(message));
+                }
+                Ok(info)
+            }
             "setmycommands" => self.set_my_commands(p),
             "getmycommands" => Ok(self
                 .commands
