@@ -53,6 +53,8 @@ pub(super) async fn on_command<B: Api>(
     cmd: AdminCmd,
     service: Arc<Service>,
     i18n: Tr,
+    // Who the bot is, as the dispatcher asked Telegram at start.
+    me: teloxide::types::Me,
 ) -> HandlerResult {
     let chat = msg.chat.id;
     let result = match cmd {
@@ -64,7 +66,6 @@ pub(super) async fn on_command<B: Api>(
             Ok(())
         }
         AdminCmd::Links => {
-            let me = bot.get_me().await?;
             send_html(
                 &bot,
                 chat,

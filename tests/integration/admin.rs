@@ -453,6 +453,8 @@ async fn export_sends_every_answer_and_plan_item_and_links_list_each_checklist()
         "{}",
         links.plain_text
     );
+    // The bot's username is the one asked at start, not asked again.
+    assert_eq!(rig.fake().requests_for("getMe").len(), 1);
     bot.stop().await;
 }
 
