@@ -8,6 +8,7 @@ use teloxide::adaptors::throttle::{Limits, Throttle};
 use teloxide::adaptors::CacheMe;
 use teloxide::prelude::*;
 use teloxide::update_listeners::Polling;
+use teloxide::{ApiError, RequestError};
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, DataConfig};
@@ -210,14 +211,25 @@ pub fn bot(config: &Config) -> Bot {
 /// Through `CacheMe` the answer is kept for whoever asks again. Telegram's
 /// webhook is looked at beside it (see [`check_webhook`]): one round trip,
 /// not two one after the other.
-async fn wait_for_api<B: Api>(bot: &CacheMe<B>, webhook: Option<&url::Url>) {
+///
+/// A token Telegram does not know (wrong, or revoked in @BotFather) is no
+/// outage: the start ends, saying so.
+async fn wait_for_api<B: Api>(bot: &CacheMe<B>, webhook: Option<&url::Url>) -> anyhow::Result<()> {
     let mut pause = Duration::from_secs(1);
     loop {
         let (me, checked) = tokio::join!(bot.get_me().send(), check_webhook(bot.inner(), webhook));
         match (me, checked) {
             (Ok(me), Ok(())) => {
                 log::info!("connected to Telegram as @{}", me.username());
-                return;
+                return Ok(());
+            }
+            (Err(RequestError::Api(ApiError::InvalidToken)), _)
+            | (_, Err(RequestError::Api(ApiError::InvalidToken))) => {
+                anyhow::bail!(
+                    "Telegram does not know TELOXIDE_TOKEN (401 Unauthorized): it is \
+                     wrong or was revoked. Get the bot's current token from @BotFather \
+                     (/mybots → API Token) and put it in .env"
+                );
             }
             (Err(e), _) | (_, Err(e)) => {
                 log::warn!(
@@ -237,10 +249,7 @@ async fn wait_for_api<B: Api>(bot: &CacheMe<B>, webhook: Option<&url::Url>) {
 /// `getUpdates` while one is. In webhook mode nothing is changed (that is
 /// `set-webhook`'s job, once a deployment), but a webhook that is not ours,
 /// or whose last delivery failed, is worth a warning: no updates would come.
-async fn check_webhook<B: Api>(
-    bot: &B,
-    ours: Option<&url::Url>,
-) -> Result<(), teloxide::RequestError> {
+async fn check_webhook<B: Api>(bot: &B, ours: Option<&url::Url>) -> Result<(), RequestError> {
     let info = bot.get_webhook_info().await?;
     let theirs = info.url.as_ref().map(|u| u.as_str());
     match (ours, theirs) {
@@ -444,8 +453,8 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, stop: Stop) -> anyhow:
         // set), the listener is made.
         let reachable = async {
             let polling = async {
-                wait_for_api(&me, config.webhook.as_ref().map(|w| &w.url)).await;
-                match &config.webhook {
+                wait_for_api(&me, config.webhook.as_ref().map(|w| &w.url)).await?;
+                anyhow::Ok(match &config.webhook {
                     // What teloxide's `polling_default` makes, less its own
                     // webhook check, done above.
                     None => Listen::Polling(
@@ -454,7 +463,7 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, stop: Stop) -> anyhow:
                             .build(),
                     ),
                     Some(webhook) => Listen::Webhook(webhook),
-                }
+                })
             };
             tokio::select! {
                 polling = polling => Some(polling),
@@ -474,10 +483,17 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, stop: Stop) -> anyhow:
     };
     let (service, i18n) = prepared;
     let service = Arc::new(service);
-    let Some(listen) = reachable else {
-        log::info!("stopped before the bot started");
-        service.storage().close().await;
-        return Ok(());
+    let listen = match reachable {
+        Some(Ok(listen)) => listen,
+        Some(Err(e)) => {
+            service.storage().close().await;
+            return Err(e);
+        }
+        None => {
+            log::info!("stopped before the bot started");
+            service.storage().close().await;
+            return Ok(());
+        }
     };
     // What the start needs no answer from goes on beside the updates: the
     // menus and descriptions, the audits' counts for the log, the inbox's

@@ -330,6 +330,31 @@ async fn the_bot_exits_with_a_clear_message_without_a_token() {
     );
 }
 
+/// A well-formed token Telegram does not know (mistyped, or revoked in
+/// @BotFather) is no outage to wait out: the start ends at once, saying
+/// what to do, without the token.
+#[tokio::test]
+async fn a_token_telegram_refuses_ends_the_start_with_a_clear_message() {
+    let mut world = World::new("revoked-token").await;
+    world.fake.revoke_token(&token());
+    let mut bot = world.spawn();
+    let status = bot
+        .wait_exit(WAIT)
+        .await
+        .expect("the bot exits when Telegram refuses its token");
+    assert!(!status.success(), "exit status: {status}");
+    let stderr = bot.stderr();
+    assert!(
+        stderr.contains("Telegram does not know TELOXIDE_TOKEN (401 Unauthorized)")
+            && stderr.contains("@BotFather"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("retrying"), "{stderr}");
+    assert_eq!(world.fake.requests_for("getMe").len(), 1);
+    assert!(world.fake.requests_for("getUpdates").is_empty());
+    world.assert_token_not_logged();
+}
+
 /// A Bot API URL where every connection is refused: a port held (bound,
 /// so no other test can listen there) but not listening. The socket holds
 /// it as long as it lives.

@@ -424,6 +424,9 @@ struct World {
     webhook_url: Option<String>,
     /// Why Telegram's last post to the webhook failed, and when (Unix time).
     webhook_error: Option<(i64, String)>,
+    /// Tokens Telegram no longer knows (revoked): every call with one
+    /// gets 401 Unauthorized.
+    revoked: HashSet<String>,
 }
 
 struct Shared {
@@ -718,6 +721,12 @@ impl FakeApi {
         let mut w = self.shared.lock();
         w.webhook_url = Some(url.to_owned());
         w.webhook_error = None;
+    }
+
+    /// The token is revoked (or never was): every call made with it is
+    /// answered 401 Unauthorized, as Telegram does.
+    pub fn revoke_token(&self, token: &str) {
+        self.shared.lock().revoked.insert(token.to_owned());
     }
 
     /// Telegram's last post to the webhook failed, at `date` (Unix time),
@@ -1027,6 +1036,7 @@ impl World {
             deleted_by_user: Vec::new(),
             webhook_url: None,
             webhook_error: None,
+            revoked: HashSet::new(),
         }
     }
 
@@ -1732,6 +1742,17 @@ async fn handle_request(
             return reply.into_http();
         }
     };
+    if shared.lock().revoked.contains(&token) {
+        let reply = Reply::error(401, "Unauthorized");
+        let call = Call {
+            token,
+            method,
+            params,
+            files,
+        };
+        shared.record(call, &reply, None);
+        return reply.into_http();
+    }
     let fault = {
         let mut w = shared.lock();
         let fault = w.faults.take(&method);
