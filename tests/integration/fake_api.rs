@@ -712,9 +712,8 @@ impl FakeApi {
         update_id < self.shared.lock().confirmed_below
     }
 
-    // ----- faults -------------------------------------------------------------
+    // ----- the webhook, the token ----------------------------------------------
 
-    /// The next `n` calls of `method` (`"*"` = any) fail with `kind`.
     /// Sets a webhook as `setWebhook` would, without a request recorded:
     /// getUpdates is refused (409) until `deleteWebhook`.
     pub fn set_webhook(&self, url: &str) {
@@ -740,6 +739,9 @@ impl FakeApi {
         self.shared.lock().webhook_url.clone()
     }
 
+    // ----- faults -------------------------------------------------------------
+
+    /// The next `n` calls of `method` (`"*"` = any) fail with `kind`.
     pub fn fail_next(&self, method: &str, n: u32, kind: FaultKind) {
         self.shared.lock().faults.fail_next(method, n, kind);
     }

@@ -764,3 +764,15 @@ async fn a_webhook_refuses_get_updates_until_it_is_deleted() {
     assert_eq!(info["result"]["url"], "");
     assert_eq!(raw_post(&api, "getUpdates", "{}").await.0, 200);
 }
+
+#[tokio::test]
+async fn a_revoked_token_is_answered_401_on_every_call() {
+    let api = FakeApi::start().await;
+    assert_eq!(raw_post(&api, "getMe", "{}").await.0, 200);
+    api.revoke_token("12345:TEST");
+    for method in ["getMe", "getUpdates", "sendMessage"] {
+        let (status, body) = raw_post(&api, method, "{}").await;
+        assert_eq!(status, 401, "{method}");
+        assert_eq!(body["description"], "Unauthorized", "{method}");
+    }
+}
