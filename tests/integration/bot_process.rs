@@ -239,13 +239,7 @@ impl Drop for World {
                 self.dir.path().display(),
                 self.logs()
             );
-            let refused: Vec<String> = self
-                .fake
-                .requests()
-                .iter()
-                .filter(|r| !r.is_ok())
-                .map(ToString::to_string)
-                .collect();
+            let refused = self.fake.refused();
             eprintln!("===== requests the fake API refused =====\n{refused:#?}");
         }
     }

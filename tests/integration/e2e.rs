@@ -466,13 +466,7 @@ async fn long_polling_removes_a_webhook_left_set() {
     assert!(greeting.plain_text.contains("Здравствуйте"), "{greeting:?}");
     bot.stop_cleanly().await;
     assert_eq!(world.fake.requests_for("deleteWebhook").len(), 1);
-    let refused: Vec<String> = world
-        .fake
-        .requests()
-        .iter()
-        .filter(|r| !r.is_ok())
-        .map(ToString::to_string)
-        .collect();
+    let refused = world.fake.refused();
     assert!(refused.is_empty(), "{refused:#?}");
     let stderr = bot.stderr();
     assert!(stderr.contains("a webhook was set"), "{stderr}");

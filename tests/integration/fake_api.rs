@@ -816,6 +816,17 @@ impl FakeApi {
         self.shared.lock().requests.clone()
     }
 
+    /// The requests answered with an error, as text, in order.
+    pub fn refused(&self) -> Vec<String> {
+        self.shared
+            .lock()
+            .requests
+            .iter()
+            .filter(|r| !r.is_ok())
+            .map(ToString::to_string)
+            .collect()
+    }
+
     /// Requests of one method (case-insensitive), in order.
     pub fn requests_for(&self, method: &str) -> Vec<Recorded> {
         self.shared
