@@ -225,11 +225,7 @@ async fn wait_for_api<B: Api>(bot: &CacheMe<B>, webhook: Option<&url::Url>) -> a
             }
             (Err(RequestError::Api(ApiError::InvalidToken)), _)
             | (_, Err(RequestError::Api(ApiError::InvalidToken))) => {
-                anyhow::bail!(
-                    "Telegram does not know TELOXIDE_TOKEN (401 Unauthorized): it is \
-                     wrong or was revoked. Get the bot's current token from @BotFather \
-                     (/mybots → API Token) and put it in .env"
-                );
+                anyhow::bail!(TOKEN_REFUSED);
             }
             (Err(e), _) | (_, Err(e)) => {
                 log::warn!(
@@ -240,6 +236,41 @@ async fn wait_for_api<B: Api>(bot: &CacheMe<B>, webhook: Option<&url::Url>) -> a
                 pause = (pause * 2).min(Duration::from_secs(60));
             }
         }
+    }
+}
+
+/// Why the bot ends when Telegram answers 401 Unauthorized.
+const TOKEN_REFUSED: &str = "Telegram does not know TELOXIDE_TOKEN (401 Unauthorized): it is \
+     wrong or was revoked. Get the bot's current token from @BotFather \
+     (/mybots → API Token) and put it in .env";
+
+/// Long polling's errors, logged as teloxide's `LoggingErrorHandler` does.
+/// A token Telegram stops accepting while the bot runs (revoked in
+/// @BotFather) stops the bot instead: every poll after it would fail too,
+/// and a supervisor shows a process that ended with the reason, where one
+/// that polls in vain looks alive.
+struct PollingErrors {
+    halt: tokio::sync::watch::Sender<bool>,
+    token_refused: std::sync::atomic::AtomicBool,
+}
+
+impl teloxide::error_handlers::ErrorHandler<RequestError> for PollingErrors {
+    fn handle_error(
+        self: Arc<Self>,
+        error: RequestError,
+    ) -> futures_util::future::BoxFuture<'static, ()> {
+        if matches!(error, RequestError::Api(ApiError::InvalidToken)) {
+            if !self
+                .token_refused
+                .swap(true, std::sync::atomic::Ordering::AcqRel)
+            {
+                log::error!("{TOKEN_REFUSED}; stopping");
+                let _ = self.halt.send(true);
+            }
+        } else {
+            log::error!("An error from the update listener: {error:?}");
+        }
+        Box::pin(async {})
     }
 }
 
@@ -259,12 +290,18 @@ async fn check_webhook<B: Api>(bot: &B, ours: Option<&url::Url>) -> Result<(), R
             bot.delete_webhook().await?;
         }
         (Some(ours), theirs) => {
-            if theirs != Some(ours.as_str()) {
-                log::warn!(
-                    "Telegram posts updates to {}, not to WEBHOOK_URL ({ours}): run \
-                     `churn-audit-bot set-webhook` once for this deployment",
-                    theirs.unwrap_or("no webhook")
-                );
+            const RUN: &str = "until `churn-audit-bot set-webhook` is run once for this deployment";
+            let wrong = match theirs {
+                Some(url) if url == ours.as_str() => None,
+                Some(url) => Some(format!(
+                    "Telegram posts updates to {url}, not to WEBHOOK_URL ({ours}): none will come here {RUN}"
+                )),
+                None => Some(format!(
+                    "Telegram has no webhook set: no updates will come to WEBHOOK_URL ({ours}) {RUN}"
+                )),
+            };
+            if let Some(wrong) = wrong {
+                log::warn!("{wrong}");
             } else if let Some(error) = &info.last_error_message {
                 let when = info
                     .last_error_date
@@ -404,6 +441,18 @@ impl Stop {
         Ok(Self(rx))
     }
 
+    /// This stop, or the one the returned sender sends: for the bot to
+    /// stop itself the way a signal stops it.
+    fn or_halt(self) -> (tokio::sync::watch::Sender<bool>, Self) {
+        let (halt, stop) = Self::manual();
+        let outside = halt.clone();
+        tokio::spawn(async move {
+            self.requested().await;
+            let _ = outside.send(true);
+        });
+        (halt, stop)
+    }
+
     pub async fn requested(&self) {
         let mut rx = self.0.clone();
         // An error means the listener is gone; then nothing will ever stop us
@@ -438,6 +487,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 /// The bot until `stop`: long polling, and the reminder scheduler on
 /// `clock` (a test's own clock in tests).
 pub async fn serve(config: Config, clock: Arc<dyn Clock>, stop: Stop) -> anyhow::Result<()> {
+    // Stopped from outside (a signal, a test), or by the bot itself when
+    // Telegram stops accepting its token.
+    let (halt, stop) = stop.or_halt();
     // Throttle keeps the bot within Telegram's limits (per chat, per group,
     // overall) and waits out a 429's retry_after before retrying.
     let bot = bot(&config).throttle(Limits::default());
@@ -552,12 +604,26 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, stop: Stop) -> anyhow:
     });
     match listen {
         Listen::Polling(listener) => {
-            // What `Dispatcher::dispatch` listens with, bounded.
-            let errors = teloxide::error_handlers::LoggingErrorHandler::with_custom_text(
-                "An error from the update listener",
-            );
+            // What `Dispatcher::dispatch` listens with, bounded; a token
+            // revoked while the bot runs stops it.
+            let errors = Arc::new(PollingErrors {
+                halt,
+                token_refused: Default::default(),
+            });
             let listener = Bounded::new(listener, backlog);
-            dispatcher.dispatch_with_listener(listener, errors).await;
+            dispatcher
+                .dispatch_with_listener(listener, errors.clone())
+                .await;
+            if errors
+                .token_refused
+                .load(std::sync::atomic::Ordering::Acquire)
+            {
+                if let Err(e) = scheduler.await {
+                    log::error!("the reminder scheduler failed: {e}");
+                }
+                service.storage().close().await;
+                anyhow::bail!(TOKEN_REFUSED);
+            }
         }
         Listen::Webhook(webhook) => {
             let listener = match telegram::webhook::listener(webhook, service.clone()).await {

@@ -355,6 +355,37 @@ async fn a_token_telegram_refuses_ends_the_start_with_a_clear_message() {
     world.assert_token_not_logged();
 }
 
+/// A token revoked while the bot polls (rotated in @BotFather): every poll
+/// after it would fail, so the bot stops, saying why, rather than poll in
+/// vain looking alive.
+#[tokio::test]
+async fn a_token_revoked_while_polling_stops_the_bot_with_a_clear_message() {
+    let mut world = World::new("revoked-while-polling").await;
+    let mut bot = world.spawn();
+    world.fake.wait_for_idle_poll(WAIT).await.unwrap();
+    world.fake.revoke_token(&token());
+    let status = bot
+        .wait_exit(WAIT)
+        .await
+        .expect("the bot stops when its token is revoked");
+    assert!(!status.success(), "exit status: {status}");
+    let stderr = bot.stderr();
+    assert!(
+        stderr.contains("Telegram does not know TELOXIDE_TOKEN (401 Unauthorized)")
+            && stderr.contains("@BotFather"),
+        "{stderr}"
+    );
+    assert!(
+        world
+            .fake
+            .requests_for("getUpdates")
+            .iter()
+            .any(|r| r.status == 401),
+        "stopped before a poll was refused"
+    );
+    world.assert_token_not_logged();
+}
+
 /// A Bot API URL where every connection is refused: a port held (bound,
 /// so no other test can listen there) but not listening. The socket holds
 /// it as long as it lives.
@@ -494,14 +525,14 @@ async fn webhook_mode_warns_at_start_when_telegram_would_not_post_to_it() {
         bot.stop_cleanly().await;
         bot.stderr()
     }
-    const RUN_SET_WEBHOOK: &str = "run `churn-audit-bot set-webhook` once";
+    const RUN_SET_WEBHOOK: &str = "until `churn-audit-bot set-webhook` is run once";
 
     // set-webhook never run.
     let stderr = start_and_stop(&mut world, env).await;
     assert!(
-        stderr.contains(
-            "posts updates to no webhook, not to WEBHOOK_URL (https://bot.example.com/tg)"
-        ) && stderr.contains(RUN_SET_WEBHOOK),
+        stderr
+            .contains("Telegram has no webhook set: no updates will come to WEBHOOK_URL (https://bot.example.com/tg)")
+            && stderr.contains(RUN_SET_WEBHOOK),
         "{stderr}"
     );
 
