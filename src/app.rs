@@ -239,6 +239,21 @@ async fn wait_for_api<B: Api>(bot: &CacheMe<B>, webhook: Option<&url::Url>) -> a
     }
 }
 
+/// Stops `listener` itself when `stop` comes. The dispatcher's shutdown
+/// stops it too, but teloxide 0.17 wakes its loop for that with a
+/// notification that is lost if the loop is busy at that moment (handing
+/// out an update, or a listener's error): then it would poll on. A
+/// stopped listener ends its stream, and with it the dispatcher, either
+/// way.
+fn stop_listener_on(stop: &Stop, listener: &mut impl teloxide::update_listeners::UpdateListener) {
+    let token = listener.stop_token();
+    let stop = stop.clone();
+    tokio::spawn(async move {
+        stop.requested().await;
+        token.stop();
+    });
+}
+
 /// Why the bot ends when Telegram answers 401 Unauthorized.
 const TOKEN_REFUSED: &str = "Telegram does not know TELOXIDE_TOKEN (401 Unauthorized): it is \
      wrong or was revoked. Get the bot's current token from @BotFather \
@@ -591,18 +606,21 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, stop: Stop) -> anyhow:
         })
         .build();
     let token = dispatcher.shutdown_token();
-    tokio::spawn(async move {
-        stop.requested().await;
-        // Until the dispatcher is running it refuses to shut down; it will
-        // be within moments of being built.
-        loop {
-            match token.shutdown() {
-                Ok(done) => return done.await,
-                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+    tokio::spawn({
+        let stop = stop.clone();
+        async move {
+            stop.requested().await;
+            // Until the dispatcher is running it refuses to shut down; it will
+            // be within moments of being built.
+            loop {
+                match token.shutdown() {
+                    Ok(done) => return done.await,
+                    Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+                }
             }
         }
     });
-    match listen {
+    let token_refused = match listen {
         Listen::Polling(listener) => {
             // What `Dispatcher::dispatch` listens with, bounded; a token
             // revoked while the bot runs stops it.
@@ -610,20 +628,14 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, stop: Stop) -> anyhow:
                 halt,
                 token_refused: Default::default(),
             });
-            let listener = Bounded::new(listener, backlog);
+            let mut listener = Bounded::new(listener, backlog);
+            stop_listener_on(&stop, &mut listener);
             dispatcher
                 .dispatch_with_listener(listener, errors.clone())
                 .await;
-            if errors
+            errors
                 .token_refused
                 .load(std::sync::atomic::Ordering::Acquire)
-            {
-                if let Err(e) = scheduler.await {
-                    log::error!("the reminder scheduler failed: {e}");
-                }
-                service.storage().close().await;
-                anyhow::bail!(TOKEN_REFUSED);
-            }
         }
         Listen::Webhook(webhook) => {
             let listener = match telegram::webhook::listener(webhook, service.clone()).await {
@@ -637,14 +649,19 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, stop: Stop) -> anyhow:
             let errors = teloxide::error_handlers::LoggingErrorHandler::with_custom_text(
                 "the webhook listener failed",
             );
-            let listener = Bounded::new(listener, backlog);
+            let mut listener = Bounded::new(listener, backlog);
+            stop_listener_on(&stop, &mut listener);
             dispatcher.dispatch_with_listener(listener, errors).await;
+            false
         }
-    }
+    };
     if let Err(e) = scheduler.await {
         log::error!("the reminder scheduler failed: {e}");
     }
     service.storage().close().await;
+    if token_refused {
+        anyhow::bail!(TOKEN_REFUSED);
+    }
     log::info!("stopped");
     Ok(())
 }
