@@ -239,12 +239,12 @@ async fn wait_for_api<B: Api>(bot: &CacheMe<B>, webhook: Option<&url::Url>) -> a
     }
 }
 
-/// Stops `listener` itself when `stop` comes. The dispatcher's shutdown
-/// stops it too, but teloxide 0.17 wakes its loop for that with a
-/// notification that is lost if the loop is busy at that moment (handing
-/// out an update, or a listener's error): then it would poll on. A
-/// stopped listener ends its stream, and with it the dispatcher, either
-/// way.
+/// Stops `listener` itself when `stop` comes: its stream ends, and the
+/// dispatcher with it once the updates it handed out are handled. Not
+/// through the dispatcher's shutdown token: teloxide 0.17 wakes its loop
+/// for that with a notification that is lost if the loop is busy at that
+/// moment (handing out an update, or a listener's error), and then it
+/// would poll on.
 fn stop_listener_on(stop: &Stop, listener: &mut impl teloxide::update_listeners::UpdateListener) {
     let token = listener.stop_token();
     let stop = stop.clone();
@@ -605,21 +605,6 @@ pub async fn serve(config: Config, clock: Arc<dyn Clock>, stop: Stop) -> anyhow:
             log::debug!("ignored update {}", update.id.0);
         })
         .build();
-    let token = dispatcher.shutdown_token();
-    tokio::spawn({
-        let stop = stop.clone();
-        async move {
-            stop.requested().await;
-            // Until the dispatcher is running it refuses to shut down; it will
-            // be within moments of being built.
-            loop {
-                match token.shutdown() {
-                    Ok(done) => return done.await,
-                    Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-                }
-            }
-        }
-    });
     let token_refused = match listen {
         Listen::Polling(listener) => {
             // What `Dispatcher::dispatch` listens with, bounded; a token
