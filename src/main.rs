@@ -10,7 +10,7 @@ use churn_audit_bot::{app, config, config::Config};
 /// block another thread allocated (a tokio task moves between workers)
 /// locks that thread's arena, and the two threads met on its lock (perf:
 /// futex waits and wakes inside malloc and free). 5–15 % less CPU a press
-/// (README «Speed»). SQLite's own allocations stay with glibc.
+/// (docs/speed.md). SQLite's own allocations stay with glibc.
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 

@@ -3,7 +3,7 @@
 //! its own and hands every command to it and its result back, so each of
 //! those writes woke two threads; with the load on the same two cores,
 //! the switches of sqlx's connection threads were half of all the bot's
-//! (see README «Speed»). Here the same statements — the texts in `sql/`,
+//! (see docs/speed.md). Here the same statements — the texts in `sql/`,
 //! their `$N` bound by name — run where the update is handled, and the
 //! writes that waited for one another run in one transaction (see
 //! `Store::write_together`).
