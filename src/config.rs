@@ -687,6 +687,8 @@ mod tests {
             "sqlite:///var/lib/bot/audit.db",
             "postgres://bot:s3cret@127.0.0.1/churn",
             "postgresql://bot@db.internal:5432/churn?sslmode=require",
+            // The server's Unix socket, on the same machine.
+            "postgres://bot:s3cret@localhost/churn?host=/var/run/postgresql",
         ] {
             let c = config(&[("TELOXIDE_TOKEN", TOKEN), ("DATABASE_URL", ok)]).expect(ok);
             assert_eq!(c.database_url.as_str(), ok);
