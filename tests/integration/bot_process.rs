@@ -282,6 +282,19 @@ impl BotProcess {
         }
     }
 
+    /// Waits (bounded) for the process to end on its own with a failure
+    /// status, as it should when `why`; its stderr.
+    pub(crate) async fn wait_failed(&mut self, timeout: Duration, why: &str) -> String {
+        let status = self.wait_exit(timeout).await.unwrap_or_else(|| {
+            panic!(
+                "run {}: the bot did not exit within {timeout:?} {why}",
+                self.run
+            )
+        });
+        assert!(!status.success(), "exit status {why}: {status}");
+        self.stderr()
+    }
+
     pub(crate) fn stderr(&self) -> String {
         std::fs::read_to_string(&self.stderr).unwrap_or_default()
     }

@@ -288,12 +288,7 @@ async fn the_bot_exits_with_a_clear_message_without_a_token() {
     let mut bot = world.spawn_with(|cmd| {
         cmd.env_remove("TELOXIDE_TOKEN");
     });
-    let status = bot
-        .wait_exit(WAIT)
-        .await
-        .expect("the bot exits without a token");
-    assert!(!status.success(), "exit status without a token: {status}");
-    let stderr = bot.stderr();
+    let stderr = bot.wait_failed(WAIT, "without a token").await;
     assert!(
         stderr.contains("TELOXIDE_TOKEN") && stderr.contains("@BotFather"),
         "stderr should say what to set and where to get it:\n{stderr}"
@@ -303,15 +298,7 @@ async fn the_bot_exits_with_a_clear_message_without_a_token() {
         let mut bot = world.spawn_with(|cmd| {
             cmd.env("TELOXIDE_TOKEN", bad);
         });
-        let status = bot
-            .wait_exit(WAIT)
-            .await
-            .expect("the bot exits with a malformed token");
-        assert!(
-            !status.success(),
-            "exit status with token {bad:?}: {status}"
-        );
-        let stderr = bot.stderr();
+        let stderr = bot.wait_failed(WAIT, &format!("with token {bad:?}")).await;
         assert!(
             stderr.contains("TELOXIDE_TOKEN") && stderr.contains("@BotFather"),
             "stderr should explain the expected format:\n{stderr}"
@@ -333,12 +320,9 @@ async fn the_bot_exits_with_a_clear_message_without_a_token() {
 /// Waits for the bot to exit ≠ 0, saying that Telegram refused its token
 /// and where to get the current one; its stderr.
 async fn exits_for_a_refused_token(bot: &mut BotProcess) -> String {
-    let status = bot
-        .wait_exit(WAIT)
-        .await
-        .expect("the bot exits when Telegram refuses its token");
-    assert!(!status.success(), "exit status: {status}");
-    let stderr = bot.stderr();
+    let stderr = bot
+        .wait_failed(WAIT, "when Telegram refuses its token")
+        .await;
     assert!(
         stderr.contains("Telegram does not know TELOXIDE_TOKEN (401 Unauthorized)")
             && stderr.contains("@BotFather"),
@@ -409,12 +393,9 @@ async fn a_database_that_cannot_be_opened_ends_the_start_while_the_api_is_unreac
         cmd.env("TELOXIDE_API_URL", &closed)
             .env("DATABASE_URL", &url);
     });
-    let status = bot
-        .wait_exit(WAIT)
-        .await
-        .expect("the bot exits when its database cannot be opened");
-    assert!(!status.success(), "exit status: {status}");
-    let stderr = bot.stderr();
+    let stderr = bot
+        .wait_failed(WAIT, "when its database cannot be opened")
+        .await;
     assert!(
         stderr.contains("opening the database"),
         "stderr should say the database could not be opened:\n{stderr}"
